@@ -1,0 +1,49 @@
+/** Route declarations of the inventory service (the OpenAPI document is built from these). */
+import { createRoute } from '@hono/zod-openapi'
+import { problemResponses } from '../../shared/problem'
+import { ReleaseBody, Reservation, ReserveBody, SkuParams, SkusQuery, StockItem, StockList } from './schemas'
+
+const json = <T>(schema: T) => ({ 'application/json': { schema } })
+const tags = ['inventory']
+
+export const getStock = createRoute({
+  method: 'get',
+  path: '/inventory/{sku}',
+  tags,
+  summary: 'Stock level of one SKU',
+  request: { params: SkuParams },
+  responses: { 200: { description: 'The stock row', content: json(StockItem) }, ...problemResponses(400, 404) },
+})
+
+export const listStock = createRoute({
+  method: 'get',
+  path: '/inventory',
+  tags,
+  summary: 'Stock levels of several SKUs',
+  request: { query: SkusQuery },
+  responses: { 200: { description: 'Known SKUs, and the unknown ones', content: json(StockList) }, ...problemResponses(400) },
+})
+
+export const reserve = createRoute({
+  method: 'post',
+  path: '/inventory/{sku}/reserve',
+  tags,
+  summary: 'Hold stock (all or nothing)',
+  request: { params: SkuParams, body: { required: true, content: json(ReserveBody) } },
+  responses: {
+    201: { description: 'Stock held', content: json(Reservation) },
+    ...problemResponses(400, 404, 409, 415),
+  },
+})
+
+export const release = createRoute({
+  method: 'post',
+  path: '/inventory/{sku}/release',
+  tags,
+  summary: 'Release a reservation (idempotent)',
+  request: { params: SkuParams, body: { required: true, content: json(ReleaseBody) } },
+  responses: {
+    200: { description: 'The reservation, now released', content: json(Reservation) },
+    ...problemResponses(400, 404, 415),
+  },
+})

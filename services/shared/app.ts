@@ -1,0 +1,61 @@
+/**
+ * `createOrigin(name)`: an OpenAPIHono app with what every origin shares — fault
+ * injection first, health probes, problem+json errors, a validation hook that turns
+ * zod failures into 400 problems, and `/<name>/openapi.json` + `/<name>/docs`.
+ *
+ * @example
+ * ```ts
+ * const app = createOrigin<Bindings>('users')
+ * app.openapi(getUserRoute, handler)
+ * export default app
+ * ```
+ */
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { swaggerUI } from '@hono/swagger-ui'
+import { faultInjection, mountFaultControl } from './faults'
+import { mountHealth } from './health'
+import { notFound, onError, problemResponse, validationProblem } from './problem'
+import type { OriginBindings } from './types'
+
+export interface OriginOptions {
+  /** Title of the OpenAPI document; defaults to "Switchyard <name> service". */
+  title?: string
+  description?: string
+  version?: string
+  /**
+   * URL the Swagger UI loads the document from. The default, the relative
+   * "openapi.json", resolves next to the docs page, so it is right both at the origin
+   * (`/<name>/docs`) and behind a gateway prefix (`/api/v2/<name>/docs`).
+   */
+  docUrl?: string
+  /** OpenAPI `servers`, e.g. `[{ url: '/api/v2' }]` when the document is served behind a prefix. */
+  servers?: { url: string; description?: string }[]
+}
+
+export function createOrigin<B extends OriginBindings = OriginBindings>(name: string, options: OriginOptions = {}) {
+  const app = new OpenAPIHono<{ Bindings: B }>({
+    defaultHook: (result, c) => {
+      if (!result.success) return problemResponse(validationProblem(result.error, result.target, c.req.path))
+    },
+  })
+  app.use('*', faultInjection<B>())
+  mountFaultControl(app)
+  mountHealth(app)
+
+  // Registered before the service's routes so `/<name>/{id}` never captures them.
+  app.doc31(`/${name}/openapi.json`, {
+    openapi: '3.1.0',
+    info: {
+      title: options.title ?? `Switchyard ${name} service`,
+      version: options.version ?? '1.0.0',
+      ...(options.description !== undefined && { description: options.description }),
+    },
+    ...(options.servers && { servers: options.servers }),
+    tags: [{ name }],
+  })
+  app.get(`/${name}/docs`, swaggerUI({ url: options.docUrl ?? 'openapi.json', title: `Switchyard ${name} API` }))
+
+  app.onError(onError)
+  app.notFound(notFound)
+  return app
+}

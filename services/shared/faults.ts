@@ -1,0 +1,193 @@
+/**
+ * Fault injection for dev and tests. Inert unless `env.FAULT_INJECTION === "enabled"`:
+ * then the control routes below exist and the configured fault applies; otherwise they
+ * answer 404 and no request is touched.
+ *
+ * Control (outside the OpenAPI document):
+ * - `PUT /__faults` `{ mode, status?, delayMs?, retryAfter?, times?, paths? }`
+ * - `GET /__faults` the current fault, `DELETE /__faults` back to `none`
+ * - `GET /__faults/stats` `{ requests, byPath, lastHeaders }`, `DELETE /__faults/stats` resets
+ *
+ * Modes: `status` answers problem+json with `status` (default 500, `Retry-After` when
+ * `retryAfter` is set); `hang` never answers (until the caller aborts); `delay` waits
+ * `delayMs` then serves normally; `close` sends 200 headers and a partial body, then errors
+ * the body stream: over a service binding the caller's fetch() resolves and reading the
+ * body rejects; `wrangler dev`'s HTTP proxy instead retries and answers 500 "Network
+ * connection lost". `delayMs` also delays `status`, `hang` and `close`. A `hang` ends when
+ * the caller aborts (needs the `enable_request_signal` compatibility flag).
+ * `times` limits the fault to the next N matching requests; `paths` is a path prefix.
+ * Health probes are exempt unless `paths` starts with `/health`.
+ *
+ * State lives in module scope, so it is per isolate (one per Worker in `wrangler dev`).
+ *
+ * @example
+ * ```ts
+ * await fetch(`${origin}/__faults`, {
+ *   method: 'PUT',
+ *   headers: { 'Content-Type': 'application/json' },
+ *   body: JSON.stringify({ mode: 'status', status: 503, times: 2 }),
+ * })
+ * ```
+ */
+import { createRoute, z, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi'
+import type { MiddlewareHandler } from 'hono'
+import { ProblemError, problemResponse, problemResponses } from './problem'
+import type { OriginBindings } from './types'
+
+const FaultConfig = z.strictObject({
+  mode: z.enum(['none', 'status', 'hang', 'delay', 'close']),
+  status: z.number().int().min(400).max(599).optional(),
+  delayMs: z.number().int().min(0).max(300_000).optional(),
+  retryAfter: z.number().int().min(0).optional(),
+  times: z.number().int().min(1).optional(),
+  paths: z.string().startsWith('/').optional(),
+})
+type FaultConfig = z.infer<typeof FaultConfig>
+
+const NONE: FaultConfig = { mode: 'none' }
+let fault: FaultConfig = NONE
+let stats = emptyStats()
+
+function emptyStats() {
+  return { requests: 0, byPath: {} as Record<string, number>, lastHeaders: {} as Record<string, string> }
+}
+
+const enabled = (env: OriginBindings | undefined) => env?.FAULT_INJECTION === 'enabled'
+const isControl = (path: string) => path === '/__faults' || path.startsWith('/__faults/')
+const isHealth = (path: string) => path.startsWith('/health/')
+
+/** The fault for this request, if any; consumes one of `times`. */
+function take(path: string): FaultConfig | null {
+  const f = fault
+  if (f.mode === 'none') return null
+  if (f.paths && !path.startsWith(f.paths)) return null
+  if (isHealth(path) && !f.paths?.startsWith('/health')) return null
+  if (f.times !== undefined) fault = f.times > 1 ? { ...f, times: f.times - 1 } : NONE
+  return f
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/**
+ * Never settles unless the request is aborted. The interval keeps an event pending:
+ * workerd cancels a request with nothing left to wait on ("code had hung and would
+ * never generate a response") at once, which would be an error, not a hang.
+ */
+function hang(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const keepAlive = setInterval(() => {}, 10_000)
+    const onAbort = () => {
+      clearInterval(keepAlive)
+      reject(signal.reason ?? new Error('request aborted'))
+    }
+    if (signal.aborted) return onAbort()
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/** 200 with a truncated JSON body whose stream then errors: a connection dropped mid-response. */
+function droppedConnection(): Response {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"data":['))
+    },
+    // Runs once the first chunk has been consumed.
+    pull(controller) {
+      controller.error(new Error('connection dropped by fault injection'))
+    },
+  })
+  return new Response(body, { status: 200, headers: { 'Content-Type': 'application/json' } })
+}
+
+/** Counts every non-control, non-health request and applies the configured fault. */
+export function faultInjection<B extends OriginBindings>(): MiddlewareHandler<{ Bindings: B }> {
+  return async (c, next) => {
+    const path = c.req.path
+    if (!enabled(c.env) || isControl(path)) return next()
+    if (!isHealth(path)) {
+      stats.requests += 1
+      stats.byPath[path] = (stats.byPath[path] ?? 0) + 1
+      stats.lastHeaders = Object.fromEntries(c.req.raw.headers)
+    }
+    const f = take(path)
+    if (!f) return next()
+    const signal = c.req.raw.signal
+    if (f.delayMs) await sleep(f.delayMs, signal)
+    switch (f.mode) {
+      case 'delay':
+        return next()
+      case 'hang':
+        return hang(signal)
+      case 'close':
+        return droppedConnection()
+      default: {
+        const headers: Record<string, string> = f.retryAfter !== undefined ? { 'Retry-After': String(f.retryAfter) } : {}
+        return problemResponse({
+          status: f.status ?? 500,
+          type: 'injected-fault',
+          title: 'Injected fault',
+          detail: 'This response was produced by fault injection.',
+          instance: path,
+          headers,
+        })
+      }
+    }
+  }
+}
+
+const requireEnabled: MiddlewareHandler<{ Bindings: OriginBindings }> = async (c, next) => {
+  if (!enabled(c.env)) {
+    throw new ProblemError({ status: 404, type: 'not-found', title: 'Resource not found', detail: `No route for ${c.req.method} ${c.req.path}.` })
+  }
+  await next()
+}
+
+const Stats = z.object({
+  requests: z.number().int(),
+  byPath: z.record(z.string(), z.number().int()),
+  lastHeaders: z.record(z.string(), z.string()),
+})
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } })
+const Fault = { 200: { description: 'The current fault', content: json(FaultConfig) } }
+const route = <P extends string, R extends RouteConfig['responses']>(method: 'get' | 'delete', path: P, responses: R) =>
+  createRoute({ method, path, hide: true, middleware: requireEnabled, responses })
+
+export function mountFaultControl<B extends OriginBindings>(app: OpenAPIHono<{ Bindings: B }>): void {
+  const put = createRoute({
+    method: 'put',
+    path: '/__faults',
+    hide: true,
+    middleware: requireEnabled,
+    request: { body: { required: true, content: json(FaultConfig) } },
+    responses: { ...Fault, ...problemResponses(400, 404) },
+  })
+  app.openapi(put, (c) => {
+    const f = c.req.valid('json')
+    fault = f.mode === 'none' ? NONE : f
+    return c.json(fault, 200)
+  })
+  const Counters = { 200: { description: 'Request counters', content: json(Stats) } }
+  app.openapi(route('get', '/__faults', Fault), (c) => c.json(fault, 200))
+  app.openapi(route('delete', '/__faults', Fault), (c) => {
+    fault = NONE
+    return c.json(fault, 200)
+  })
+  app.openapi(route('get', '/__faults/stats', Counters), (c) => c.json(stats, 200))
+  app.openapi(route('delete', '/__faults/stats', Counters), (c) => {
+    stats = emptyStats()
+    return c.json(stats, 200)
+  })
+}
