@@ -1,0 +1,20 @@
+import type { MiddlewareHandler } from 'hono'
+import { bodyLimit as honoBodyLimit } from 'hono/body-limit'
+import { ProblemError, problems } from '../src/problem'
+import type { GatewayEnv } from '../src/types'
+
+/**
+ * Caps request bodies at `maxBytes` (413 problem+json). A declared
+ * `Content-Length` is checked up front and the body still streams to the origin;
+ * chunked bodies are counted as they arrive.
+ *
+ * @example app.use(bodyLimit(1024 * 1024))
+ */
+export function bodyLimit(maxBytes: number): MiddlewareHandler<GatewayEnv> {
+  return honoBodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new ProblemError(problems.payloadTooLarge(maxBytes))
+    },
+  })
+}

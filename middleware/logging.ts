@@ -1,0 +1,30 @@
+import type { MiddlewareHandler } from 'hono'
+import type { Logger } from '../src/log'
+import type { GatewayEnv } from '../src/types'
+
+/**
+ * One access-log line per request: request id, method, route, status, upstream
+ * and duration. Also puts a request-bound logger on the context for other code.
+ *
+ * @example app.use(accessLog(createLogger({ service: 'gateway' })))
+ */
+export function accessLog(logger: Logger): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const started = performance.now()
+    const requestLogger = logger.child({ request_id: c.get('requestId') })
+    c.set('logger', requestLogger)
+    try {
+      await next()
+    } finally {
+      const status = c.res.status
+      requestLogger.log(status >= 500 ? 'error' : 'info', 'request', {
+        method: c.req.method,
+        path: c.req.path,
+        route: c.get('routeTemplate') ?? null,
+        status,
+        upstream: c.get('upstream') ?? null,
+        duration_ms: Math.round((performance.now() - started) * 100) / 100,
+      })
+    }
+  }
+}

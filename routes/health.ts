@@ -1,0 +1,79 @@
+import type { Context, Hono } from 'hono'
+import type { GatewayConfig } from '../src/config/schema'
+import { problemResponse, problemType } from '../src/problem'
+import type { GatewayEnv } from '../src/types'
+import type { Registry } from '../src/upstream/registry'
+
+export interface DependencyStatus {
+  status: 'ok' | 'down'
+  required: boolean
+  http_status?: number
+  error?: string
+  latency_ms: number
+}
+
+/**
+ * Health probes. `live`: the isolate answers. `startup`: the config validated (an
+ * invalid config throws before this app exists). `ready`: every origin's own
+ * `/health/ready` answered 200 in time; a required one that did not → 503.
+ */
+export function mountHealth(
+  app: Hono<GatewayEnv>,
+  config: GatewayConfig,
+  registry: Registry,
+  waitUntil: (c: Context<GatewayEnv>, p: Promise<unknown>) => void,
+): void {
+  app.get('/health/live', (c) => c.json({ status: 'ok' }))
+  app.get('/health/startup', (c) => c.json({ status: 'ok', config: 'valid' }))
+  app.get('/health/ready', async (c) => {
+    const entries = await Promise.all(
+      Object.entries(config.services).map(async ([name, service]) => {
+        const status = await probe(name, registry, config.health.timeoutMs, c, waitUntil)
+        return [name, { ...status, required: service.required }] as const
+      }),
+    )
+    const dependencies = Object.fromEntries(entries)
+    const failing = entries.filter(([, s]) => s.status === 'down' && s.required).map(([n]) => n)
+    if (failing.length > 0) {
+      return problemResponse({
+        type: problemType('not-ready'),
+        title: 'Not Ready',
+        status: 503,
+        detail: `Required dependencies are down: ${failing.join(', ')}.`,
+        failing,
+        dependencies,
+      })
+    }
+    return c.json({ status: 'ok', dependencies })
+  })
+}
+
+async function probe(
+  name: string,
+  registry: Registry,
+  timeoutMs: number,
+  c: Context<GatewayEnv>,
+  waitUntil: (c: Context<GatewayEnv>, p: Promise<unknown>) => void,
+): Promise<Omit<DependencyStatus, 'required'>> {
+  const started = performance.now()
+  const upstream = registry.get(name)
+  const elapsed = () => Math.round(performance.now() - started)
+  if (!upstream) return { status: 'down', error: 'not configured', latency_ms: 0 }
+  const signal = AbortSignal.timeout(timeoutMs)
+  try {
+    const res = await upstream(new Request(`http://${name}.internal/health/ready`, { signal }), {
+      service: name,
+      route: '/health/ready',
+      requestId: c.get('requestId'),
+      signal,
+      waitUntil: (p) => waitUntil(c, p),
+    })
+    await res.body?.cancel()
+    return res.ok
+      ? { status: 'ok', http_status: res.status, latency_ms: elapsed() }
+      : { status: 'down', http_status: res.status, latency_ms: elapsed() }
+  } catch (err) {
+    const error = signal.aborted ? `no answer within ${timeoutMs} ms` : err instanceof Error ? err.message : String(err)
+    return { status: 'down', error, latency_ms: elapsed() }
+  }
+}

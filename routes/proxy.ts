@@ -1,0 +1,102 @@
+import type { Context, Hono } from 'hono'
+import { downstreamResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers'
+import { ProblemError, problems } from '../src/problem'
+import type { GatewayEnv } from '../src/types'
+import type { Registry } from '../src/upstream/registry'
+import type { CallContext } from '../src/upstream/types'
+import type { Method, RouteSpec } from './table'
+
+export interface ProxyOptions {
+  registry: Registry
+  gatewayName: string
+  clientIp: (c: Context<GatewayEnv>) => string | undefined
+  waitUntil: (c: Context<GatewayEnv>, promise: Promise<unknown>) => void
+}
+
+/**
+ * Mounts a version's route table under `/api/<version>`. Each path also gets a
+ * catch-all that answers 405 with `Allow`, so a known path with the wrong method
+ * is told apart from an unknown path (404).
+ */
+export function mountVersion(
+  app: Hono<GatewayEnv>,
+  version: string,
+  routes: RouteSpec[],
+  options: ProxyOptions,
+): void {
+  const prefix = `/api/${version}`
+  const methodsByPath = new Map<string, Method[]>()
+  for (const spec of routes) {
+    const template = prefix + spec.path
+    methodsByPath.set(template, [...(methodsByPath.get(template) ?? []), spec.method])
+    app.on(spec.method, template, (c) => {
+      c.set('routeTemplate', template)
+      return forward(c, spec, c.req.path.slice(prefix.length), options)
+    })
+  }
+  for (const [template, methods] of methodsByPath) {
+    const allowed = methods.includes('GET') ? [...methods, 'HEAD'] : methods
+    app.all(template, (c) => {
+      c.set('routeTemplate', template)
+      throw new ProblemError(problems.methodNotAllowed(allowed), { Allow: allowed.join(', ') })
+    })
+  }
+}
+
+/**
+ * Sends the request to the route's service at the same normalized path it was
+ * routed on. The target host is fixed by the registry, never taken from the client.
+ */
+async function forward(
+  c: Context<GatewayEnv>,
+  spec: RouteSpec,
+  originPath: string,
+  options: ProxyOptions,
+): Promise<Response> {
+  const upstream = options.registry.get(spec.service)
+  if (!upstream) throw new ProblemError(problems.badGateway(spec.service, 'Service is not configured.'))
+  c.set('upstream', spec.service)
+
+  const incoming = new URL(c.req.url)
+  const headers = upstreamRequestHeaders(c.req.raw.headers, {
+    clientIp: options.clientIp(c),
+    proto: incoming.protocol.replace(':', ''),
+    host: incoming.host,
+    gatewayName: options.gatewayName,
+  })
+  headers.set('x-request-id', c.get('requestId'))
+  const method = c.req.method
+  const hasBody = method !== 'GET' && method !== 'HEAD' && c.req.raw.body !== null
+  const request = new Request(`http://${spec.service}.internal${originPath}${incoming.search}`, {
+    method,
+    headers,
+    body: hasBody ? c.req.raw.body : undefined,
+    redirect: 'manual',
+    // Streams the body instead of buffering it (required by fetch for stream bodies).
+    ...(hasBody ? { duplex: 'half' } : {}),
+  } as RequestInit)
+
+  const ctx: CallContext = {
+    service: spec.service,
+    route: c.get('routeTemplate') ?? spec.path,
+    requestId: c.get('requestId'),
+    signal: c.req.raw.signal,
+    waitUntil: (promise) => options.waitUntil(c, promise),
+  }
+  let response: Response
+  try {
+    response = await upstream(request, ctx)
+  } catch (err) {
+    if (err instanceof ProblemError) throw err
+    c.get('logger')?.log('warn', 'upstream call failed', {
+      service: spec.service,
+      error: err instanceof Error ? err.message : String(err),
+    })
+    throw new ProblemError(problems.badGateway(spec.service, `The ${spec.service} service could not be reached.`))
+  }
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: downstreamResponseHeaders(response.headers),
+  })
+}

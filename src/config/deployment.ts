@@ -1,0 +1,29 @@
+import type { GatewayConfigInput } from './schema'
+
+/** The five origins of this deployment; instances are filled in per runtime. */
+export const SERVICE_NAMES = ['auth', 'users', 'orders', 'payments', 'inventory'] as const
+
+/** Workers: every service is one service binding named after it (`USERS`, …). */
+export function workersConfig(): GatewayConfigInput {
+  return {
+    services: Object.fromEntries(
+      SERVICE_NAMES.map((name) => [name, { bindings: [name.toUpperCase()] }]),
+    ),
+  }
+}
+
+/**
+ * Deno: every service is a list of base URLs from `SWITCHYARD_<NAME>_URLS`
+ * (comma-separated), e.g. `SWITCHYARD_USERS_URLS=http://127.0.0.1:8801`.
+ */
+export function urlConfig(vars: Record<string, string | undefined>): GatewayConfigInput {
+  return {
+    services: Object.fromEntries(
+      SERVICE_NAMES.map((name) => {
+        const raw = vars[`SWITCHYARD_${name.toUpperCase()}_URLS`] ?? ''
+        const urls = raw.split(',').map((u) => u.trim()).filter(Boolean)
+        return [name, { urls }]
+      }),
+    ),
+  }
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod'
+
+/** A service name is also its path prefix at the origin (`/users/...`). */
+export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
+
+/**
+ * Where a service's instances live. On Workers each instance is a service binding
+ * (its name in `env`); on Deno each instance is a base URL.
+ */
+export const serviceSchema = z
+  .object({
+    bindings: z.array(z.string().min(1)).default([]),
+    urls: z.array(z.url({ protocol: /^https?$/ })).default([]),
+    /** A required service that is down makes `/health/ready` answer 503. */
+    required: z.boolean().default(true),
+  })
+  .refine((s) => s.bindings.length + s.urls.length > 0, {
+    message: 'a service needs at least one binding or url',
+  })
+
+export const gatewayConfigSchema = z.object({
+  /** Name reported in `Via` and logs. */
+  name: z.string().regex(/^[A-Za-z0-9.-]+$/).default('switchyard'),
+  services: z.record(serviceNameSchema, serviceSchema),
+  versions: z
+    .object({
+      supported: z.array(z.string().regex(/^v[0-9]+$/)).min(1).default(['v1', 'v2']),
+      default: z.string().regex(/^v[0-9]+$/).default('v2'),
+    })
+    .default({ supported: ['v1', 'v2'], default: 'v2' }),
+  limits: z
+    .object({
+      /** Largest request body forwarded to an origin (413 above it). */
+      bodyBytes: z.number().int().positive().default(1024 * 1024),
+    })
+    .default({ bodyBytes: 1024 * 1024 }),
+  health: z
+    .object({
+      /** How long readiness waits for each origin's own `/health/ready`. */
+      timeoutMs: z.number().int().positive().default(2000),
+    })
+    .default({ timeoutMs: 2000 }),
+})
+
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>
+export type ServiceConfig = z.output<typeof serviceSchema>
+
+/** Validates a config, throwing one readable error that lists every problem. */
+export function parseConfig(input: unknown): GatewayConfig {
+  const result = gatewayConfigSchema.safeParse(input)
+  if (!result.success) {
+    throw new Error(`invalid gateway config:\n${z.prettifyError(result.error)}`)
+  }
+  const config = result.data
+  if (!config.versions.supported.includes(config.versions.default)) {
+    throw new Error(`invalid gateway config: default version ${config.versions.default} is not supported`)
+  }
+  return config
+}

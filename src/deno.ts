@@ -1,0 +1,14 @@
+import { urlConfig } from './config/deployment'
+import { createGateway } from './gateway'
+
+/** Deno entry (`deno serve src/deno.ts`): origins are base URLs from the environment. */
+declare const Deno: { env: { toObject(): Record<string, string> } }
+
+interface DenoServeInfo {
+  remoteAddr?: { hostname?: string }
+}
+
+export default createGateway(urlConfig(Deno.env.toObject()), {
+  // `deno serve` passes the connection info as the second fetch argument (Hono's env).
+  clientIp: (c) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
+})

@@ -1,0 +1,36 @@
+import type { GatewayConfig } from '../config/schema'
+import { bindingTransport, urlTransport } from './transport'
+import type { Upstream } from './types'
+
+/** Resolves a binding name to the binding itself (Workers `env`). */
+export type BindingLookup = (name: string) => Pick<Fetcher, 'fetch'> | undefined
+
+export interface RegistryDeps {
+  bindings?: BindingLookup
+  fetch?: typeof fetch
+}
+
+/** Service name → the composed upstream the routes call. */
+export type Registry = ReadonlyMap<string, Upstream>
+
+/**
+ * Builds one upstream per service from config. With several instances the first
+ * is used for now; balancing and the resilience decorators compose in here.
+ */
+export function createRegistry(config: GatewayConfig, deps: RegistryDeps): Registry {
+  const registry = new Map<string, Upstream>()
+  for (const [name, service] of Object.entries(config.services)) {
+    const instances = [
+      ...service.bindings.map((binding) => {
+        const target = deps.bindings?.(binding)
+        if (!target) throw new Error(`service ${name}: binding ${binding} is not bound`)
+        return bindingTransport(target)
+      }),
+      ...service.urls.map((url) => urlTransport(url, deps.fetch)),
+    ]
+    const [first] = instances
+    if (!first) throw new Error(`service ${name}: no instances`)
+    registry.set(name, first)
+  }
+  return registry
+}

@@ -1,0 +1,22 @@
+/**
+ * The one shape every upstream has, after KrakenD's Lura `Proxy`: a function from a
+ * request to a response. Timeouts, retries, breakers, balancing, tracing and
+ * aggregation are all decorators that take an Upstream and return one.
+ */
+export type Upstream = (req: Request, ctx: CallContext) => Promise<Response>
+
+/** What a decorator may know about the call it wraps. */
+export interface CallContext {
+  /** Registry name of the service being called (`users`, …). */
+  service: string
+  /** Route template that led here, for logs and spans (`/api/v2/users/:id`). */
+  route: string
+  requestId: string
+  /** Aborts the call when the client goes away or a deadline passes. */
+  signal?: AbortSignal
+  /** Keeps work alive after the response (Workers' `ctx.waitUntil`). */
+  waitUntil: (promise: Promise<unknown>) => void
+}
+
+/** A decorator: the unit every resilience and telemetry feature is built from. */
+export type UpstreamDecorator = (next: Upstream) => Upstream
