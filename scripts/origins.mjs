@@ -1,0 +1,136 @@
+// Builds the origin Workers to plain ES modules and describes them for Miniflare.
+// Used by the workerd tests (auxiliary Workers), the Deno run and the benchmarks.
+import { build } from 'esbuild'
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import path from 'node:path'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export const SERVICES = ['auth', 'users', 'orders', 'payments', 'inventory']
+export const COMPATIBILITY_DATE = '2026-10-01'
+const OUT_DIR = path.join(ROOT, '.wrangler', 'origins')
+
+/** Service bindings an origin has to other origins (mirrors services/<name>/wrangler.toml). */
+const ORIGIN_BINDINGS = { orders: { INVENTORY: 'switchyard-inventory' } }
+
+/** Bundles every origin (what `wrangler deploy` would upload, minus minification). */
+export async function buildOrigins() {
+  await Promise.all(
+    SERVICES.map((name) =>
+      build({
+        entryPoints: [path.join(ROOT, 'services', name, 'src', 'index.ts')],
+        outfile: path.join(OUT_DIR, `${name}.js`),
+        bundle: true,
+        format: 'esm',
+        platform: 'neutral',
+        target: 'es2022',
+        conditions: ['workerd', 'worker', 'browser'],
+        mainFields: ['module', 'main'],
+        external: ['cloudflare:*', 'node:*'],
+        logLevel: 'error',
+      }),
+    ),
+  )
+}
+
+/** D1 database id shared by an origin and anything that seeds it. */
+export const databaseId = (name) => `switchyard-${name}`
+
+/** Miniflare options for each origin Worker; `vars` are added to every one. */
+export function originWorkers(vars = {}) {
+  return SERVICES.map((name) => ({
+    name: `switchyard-${name}`,
+    modules: true,
+    scriptPath: path.join(OUT_DIR, `${name}.js`),
+    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: ['nodejs_compat', 'enable_request_signal'],
+    d1Databases: { DB: databaseId(name) },
+    serviceBindings: ORIGIN_BINDINGS[name] ?? {},
+    bindings: { FAULT_INJECTION: 'enabled', ...vars },
+  }))
+}
+
+/** Splits a SQL file into statements (the files use one statement per `;` line end). */
+export async function readStatements(file) {
+  const sql = await readFile(file, 'utf8')
+  return sql
+    .split(/;\s*(?:\r?\n|$)/)
+    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+    .filter(Boolean)
+}
+
+/** Migrations then seed data for one origin, as ordered statement lists. */
+export async function schemaAndSeed(name) {
+  const { readdir } = await import('node:fs/promises')
+  const dir = path.join(ROOT, 'services', name, 'migrations')
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort()
+  const migrations = []
+  for (const f of files) migrations.push(...(await readStatements(path.join(dir, f))))
+  const seed = await readStatements(path.join(ROOT, 'services', name, 'seed.sql'))
+  return { migrations, seed }
+}
+
+/**
+ * Applies migrations then seed data to a D1 database from Node (Miniflare's
+ * `getD1Database`), recording what ran so a persisted database is not redone.
+ */
+export async function migrateAndSeed(db, name) {
+  await db.prepare('CREATE TABLE IF NOT EXISTS _switchyard_applied (step TEXT PRIMARY KEY)').run()
+  const done = new Set((await db.prepare('SELECT step FROM _switchyard_applied').all()).results.map((r) => r.step))
+  const { migrations, seed } = await schemaAndSeed(name)
+  for (const [step, statements] of [['migrations', migrations], ['seed', seed]]) {
+    if (done.has(step)) continue
+    for (const sql of statements) await db.prepare(sql).run()
+    await db.prepare('INSERT INTO _switchyard_applied (step) VALUES (?)').bind(step).run()
+  }
+}
+
+/**
+ * Starts every origin in one Miniflare, each on its own loopback port, with
+ * migrated and seeded databases. Returns their base URLs by service name.
+ */
+export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0.1', extraWorkers = [] } = {}) {
+  const { Miniflare, convertV4MiniflareOptions } = await import('miniflare')
+  await buildOrigins()
+  const workers = [...extraWorkers, ...originWorkers(vars)].map((w) => ({
+    ...w,
+    unsafeDirectSockets: [{ host, port: 0 }],
+  }))
+  const mf = new Miniflare(convertV4MiniflareOptions({ workers, ...(persistTo ? { d1Persist: persistTo } : {}) }))
+  await mf.ready
+  const urls = {}
+  for (const name of SERVICES) {
+    await migrateAndSeed(await mf.getD1Database('DB', `switchyard-${name}`), name)
+  }
+  for (const worker of workers) {
+    const name = worker.name.replace(/^switchyard-/, '')
+    urls[name] = (await mf.unsafeGetDirectURL(worker.name)).toString().replace(/\/$/, '')
+  }
+  return { urls, dispose: () => mf.dispose() }
+}
+
+/** The gateway Worker itself, bundled, bound to the origins as in wrangler.toml. */
+export async function gatewayWorker() {
+  const outfile = path.join(OUT_DIR, 'gateway.js')
+  await build({
+    entryPoints: [path.join(ROOT, 'src', 'worker.ts')],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    external: ['cloudflare:*', 'node:*'],
+    logLevel: 'error',
+  })
+  return {
+    name: 'switchyard-gateway',
+    modules: true,
+    scriptPath: outfile,
+    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: ['nodejs_compat', 'enable_request_signal'],
+    serviceBindings: Object.fromEntries(SERVICES.map((n) => [n.toUpperCase(), `switchyard-${n}`])),
+    bindings: { SWITCHYARD_ENV: 'bench' },
+  }
+}

@@ -1,0 +1,63 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { gateway, originStats, resetOrigin } from './helpers'
+
+async function headersAtOrigin(init: RequestInit): Promise<Record<string, string>> {
+  const res = await gateway('/api/v2/users/1', init)
+  expect(res.status).toBe(200)
+  return (await originStats('users')).lastHeaders
+}
+
+describe('header hygiene on the way to the origin', () => {
+  beforeEach(() => resetOrigin('users'))
+
+  it('drops headers named in Connection (Connection: x-secret)', async () => {
+    const seen = await headersAtOrigin({ headers: { connection: 'x-secret', 'x-secret': '1' } })
+    expect(seen['x-secret']).toBeUndefined()
+    expect(seen.connection).toBeUndefined()
+  })
+
+  it('drops hop-by-hop and Proxy-* headers', async () => {
+    const seen = await headersAtOrigin({
+      headers: { 'keep-alive': 'timeout=5', te: 'trailers', 'proxy-authorization': 'Basic eDp5', 'proxy-x': '1' },
+    })
+    for (const name of ['keep-alive', 'te', 'proxy-authorization', 'proxy-x']) expect(seen[name]).toBeUndefined()
+  })
+
+  it('never forwards client-sent internal identity headers', async () => {
+    const seen = await headersAtOrigin({
+      headers: { 'x-switchyard-user': 'admin', 'X-Switchyard-Scopes': 'admin:all' },
+    })
+    expect(Object.keys(seen).filter((h) => h.startsWith('x-switchyard-'))).toEqual([])
+  })
+
+  it('replaces client-sent forwarding headers with what the platform saw', async () => {
+    const seen = await headersAtOrigin({
+      headers: {
+        'cf-connecting-ip': '203.0.113.7',
+        'x-forwarded-for': '10.0.0.1',
+        forwarded: 'for=10.0.0.1',
+        'x-real-ip': '10.0.0.1',
+      },
+    })
+    expect(seen['x-forwarded-for']).toBe('203.0.113.7')
+    expect(seen.forwarded).toBe('for=203.0.113.7;proto=http;host="gateway.test"')
+    expect(seen['x-real-ip']).toBeUndefined()
+    expect(seen['x-forwarded-proto']).toBe('http')
+  })
+
+  it('brackets IPv6 client addresses in Forwarded', async () => {
+    const seen = await headersAtOrigin({ headers: { 'cf-connecting-ip': '2001:db8::1' } })
+    expect(seen.forwarded).toContain('for="[2001:db8::1]"')
+  })
+
+  it('appends itself to Via', async () => {
+    expect((await headersAtOrigin({})).via).toBe('1.1 switchyard')
+    expect((await headersAtOrigin({ headers: { via: '1.1 cdn' } })).via).toBe('1.1 cdn, 1.1 switchyard')
+  })
+
+  it('keeps end-to-end headers such as Accept and Authorization', async () => {
+    const seen = await headersAtOrigin({ headers: { accept: 'application/json', 'x-custom': 'kept' } })
+    expect(seen.accept).toBe('application/json')
+    expect(seen['x-custom']).toBe('kept')
+  })
+})
