@@ -1,0 +1,36 @@
+// `npm run check:deploy`: bundles every Worker exactly as `wrangler deploy` would
+// (`--dry-run`, nothing is uploaded) and prints each bundle's raw and gzip size.
+import { spawnSync } from 'node:child_process'
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
+import path from 'node:path'
+import { ROOT, SERVICES } from './origins.mjs'
+
+const OUT = path.join(ROOT, 'dist', 'deploy')
+const wrangler = path.join(ROOT, 'node_modules', '.bin', 'wrangler')
+const workers = [
+  ['gateway', 'wrangler.toml'],
+  ...SERVICES.map((name) => [name, `services/${name}/wrangler.toml`]),
+]
+
+rmSync(OUT, { recursive: true, force: true })
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`
+let failed = false
+for (const [name, config] of workers) {
+  const outdir = path.join(OUT, name)
+  const result = spawnSync(wrangler, ['deploy', '--dry-run', '--outdir', outdir, '-c', config], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+  })
+  if (result.status !== 0) {
+    failed = true
+    console.error(`${name}: wrangler deploy --dry-run failed\n${result.stdout}${result.stderr}`)
+    continue
+  }
+  const files = readdirSync(outdir).filter((f) => f.endsWith('.js'))
+  const raw = files.reduce((sum, f) => sum + statSync(path.join(outdir, f)).size, 0)
+  const gz = files.reduce((sum, f) => sum + gzipSync(readFileSync(path.join(outdir, f))).length, 0)
+  console.log(`${name.padEnd(10)} raw ${kib(raw).padStart(10)}   gzip ${kib(gz).padStart(10)}`)
+}
+process.exit(failed ? 1 : 0)
