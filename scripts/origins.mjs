@@ -89,14 +89,17 @@ export async function migrateAndSeed(db, name) {
  * Starts every origin in one Miniflare, each on its own loopback port, with
  * migrated and seeded databases. Returns their base URLs by service name.
  */
-export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0.1', extraWorkers = [] } = {}) {
+export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0.1', extraWorkers = [], quiet = false } = {}) {
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare')
   await buildOrigins()
   const workers = [...extraWorkers, ...originWorkers(vars)].map((w) => ({
     ...w,
     unsafeDirectSockets: [{ host, port: 0 }],
   }))
-  const mf = new Miniflare(convertV4MiniflareOptions({ workers, ...(persistTo ? { d1Persist: persistTo } : {}) }))
+  const options = { workers, ...(persistTo ? { d1Persist: persistTo } : {}) }
+  // Quiet: the Workers' own log lines (one per request) would drown a benchmark's output.
+  if (quiet) options.handleStructuredLogs = () => {}
+  const mf = new Miniflare(convertV4MiniflareOptions(options))
   await mf.ready
   const urls = {}
   for (const name of SERVICES) {
