@@ -80,6 +80,7 @@ async function forward(
     service: spec.service,
     route: c.get('routeTemplate') ?? spec.path,
     requestId: c.get('requestId'),
+    caller: c.get('identity')?.sub,
     signal: c.req.raw.signal,
     waitUntil: (promise) => options.waitUntil(c, promise),
   }

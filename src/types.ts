@@ -9,6 +9,15 @@ export interface GatewayVariables {
   routeTemplate?: string
   /** Service the request was sent to, for the access log. */
   upstream?: string
+  /** The verified caller (set by the auth middleware); absent for anonymous requests. */
+  identity?: Identity
+}
+
+/** Who a verified token says the caller is. */
+export interface Identity {
+  sub: string
+  scopes: string[]
+  claims: Record<string, unknown>
 }
 
 export interface GatewayEnv {

@@ -1,4 +1,5 @@
 import type { GatewayConfig } from '../config/schema'
+import { withCoalescing } from './coalesce'
 import { bindingTransport, urlTransport } from './transport'
 import type { Upstream } from './types'
 
@@ -30,7 +31,8 @@ export function createRegistry(config: GatewayConfig, deps: RegistryDeps): Regis
     ]
     const [first] = instances
     if (!first) throw new Error(`service ${name}: no instances`)
-    registry.set(name, first)
+    // Coalescing is outermost: calls it merges make no origin call at all.
+    registry.set(name, config.caching.coalesce ? withCoalescing()(first) : first)
   }
   return registry
 }

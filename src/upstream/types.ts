@@ -12,6 +12,13 @@ export interface CallContext {
   /** Route template that led here, for logs and spans (`/api/v2/users/:id`). */
   route: string
   requestId: string
+  /**
+   * The verified caller's subject, if any. Decorators that share work between calls
+   * (coalescing) never share it across callers.
+   */
+  caller?: string
+  /** Parameters of the gateway route that led here (`{ id: '7' }`), for upstreams that template calls. */
+  params?: Record<string, string>
   /** Aborts the call when the client goes away or a deadline passes. */
   signal?: AbortSignal
   /** Keeps work alive after the response (Workers' `ctx.waitUntil`). */
