@@ -5,6 +5,7 @@ import { problemErrorHandler, problemNotFound } from '../middleware/errors'
 import { headerStrip } from '../middleware/header-strip'
 import { pathNormalize } from '../middleware/path-normalize'
 import { requestId } from '../middleware/request-id'
+import { mountAggregates } from '../routes/aggregates'
 import { mountHealth } from '../routes/health'
 import { mountVersion } from '../routes/proxy'
 import { v1Routes } from '../routes/v1'
@@ -71,6 +72,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
     const routes = ROUTE_TABLES[version]
     if (!routes) throw new Error(`no route table for version ${version}`)
     mountVersion(app, version, routes, { registry, gatewayName: config.name, clientIp, waitUntil })
+    mountAggregates(app, version, { registry, gatewayName: config.name, clientIp, waitUntil })
   }
   return app
 }

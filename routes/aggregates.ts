@@ -1,0 +1,108 @@
+import type { Hono } from 'hono'
+import { composite } from '../src/aggregate/composite'
+import type { CompositeSpec } from '../src/aggregate/types'
+import { ProblemError, problems } from '../src/problem'
+import { upstreamRequestHeaders } from '../src/proxy/headers'
+import type { GatewayEnv } from '../src/types'
+import type { ProxyOptions } from './proxy'
+
+/**
+ * Composite endpoints: one edge call instead of several round trips. Each is a table
+ * of named parts (see src/aggregate/types.ts); nothing here is per-endpoint code.
+ */
+export const v2Composites: CompositeSpec[] = [
+  {
+    // The caller's home screen: who they are, what they ordered, how they pay.
+    path: '/me/dashboard',
+    deadlineMs: 2500,
+    parts: {
+      profile: {
+        service: 'users',
+        path: '/users/{sub}',
+        required: true,
+        timeoutMs: 1000,
+        map: { pick: ['id', 'name', 'email', 'role'] },
+      },
+      orders: {
+        service: 'orders',
+        path: '/orders?user={sub}&limit=5',
+        timeoutMs: 1000,
+        map: { select: 'data', pick: ['id', 'status', 'total_cents', 'currency', 'created_at'] },
+      },
+      payment_methods: {
+        service: 'payments',
+        path: '/payments/users/{sub}/methods',
+        timeoutMs: 1000,
+        map: { select: 'data', pick: ['id', 'brand', 'last4', 'exp_month', 'exp_year', 'is_default'] },
+      },
+    },
+  },
+  {
+    // One order with its payment status and the stock of its SKUs (a second stage:
+    // the SKUs come from the order).
+    path: '/orders/:id/details',
+    deadlineMs: 2500,
+    parts: {
+      order: { service: 'orders', path: '/orders/{id}', required: true, timeoutMs: 1000 },
+      payment: {
+        service: 'payments',
+        path: '/payments/charges?order={id}',
+        timeoutMs: 1000,
+        map: { select: 'data', pick: ['id', 'status', 'amount_cents', 'refunded_cents', 'currency', 'created_at'] },
+      },
+      stock: {
+        service: 'inventory',
+        path: '/inventory?skus={order.items.sku}',
+        timeoutMs: 1000,
+        map: { select: 'data', pick: ['sku', 'name', 'available'] },
+      },
+    },
+  },
+]
+
+/** Composites per API version. */
+export const compositeTables: Record<string, CompositeSpec[]> = { v2: v2Composites }
+
+/**
+ * Mounts a version's composites under `/api/<version>` (GET, with 405 for other
+ * methods). Each is built once, here, so a broken table fails at start-up.
+ */
+export function mountAggregates(
+  app: Hono<GatewayEnv>,
+  version: string,
+  options: ProxyOptions,
+  composites: CompositeSpec[] = compositeTables[version] ?? [],
+): void {
+  for (const spec of composites) {
+    const template = `/api/${version}${spec.path}`
+    const upstream = composite(spec, options.registry)
+    app.get(template, (c) => {
+      c.set('routeTemplate', template)
+      c.set('upstream', 'composite')
+      const incoming = new URL(c.req.url)
+      const headers = upstreamRequestHeaders(c.req.raw.headers, {
+        clientIp: options.clientIp(c),
+        proto: incoming.protocol.replace(':', ''),
+        host: incoming.host,
+        gatewayName: options.gatewayName,
+      })
+      headers.delete('content-length')
+      headers.delete('content-type')
+      headers.set('accept', 'application/json')
+      headers.set('x-request-id', c.get('requestId'))
+      return upstream(new Request(c.req.url, { headers }), {
+        service: 'composite',
+        route: template,
+        requestId: c.get('requestId'),
+        caller: c.get('identity')?.sub,
+        params: c.req.param(),
+        signal: c.req.raw.signal,
+        waitUntil: (promise) => options.waitUntil(c, promise),
+      })
+    })
+    app.all(template, (c) => {
+      c.set('routeTemplate', template)
+      throw new ProblemError(problems.methodNotAllowed(['GET', 'HEAD']), { Allow: 'GET, HEAD' })
+    })
+  }
+}
