@@ -82,6 +82,19 @@ describe('all-or-nothing mode', () => {
   })
 })
 
+describe('services', () => {
+  it('a part whose service is not configured fails like a proxied route would (502), optional or not', async () => {
+    const spec: CompositeSpec = {
+      path: '/x',
+      parts: { user: { service: 'users', path: '/users/{sub}' }, extra: { service: 'loyalty', path: '/points/{sub}' } },
+    }
+    const { response } = await call(spec)
+    const body = (await response!.json()) as { user: { id: number }; extra: null; errors: Record<string, { status: number; detail: string }> }
+    expect(body.user.id).toBe(1)
+    expect(body.errors.extra).toMatchObject({ status: 502, detail: 'The loyalty service is not configured.' })
+  })
+})
+
 describe('stages', () => {
   const chained: CompositeSpec = {
     path: '/orders/:id/x',
@@ -94,7 +107,7 @@ describe('stages', () => {
   }
 
   it('orders parts by what they read: three stages here', () => {
-    const compiled = compileComposite(chained, new Set(registry.keys()))
+    const compiled = compileComposite(chained)
     expect(compiled.stages.map((s) => s.map((p) => p.name))).toEqual([['order'], ['buyer', 'stock'], ['methods']])
   })
 
@@ -129,10 +142,8 @@ describe('stages', () => {
 })
 
 describe('composite tables are checked at start-up', () => {
-  const services = new Set(registry.keys())
   const bad: [string, CompositeSpec][] = [
     ['no parts', { path: '/x', parts: {} }],
-    ['unknown service', { path: '/x', parts: { a: { service: 'nope', path: '/a' } } }],
     ['unknown placeholder', { path: '/x', parts: { a: { service: 'users', path: '/users/{who}' } } }],
     ['reserved name', { path: '/x', parts: { errors: { service: 'users', path: '/users' } } }],
     ['self reference', { path: '/x', parts: { a: { service: 'users', path: '/users/{a.id}' } } }],
@@ -148,7 +159,7 @@ describe('composite tables are checked at start-up', () => {
     ['bad timeout', { path: '/x', parts: { a: { service: 'users', path: '/users', timeoutMs: 0 } } }],
   ]
   it.each(bad)('rejects: %s', (_, spec) => {
-    expect(() => compileComposite(spec, services)).toThrow(/^composite \/x: /)
+    expect(() => compileComposite(spec)).toThrow(/^composite \/x: /)
   })
 })
 

@@ -29,10 +29,11 @@ export interface CompiledComposite {
 }
 
 /**
- * Checks a composite against the known services and orders its parts into stages.
- * Throws one error naming the composite and the problem, at gateway start-up.
+ * Checks a composite and orders its parts into stages. Throws one error naming the
+ * composite and the problem, at gateway start-up. Services are not checked here: like
+ * a proxied route, a part whose service this deployment lacks fails when called (502).
  */
-export function compileComposite(spec: CompositeSpec, services: ReadonlySet<string>): CompiledComposite {
+export function compileComposite(spec: CompositeSpec): CompiledComposite {
   const fail = (message: string): never => {
     throw new Error(`composite ${spec.path}: ${message}`)
   }
@@ -45,7 +46,6 @@ export function compileComposite(spec: CompositeSpec, services: ReadonlySet<stri
   const parts = names.map((name): CompiledPart => {
     const part = spec.parts[name]!
     if (!PART_NAME.test(name) || RESERVED.has(name) || params.has(name)) fail(`part name "${name}" is not allowed`)
-    if (!services.has(part.service)) fail(`part ${name}: unknown service ${part.service}`)
     const timeoutMs = part.timeoutMs ?? deadlineMs
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) fail(`part ${name}: timeoutMs must be a positive integer`)
     let template: Template

@@ -36,7 +36,7 @@ export const COMPLETE_HEADER = 'Switchyard-Complete'
  * ```
  */
 export function composite(spec: CompositeSpec, upstreams: ReadonlyMap<string, Upstream>): Upstream {
-  const compiled = compileComposite(spec, new Set(upstreams.keys()))
+  const compiled = compileComposite(spec)
   return async (req, ctx) => {
     if (compiled.usesCaller && !ctx.caller) {
       throw new ProblemError(
