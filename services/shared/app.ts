@@ -42,6 +42,13 @@ export function createOrigin<B extends OriginBindings = OriginBindings>(name: st
   mountFaultControl(app)
   mountHealth(app)
 
+  // Documents change only with a deploy: shared caches may keep them for five minutes.
+  for (const path of [`/${name}/openapi.json`, `/${name}/docs`]) {
+    app.use(path, async (c, next) => {
+      await next()
+      if (c.res.ok) c.header('Cache-Control', 'public, max-age=300')
+    })
+  }
   // Registered before the service's routes so `/<name>/{id}` never captures them.
   app.doc31(`/${name}/openapi.json`, {
     openapi: '3.1.0',

@@ -1,15 +1,31 @@
 /** Inventory origin: stock levels and all-or-nothing reservations. */
 import { createOrigin } from '../../shared/app'
 import { notFoundProblem, ProblemError } from '../../shared/problem'
+import type { OriginBindings } from '../../shared/types'
 import * as repo from './repo'
 import { getStock, listStock, release, reserve } from './routes'
 
-const app = createOrigin('inventory', { description: 'Stock levels and reservations.' })
+interface Bindings extends OriginBindings {
+  /** How long shared caches may serve a stock level (an ops knob; tests shorten it). */
+  STOCK_CACHE_CONTROL?: string
+}
+
+/** Stock is the same for every caller and changes often: a few seconds at the edge. */
+const STOCK_CACHE_CONTROL = 'public, max-age=5, stale-while-revalidate=30'
+
+const app = createOrigin<Bindings>('inventory', { description: 'Stock levels and reservations.' })
 
 app.openapi(getStock, async (c) => {
   const { sku } = c.req.valid('param')
   const item = await repo.getStock(c.env.DB, sku)
   if (!item) throw notFoundProblem('SKU', sku)
+  c.header('Cache-Control', c.env.STOCK_CACHE_CONTROL ?? STOCK_CACHE_CONTROL)
+  // The representation depends on Prefer, so caches must key on it.
+  c.header('Vary', 'Prefer')
+  if (/(?:^|[,;\s])return=minimal(?:$|[,;\s])/i.test(c.req.header('prefer') ?? '')) {
+    c.header('Preference-Applied', 'return=minimal')
+    return c.json({ sku: item.sku, available: item.available }, 200)
+  }
   return c.json(item, 200)
 })
 

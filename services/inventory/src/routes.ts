@@ -1,7 +1,8 @@
 /** Route declarations of the inventory service (the OpenAPI document is built from these). */
 import { createRoute } from '@hono/zod-openapi'
 import { problemResponses } from '../../shared/problem'
-import { ReleaseBody, Reservation, ReserveBody, SkuParams, SkusQuery, StockItem, StockList } from './schemas'
+import { z } from '@hono/zod-openapi'
+import { ReleaseBody, Reservation, ReserveBody, SkuParams, SkusQuery, StockItem, StockLevel, StockList } from './schemas'
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } })
 const tags = ['inventory']
@@ -11,8 +12,13 @@ export const getStock = createRoute({
   path: '/inventory/{sku}',
   tags,
   summary: 'Stock level of one SKU',
+  description:
+    'Cacheable by shared caches for a few seconds (`Cache-Control: public`). `Prefer: return=minimal` answers only `sku` and `available` (`Vary: Prefer`).',
   request: { params: SkuParams },
-  responses: { 200: { description: 'The stock row', content: json(StockItem) }, ...problemResponses(400, 404) },
+  responses: {
+    200: { description: 'The stock row (or its minimal form)', content: json(z.union([StockItem, StockLevel])) },
+    ...problemResponses(400, 404),
+  },
 })
 
 export const listStock = createRoute({

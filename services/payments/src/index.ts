@@ -8,6 +8,8 @@ const app = createOrigin('payments', { description: 'Payment methods, charges an
 
 app.openapi(listMethods, async (c) => {
   const { id } = c.req.valid('param')
+  // One user's data: a private cache (or a per-user entry at the edge) may keep it a minute.
+  c.header('Cache-Control', 'private, max-age=60')
   return c.json({ data: await repo.listMethods(c.env.DB, id) }, 200)
 })
 
