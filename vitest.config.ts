@@ -32,7 +32,8 @@ export default defineConfig(async () => {
               miniflare: {
                 d1Databases,
                 bindings: { ...seedBindings, SWITCHYARD_ENV: 'test' },
-                workers: originWorkers(),
+                // Stock levels go stale within seconds, so the cache tests can watch it happen.
+                workers: originWorkers({ STOCK_CACHE_CONTROL: 'public, max-age=1, stale-while-revalidate=2' }),
               },
             }),
           ],

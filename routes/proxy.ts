@@ -1,4 +1,5 @@
-import type { Context, Hono } from 'hono'
+import type { Context, Hono, MiddlewareHandler } from 'hono'
+import { responseCache } from '../middleware/cache'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers'
 import { ProblemError, problems } from '../src/problem'
 import type { GatewayEnv } from '../src/types'
@@ -11,6 +12,8 @@ export interface ProxyOptions {
   gatewayName: string
   clientIp: (c: Context<GatewayEnv>) => string | undefined
   waitUntil: (c: Context<GatewayEnv>, promise: Promise<unknown>) => void
+  /** Response cache for routes with `cache` (absent: caching off). */
+  cache?: { storage: () => Promise<Cache | undefined> }
 }
 
 /**
@@ -29,10 +32,24 @@ export function mountVersion(
   for (const spec of routes) {
     const template = prefix + spec.path
     methodsByPath.set(template, [...(methodsByPath.get(template) ?? []), spec.method])
-    app.on(spec.method, template, (c) => {
+    const handler = (c: Context<GatewayEnv>) => {
       c.set('routeTemplate', template)
       return forward(c, spec, c.req.path.slice(prefix.length), options)
-    })
+    }
+    // The cache runs last before the handler: after auth and rate limits, per route.
+    const cache: MiddlewareHandler<GatewayEnv>[] =
+      spec.cache && options.cache
+        ? [
+            responseCache({
+              storage: options.cache.storage,
+              version,
+              perUser: spec.cache.perUser,
+              revalidate: handler,
+              waitUntil: options.waitUntil,
+            }),
+          ]
+        : []
+    app.on([spec.method], [template], ...cache, handler)
   }
   for (const [template, methods] of methodsByPath) {
     const allowed = methods.includes('GET') ? [...methods, 'HEAD'] : methods

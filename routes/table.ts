@@ -9,12 +9,18 @@ export interface RouteSpec {
   /** Path at the origin and, under `/api/<version>`, at the gateway. */
   path: string
   service: string
+  /**
+   * GET responses may be cached at the edge (middleware/cache.ts) when the origin allows
+   * it. `perUser`: authenticated callers get entries of their own; otherwise requests
+   * with credentials bypass the cache.
+   */
+  cache?: { perUser?: boolean }
 }
 
 /** Every origin serves its own OpenAPI document and Swagger UI under its prefix. */
 export function docsRoutes(service: string): RouteSpec[] {
   return [
-    { method: 'GET', path: `/${service}/openapi.json`, service },
-    { method: 'GET', path: `/${service}/docs`, service },
+    { method: 'GET', path: `/${service}/openapi.json`, service, cache: {} },
+    { method: 'GET', path: `/${service}/docs`, service, cache: {} },
   ]
 }

@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './log'
 import { requestPath } from './proxy/path'
 import type { GatewayEnv } from './types'
 import { createRegistry, type BindingLookup } from './upstream/registry'
+import { cacheStorage } from './cache/storage'
 
 /** What differs between runtimes; everything else is shared. */
 export interface GatewayDeps {
@@ -65,14 +66,17 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(pathNormalize())
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
-  // version negotiation, auth, rate limit, cache: mounted here by their own work.
+  // version negotiation, auth, rate limit: mounted here by their own work.
+  // cache: per route (RouteSpec.cache), innermost, in routes/proxy.ts.
+  const cache = config.caching.enabled ? { storage: cacheStorage(config.caching.name) } : undefined
 
   mountHealth(app, config, registry, waitUntil)
   for (const version of config.versions.supported) {
     const routes = ROUTE_TABLES[version]
     if (!routes) throw new Error(`no route table for version ${version}`)
-    mountVersion(app, version, routes, { registry, gatewayName: config.name, clientIp, waitUntil })
-    mountAggregates(app, version, { registry, gatewayName: config.name, clientIp, waitUntil })
+    const options = { registry, gatewayName: config.name, clientIp, waitUntil, cache }
+    mountVersion(app, version, routes, options)
+    mountAggregates(app, version, options)
   }
   return app
 }

@@ -2,6 +2,9 @@ import { docsRoutes, type RouteSpec } from '../table'
 
 /** v2: the newest contract, served as the origins implement it. */
 export const v2Routes: RouteSpec[] = [
+  // First, so `/users/:id` does not take `/users/openapi.json` (and its cache policy).
+  ...['auth', 'users', 'orders', 'payments', 'inventory'].flatMap(docsRoutes),
+
   { method: 'GET', path: '/users', service: 'users' },
   { method: 'GET', path: '/users/:id', service: 'users' },
   { method: 'PATCH', path: '/users/:id', service: 'users' },
@@ -10,16 +13,14 @@ export const v2Routes: RouteSpec[] = [
   { method: 'POST', path: '/orders', service: 'orders' },
   { method: 'GET', path: '/orders/:id', service: 'orders' },
 
-  { method: 'GET', path: '/payments/users/:id/methods', service: 'payments' },
+  { method: 'GET', path: '/payments/users/:id/methods', service: 'payments', cache: { perUser: true } },
   { method: 'GET', path: '/payments/charges', service: 'payments' },
   { method: 'POST', path: '/payments/charges', service: 'payments' },
   { method: 'GET', path: '/payments/charges/:id', service: 'payments' },
   { method: 'POST', path: '/payments/charges/:id/refunds', service: 'payments' },
 
   { method: 'GET', path: '/inventory', service: 'inventory' },
-  { method: 'GET', path: '/inventory/:sku', service: 'inventory' },
+  { method: 'GET', path: '/inventory/:sku', service: 'inventory', cache: {} },
   { method: 'POST', path: '/inventory/:sku/reserve', service: 'inventory' },
   { method: 'POST', path: '/inventory/:sku/release', service: 'inventory' },
-
-  ...['auth', 'users', 'orders', 'payments', 'inventory'].flatMap(docsRoutes),
 ]

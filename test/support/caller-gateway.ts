@@ -23,11 +23,22 @@ export function callerGateway(overrides: Partial<GatewayConfigInput> = {}) {
     await next()
   })
   app.route('/', inner)
+  // Work the gateway hands to waitUntil (cache stores, refreshes), so tests can await it.
+  const pending: Promise<unknown>[] = []
+  const executionCtx = {
+    waitUntil: (promise: Promise<unknown>) => void pending.push(promise),
+    passThroughOnException: () => {},
+    props: {},
+  } as unknown as ExecutionContext
   return {
     fetch: (path: string, init: RequestInit & { caller?: string } = {}) => {
       const headers = new Headers(init.headers)
       if (init.caller !== undefined) headers.set(CALLER, init.caller)
-      return Promise.resolve(app.fetch(new Request(new URL(path, ORIGIN), { ...init, headers })))
+      return Promise.resolve(app.fetch(new Request(new URL(path, ORIGIN), { ...init, headers }), undefined, executionCtx))
+    },
+    /** Resolves once everything handed to waitUntil so far has settled. */
+    settled: async () => {
+      while (pending.length > 0) await Promise.allSettled(pending.splice(0))
     },
   }
 }

@@ -1,0 +1,183 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { originStats, resetOrigin } from './helpers'
+import { callerGateway } from './support/caller-gateway'
+
+// Every test gets a gateway with a cache of its own (Cache API `caches.open(<name>)`),
+// over the real origins. The test config makes stock levels
+// `public, max-age=1, stale-while-revalidate=2` so staleness can be watched.
+const fresh = () => callerGateway({ caching: { name: `test-${crypto.randomUUID()}` } })
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const STOCK = '/api/v2/inventory/SKU-RED-MUG'
+const status = (res: Response) => res.headers.get('cache-status')
+const count = async (service: 'inventory' | 'payments' | 'users', path: string) => (await originStats(service)).byPath[path] ?? 0
+
+beforeEach(async () => {
+  await Promise.all([resetOrigin('inventory'), resetOrigin('payments'), resetOrigin('users')])
+})
+afterEach(async () => {
+  await Promise.all([resetOrigin('inventory'), resetOrigin('payments'), resetOrigin('users')])
+})
+
+describe('response cache: miss, hit, keys', () => {
+  it('a miss is stored; the next request is a hit that never reaches the origin', async () => {
+    const gw = fresh()
+    const first = await gw.fetch(STOCK)
+    expect(first.status).toBe(200)
+    expect(status(first)).toBe('switchyard; fwd=uri-miss; fwd-status=200; stored')
+    const body = await first.json()
+    await gw.settled()
+
+    const second = await gw.fetch(STOCK)
+    expect(second.status).toBe(200)
+    expect(status(second)).toMatch(/^switchyard; hit; ttl=[01]$/)
+    expect(second.headers.get('age')).toMatch(/^[0-9]+$/)
+    expect(second.headers.get('content-type')).toContain('application/json')
+    expect(second.headers.get('cache-control')).toBe('public, max-age=1, stale-while-revalidate=2')
+    // per-request headers are the new request's own, never replayed from the stored one
+    expect(second.headers.get('x-request-id')).not.toBe(first.headers.get('x-request-id'))
+    expect(await second.json()).toEqual(body)
+    expect(await count('inventory', '/inventory/SKU-RED-MUG')).toBe(1)
+  })
+
+  it('HEAD is answered from the stored GET', async () => {
+    const gw = fresh()
+    await (await gw.fetch(STOCK)).text()
+    await gw.settled()
+    const head = await gw.fetch(STOCK, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(status(head)).toMatch(/hit/)
+    expect(await head.text()).toBe('')
+    expect(await count('inventory', '/inventory/SKU-RED-MUG')).toBe(1)
+  })
+
+  it('keys include what the response names in Vary (Prefer here)', async () => {
+    const gw = fresh()
+    const minimal = { headers: { prefer: 'return=minimal' } }
+    await (await gw.fetch(STOCK)).text()
+    await gw.settled()
+    const variant = await gw.fetch(STOCK, minimal)
+    expect(status(variant)).toBe('switchyard; fwd=vary-miss; fwd-status=200; stored')
+    expect(Object.keys(await variant.json()).sort()).toEqual(['available', 'sku'])
+    await gw.settled()
+
+    const again = await gw.fetch(STOCK, minimal)
+    expect(status(again)).toMatch(/hit/)
+    expect(again.headers.get('preference-applied')).toBe('return=minimal')
+    expect(Object.keys(await again.json()).sort()).toEqual(['available', 'sku'])
+    const full = await gw.fetch(STOCK)
+    expect(status(full)).toMatch(/hit/)
+    expect(Object.keys(await full.json())).toContain('on_hand')
+    expect(await count('inventory', '/inventory/SKU-RED-MUG')).toBe(2)
+  })
+
+  it('keys include the API version and the query', async () => {
+    const gw = fresh()
+    await (await gw.fetch(STOCK)).text()
+    await gw.settled()
+    const v1 = await gw.fetch('/api/v1/inventory/SKU-RED-MUG')
+    expect(status(v1)).toMatch(/fwd=uri-miss/)
+    const query = await gw.fetch(`${STOCK}?view=1`)
+    expect(status(query)).toMatch(/fwd=uri-miss/)
+    expect(await count('inventory', '/inventory/SKU-RED-MUG')).toBe(3)
+  })
+
+  it('the docs routes are cacheable too (the origin sends public, max-age=300)', async () => {
+    const gw = fresh()
+    await (await gw.fetch('/api/v2/users/openapi.json')).text()
+    await gw.settled()
+    const second = await gw.fetch('/api/v2/users/openapi.json')
+    expect(status(second)).toMatch(/^switchyard; hit; ttl=(29[0-9]|300)$/)
+    expect(((await second.json()) as { openapi: string }).openapi).toBe('3.1.0')
+  })
+
+  it('routes that do not opt in are not touched', async () => {
+    const res = await fresh().fetch('/api/v2/users/1')
+    expect(res.status).toBe(200)
+    expect(status(res)).toBeNull()
+  })
+
+  it('errors are not stored', async () => {
+    const gw = fresh()
+    const missing = await gw.fetch('/api/v2/inventory/SKU-NOPE')
+    expect(missing.status).toBe(404)
+    expect(status(missing)).toBe('switchyard; fwd=uri-miss; fwd-status=404; detail=status')
+  })
+})
+
+describe('response cache: credentials and per-user entries', () => {
+  it('an authenticated request bypasses a shared route: it neither reads nor writes the shared entry', async () => {
+    const gw = fresh()
+    const authed = await gw.fetch(STOCK, { caller: '1' })
+    expect(status(authed)).toBe('switchyard; fwd=bypass; detail=credentials')
+    await gw.settled()
+    const anonymous = await gw.fetch(STOCK)
+    expect(status(anonymous)).toMatch(/fwd=uri-miss/)
+    await gw.settled()
+    // Authorization or Cookie alone are credentials too
+    for (const headers of [{ authorization: 'Bearer x' }, { cookie: 'session=1' }] as Record<string, string>[]) {
+      expect(status(await gw.fetch(STOCK, { headers }))).toBe('switchyard; fwd=bypass; detail=credentials')
+    }
+    expect(await count('inventory', '/inventory/SKU-RED-MUG')).toBe(4)
+  })
+
+  it('per-user route: each caller has their own entry, never another’s', async () => {
+    const gw = fresh()
+    const path = '/api/v2/payments/users/1/methods'
+    const ada = await gw.fetch(path, { caller: '1' })
+    expect(status(ada)).toBe('switchyard; fwd=uri-miss; fwd-status=200; stored')
+    const adaBody = await ada.json()
+    await gw.settled()
+    const adaAgain = await gw.fetch(path, { caller: '1' })
+    expect(status(adaAgain)).toMatch(/^switchyard; hit/)
+    expect(await adaAgain.json()).toEqual(adaBody)
+
+    // another caller on the same URL: a miss of their own, then their own hit
+    const grace = await gw.fetch(path, { caller: '2' })
+    expect(status(grace)).toMatch(/fwd=uri-miss/)
+    await gw.settled()
+    expect(status(await gw.fetch(path, { caller: '2' }))).toMatch(/hit/)
+    expect(await count('payments', '/payments/users/1/methods')).toBe(2)
+  })
+
+  it('per-user route without a caller: the origin says private, so nothing shared is stored', async () => {
+    const gw = fresh()
+    const path = '/api/v2/payments/users/1/methods'
+    await (await gw.fetch(path, { caller: '1' })).text()
+    await gw.settled()
+    const anonymous = await gw.fetch(path)
+    expect(status(anonymous)).toBe('switchyard; fwd=uri-miss; fwd-status=200; detail=not-public')
+    await gw.settled()
+    expect(status(await gw.fetch(path))).toMatch(/fwd=uri-miss/)
+    expect(await count('payments', '/payments/users/1/methods')).toBe(3)
+  })
+})
+
+describe('response cache: staleness', () => {
+  it('stale within stale-while-revalidate → served at once, refreshed once in the background', async () => {
+    const gw = fresh()
+    const first = (await (await gw.fetch(STOCK)).json()) as { sku: string }
+    await gw.settled()
+    await sleep(1100)
+
+    const [a, b] = await Promise.all([gw.fetch(STOCK), gw.fetch(STOCK)])
+    for (const res of [a, b]) {
+      expect(status(res)).toMatch(/^switchyard; hit; ttl=-?[0-9]+; detail=stale-while-revalidate$/)
+      expect(await res.json()).toEqual(first)
+    }
+    await gw.settled()
+    // one refresh for both stale hits
+    expect(await count('inventory', '/inventory/SKU-RED-MUG')).toBe(2)
+    const refreshed = await gw.fetch(STOCK)
+    expect(status(refreshed)).toMatch(/^switchyard; hit; ttl=[01]$/)
+  })
+
+  it('past stale-while-revalidate → a miss that goes to the origin', async () => {
+    const gw = fresh()
+    await (await gw.fetch(STOCK)).text()
+    await gw.settled()
+    await sleep(3200)
+    const late = await gw.fetch(STOCK)
+    expect(status(late)).toMatch(/^switchyard; fwd=(uri-miss|stale); fwd-status=200; stored$/)
+    expect(await count('inventory', '/inventory/SKU-RED-MUG')).toBe(2)
+  })
+})
