@@ -1,6 +1,7 @@
 import { ProblemError, problemType, type Problem } from '../problem'
 import type { Upstream } from '../upstream/types'
 import { compileComposite, type CompiledComposite } from './compile'
+import { deadline as deadlineAfter } from './deadline'
 import { runPart } from './part'
 import type { CompositeSpec, PartOutcome, PartProblem } from './types'
 
@@ -49,7 +50,7 @@ export function composite(spec: CompositeSpec, upstreams: ReadonlyMap<string, Up
         { 'WWW-Authenticate': 'Bearer realm="switchyard"' },
       )
     }
-    const deadline = AbortSignal.timeout(compiled.deadlineMs)
+    const { signal: deadline, clear } = deadlineAfter(compiled.deadlineMs)
     const failFast = new AbortController()
     const cancel = ctx.signal ? AbortSignal.any([failFast.signal, ctx.signal]) : failFast.signal
     const outcomes = new Map<string, PartOutcome>()
@@ -60,24 +61,28 @@ export function composite(spec: CompositeSpec, upstreams: ReadonlyMap<string, Up
       return ctx.params?.[root]
     }
 
-    for (const stage of compiled.stages) {
-      const earlier = new Map(outcomes)
-      await Promise.all(
-        stage.map(async (part) => {
-          const outcome = await runPart(part, {
-            upstream: upstreams.get(part.spec.service),
-            headers: req.headers,
-            ctx,
-            deadline,
-            cancel,
-            lookup,
-            earlier,
-          })
-          outcomes.set(part.name, outcome)
-          if (!outcome.ok && !outcome.cancelled && isDecisive(compiled, part.required)) failFast.abort()
-        }),
-      )
-      if (failFast.signal.aborted) break
+    try {
+      for (const stage of compiled.stages) {
+        const earlier = new Map(outcomes)
+        await Promise.all(
+          stage.map(async (part) => {
+            const outcome = await runPart(part, {
+              upstream: upstreams.get(part.spec.service),
+              headers: req.headers,
+              ctx,
+              deadline,
+              cancel,
+              lookup,
+              earlier,
+            })
+            outcomes.set(part.name, outcome)
+            if (!outcome.ok && !outcome.cancelled && isDecisive(compiled, part.required)) failFast.abort()
+          }),
+        )
+        if (failFast.signal.aborted) break
+      }
+    } finally {
+      clear()
     }
 
     const failure = compositeFailure(compiled, outcomes)

@@ -1,6 +1,7 @@
 import { ProblemError, problemType } from '../problem'
 import type { CallContext, Upstream } from '../upstream/types'
 import type { CompiledPart } from './compile'
+import { deadline } from './deadline'
 import { applyMapping } from './mapping'
 import { renderTemplate } from './template'
 import type { PartOutcome, PartProblem } from './types'
@@ -50,7 +51,7 @@ export async function runPart(part: CompiledPart, call: PartCall): Promise<PartO
   }
   if (!call.upstream) return problem({ ...FAILED, status: 502, detail: `The ${service} service is not configured.` })
 
-  const timeout = AbortSignal.timeout(part.timeoutMs)
+  const { signal: timeout, clear } = deadline(part.timeoutMs)
   const signal = AbortSignal.any([timeout, call.deadline, call.cancel])
   const timedOut = () => timeout.aborted || call.deadline.aborted
   try {
@@ -92,6 +93,8 @@ export async function runPart(part: CompiledPart, call: PartCall): Promise<PartO
       return problem({ type: type ?? FAILED.type, title, status, detail: detail ?? title })
     }
     return problem({ ...FAILED, status: 502, detail: `The ${service} service could not be reached.` })
+  } finally {
+    clear()
   }
 }
 
