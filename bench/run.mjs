@@ -38,3 +38,6 @@ try {
 } finally {
   await servers.dispose()
 }
+
+// Feature benches, one after another (each starts and stops its own Workers).
+await import('./aggregate.mjs')
