@@ -102,15 +102,23 @@ export async function migrateAndSeed(db, name) {
 /**
  * Starts every origin in one Miniflare, each on its own loopback port, with
  * migrated and seeded databases. Returns their base URLs by service name.
+ * `quiet` drops the Workers' console output.
  */
-export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0.1', extraWorkers = [] } = {}) {
+export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0.1', extraWorkers = [], quiet = false } = {}) {
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare')
   await buildOrigins()
   const workers = [...extraWorkers, ...originWorkers(vars)].map((w) => ({
     ...w,
     unsafeDirectSockets: [{ host, port: 0 }],
   }))
-  const mf = new Miniflare(convertV4MiniflareOptions({ workers, ...(persistTo ? { d1Persist: persistTo } : {}) }))
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      workers,
+      ...(persistTo ? { d1Persist: persistTo } : {}),
+      // Benchmarks drop the Workers' per-request log lines.
+      ...(quiet ? { handleStructuredLogs: () => {} } : {}),
+    }),
+  )
   await mf.ready
   const urls = {}
   for (const name of SERVICES) {
