@@ -62,7 +62,7 @@ const STATE_NAMES: Record<CircuitState, BreakerState> = {
  * succeeding closes it, a failure re-opens it for twice as long, up to `maxOpenMs`.
  *
  * A failure is a thrown error (connection error, timeout) or a 5xx answer; 4xx answers
- * and calls the client abandoned are not. Every state change is logged. State lives in
+ * (or 4xx problems thrown below) and calls the client abandoned are not. Every state change is logged. State lives in
  * this closure, so it is per isolate, like Envoy's and Kong's per node.
  *
  * @example
@@ -81,7 +81,7 @@ export function withBreaker(options: BreakerOptions): BreakerDecorator {
   let current: BreakerState = 'closed'
 
   const policy = circuitBreaker(
-    handleWhen((err) => !(err instanceof ClientLeft)).orWhenResult((res) => res instanceof Response && res.status >= 500),
+    handleWhen(isFailure).orWhenResult((res) => res instanceof Response && res.status >= 500),
     {
       breaker: new AnyBreaker([
         new ConsecutiveBreaker(options.consecutiveFailures),
@@ -164,6 +164,12 @@ function circuitOpen(service: string, remainingMs: number): ProblemError {
     },
     { 'Retry-After': String(seconds) },
   )
+}
+
+/** Thrown errors that count against the origin: not the client's own (4xx problems, leaving). */
+function isFailure(err: unknown): boolean {
+  if (err instanceof ClientLeft) return false
+  return !(err instanceof ProblemError && err.problem.status < 500)
 }
 
 /** A call the client abandoned: neither a success nor a failure of the origin. */

@@ -1,6 +1,6 @@
 import { ExponentialBackoff, fullJitterGenerator, type IBackoff } from 'cockatiel'
 import type { Logger } from '../log'
-import { ProblemError } from '../problem'
+import { ProblemError, problems } from '../problem'
 import type { RetryBudget } from './retry-budget'
 import { sleep } from './signals'
 import type { Upstream, UpstreamDecorator } from './types'
@@ -63,7 +63,7 @@ export function withRetry(options: RetryOptions): UpstreamDecorator {
     async (req, ctx) => {
       options.budget.recordRequest()
       if (options.maxAttempts <= 1 || !isRetryable(req)) return next(req, ctx)
-      const body = req.body === null ? null : await req.arrayBuffer()
+      const body = req.body === null ? null : await readBody(req)
       let delays: IBackoff<unknown> = backoff.next()
       for (let attempt = 1; ; attempt++) {
         const outcome = await settle(next(body === null ? req : new Request(req, { body }), ctx))
@@ -93,6 +93,15 @@ export function withRetry(options: RetryOptions): UpstreamDecorator {
         await sleep(delay, ctx.signal)
       }
     }
+}
+
+/** The client's body, once; a client that stops sending mid-body gets a 400, not a 5xx. */
+async function readBody(req: Request): Promise<ArrayBuffer> {
+  try {
+    return await req.arrayBuffer()
+  } catch {
+    throw new ProblemError(problems.badRequest('The request body could not be read to the end.'))
+  }
 }
 
 type Outcome = { res: Response } | { err: unknown }
