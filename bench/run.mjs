@@ -38,3 +38,8 @@ try {
 } finally {
   await servers.dispose()
 }
+
+// Resilience: overhead of the decorator stack and the open-breaker fast path.
+console.log()
+const { runResilienceBench } = await import('./resilience.mjs')
+await runResilienceBench()
