@@ -1,7 +1,7 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 // @ts-expect-error plain ESM script shared with dev tooling
-import { buildOrigins, databaseId, originWorkers, ROOT, SERVICES } from './scripts/origins.mjs'
+import { buildOrigins, databaseId, originWorkers, replicaWorkers, ROOT, SERVICES } from './scripts/origins.mjs'
 import path from 'node:path'
 
 /**
@@ -9,6 +9,9 @@ import path from 'node:path'
  * the five origins are real auxiliary Workers with their own D1 databases. The test
  * Worker also binds each origin's database (same id) so setup can migrate and seed it.
  */
+/** Origin vars for tests: stock levels go stale within seconds, so the cache tests can watch it. */
+const ORIGIN_VARS = { STOCK_CACHE_CONTROL: 'public, max-age=1, stale-while-revalidate=2' }
+
 export default defineConfig(async () => {
   await buildOrigins()
   const d1Databases: Record<string, string> = {}
@@ -32,8 +35,9 @@ export default defineConfig(async () => {
               miniflare: {
                 d1Databases,
                 bindings: { ...seedBindings, SWITCHYARD_ENV: 'test' },
-                // Stock levels go stale within seconds, so the cache tests can watch it happen.
-                workers: originWorkers({ STOCK_CACHE_CONTROL: 'public, max-age=1, stale-while-revalidate=2' }),
+                // A second users instance, for balancing and ejection tests.
+                serviceBindings: { USERS_B: 'switchyard-users-b' },
+                workers: [...originWorkers(ORIGIN_VARS), ...replicaWorkers(ORIGIN_VARS)],
               },
             }),
           ],

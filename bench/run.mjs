@@ -39,5 +39,11 @@ try {
   await servers.dispose()
 }
 
-// Feature benches, one after another (each starts and stops its own Workers).
+// Resilience: overhead of the decorator stack and the open-breaker fast path.
+console.log()
+const { runResilienceBench } = await import('./resilience.mjs')
+await runResilienceBench()
+
+// Aggregation: three parts in parallel vs the slowest alone, and the merge overhead.
+console.log()
 await import('./aggregate.mjs')

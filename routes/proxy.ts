@@ -100,6 +100,7 @@ async function forward(
     caller: c.get('identity')?.sub,
     signal: c.req.raw.signal,
     waitUntil: (promise) => options.waitUntil(c, promise),
+    timeouts: spec.timeout,
   }
   let response: Response
   try {

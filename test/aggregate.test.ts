@@ -146,6 +146,32 @@ describe('GET /api/v2/me/dashboard', () => {
   })
 })
 
+describe('resilience per part (the registry’s retries and breakers)', () => {
+  it('a part whose first attempt fails with 503 is retried, and the composite is complete', async () => {
+    await setFault('payments', { mode: 'status', status: 503, paths: '/payments', times: 1 })
+    const res = await dashboard()
+    expect(res.headers.get('switchyard-complete')).toBe('true')
+    expect((await originStats('payments')).byPath['/payments/users/1/methods']).toBe(2)
+  })
+
+  it('an open breaker fails its part at once (503 circuit-open), with no origin call', async () => {
+    const own = callerGateway() // a breaker of its own
+    await setFault('payments', { mode: 'status', status: 500, paths: '/payments' })
+    for (let i = 0; i < 5; i++) await (await own.fetch('/api/v2/me/dashboard', { caller: '1' })).text()
+    const calls = (await originStats('payments')).requests
+    const res = await own.fetch('/api/v2/me/dashboard', { caller: '1' })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as Dashboard
+    expect(body.errors!.payment_methods).toMatchObject({
+      status: 503,
+      type: 'https://switchyard.example/problems#circuit-open',
+      part: 'payment_methods',
+    })
+    expect(body.profile!.id).toBe(1)
+    expect((await originStats('payments')).requests).toBe(calls)
+  })
+})
+
 interface Details {
   order: { id: number; items: { sku: string }[] } | null
   payment: { id: number; status: string }[] | null

@@ -94,11 +94,11 @@ describe('withCoalescing: waiters leave on their own', () => {
   })
 
   it('an origin failure reaches every waiter', async () => {
-    await setFault('users', { mode: 'status', status: 503, paths: '/users', delayMs: 100 })
+    await setFault('users', { mode: 'status', status: 500, paths: '/users', delayMs: 100 })
     const registry = createRegistry(parseConfig(workersConfig()), { bindings: (name) => bindings[name] })
     const upstream = registry.get('users')!
     const results = await times(3, () => upstream(new Request('http://users.internal/users/2'), ctx))
-    expect(results.map((r) => r.status)).toEqual([503, 503, 503])
+    expect(results.map((r) => r.status)).toEqual([500, 500, 500])
     expect((await originStats('users')).byPath['/users/2']).toBe(1)
   })
 })

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { cachingConfigSchema } from '../cache/config'
+import { resilienceSchema } from '../upstream/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
 export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
@@ -41,6 +42,8 @@ export const gatewayConfigSchema = z.object({
       timeoutMs: z.number().int().positive().default(2000),
     })
     .default({ timeoutMs: 2000 }),
+  /** Timeouts, retries, breakers and balancing per service (src/upstream/config.ts). */
+  resilience: resilienceSchema,
   caching: cachingConfigSchema,
 })
 
