@@ -50,6 +50,9 @@ export function resilientGateway(options: {
     {
       ...(options.services ? { services: options.services } : {}),
       resilience: { defaults: options.defaults, services: options.perService },
+      // Concurrent identical GETs must each reach the stack here: balancing and breaker
+      // tests count calls, which coalescing would merge.
+      caching: { coalesce: false },
     },
     { logger: createLogger({ service: 'test' }, logs.sink) },
   )
