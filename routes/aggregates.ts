@@ -60,6 +60,17 @@ export const v2Composites: CompositeSpec[] = [
   },
 ]
 
+const PART_DROPPED_HEADERS = [
+  'content-length',
+  'content-type',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'if-range',
+  'range',
+]
+
 /** Composites per API version. */
 export const compositeTables: Record<string, CompositeSpec[]> = { v2: v2Composites }
 
@@ -86,8 +97,8 @@ export function mountAggregates(
         host: incoming.host,
         gatewayName: options.gatewayName,
       })
-      headers.delete('content-length')
-      headers.delete('content-type')
+      // Parts are plain JSON GETs: no body, no ranges, no conditions meant for the composite.
+      for (const name of PART_DROPPED_HEADERS) headers.delete(name)
       headers.set('accept', 'application/json')
       headers.set('x-request-id', c.get('requestId'))
       return upstream(new Request(c.req.url, { headers }), {

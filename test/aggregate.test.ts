@@ -139,6 +139,19 @@ describe('GET /api/v2/me/dashboard', () => {
     expect((await originStats('users')).requests).toBe(0)
   })
 
+  it('conditional and range headers meant for the composite never reach the parts', async () => {
+    const res = await gw.fetch('/api/v2/me/dashboard', {
+      caller: '1',
+      headers: { 'if-none-match': '"x"', range: 'bytes=0-1', accept: 'text/html' },
+    })
+    expect(res.headers.get('switchyard-complete')).toBe('true')
+    const seen = (await originStats('payments')).lastHeaders
+    expect(seen['if-none-match']).toBeUndefined()
+    expect(seen.range).toBeUndefined()
+    expect(seen.accept).toBe('application/json')
+    expect(seen['x-request-id']).toBe(res.headers.get('x-request-id'))
+  })
+
   it('other methods → 405 with Allow', async () => {
     const res = await gw.fetch('/api/v2/me/dashboard', { method: 'POST', caller: '1' })
     await expectProblem(res, 405)
