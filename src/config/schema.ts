@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { authConfigSchema } from '../auth/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
 export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
@@ -40,6 +41,8 @@ export const gatewayConfigSchema = z.object({
       timeoutMs: z.number().int().positive().default(2000),
     })
     .default({ timeoutMs: 2000 }),
+  /** Access-token verification and identity forwarding (src/auth/config.ts). */
+  auth: authConfigSchema.prefault({}),
 })
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>
