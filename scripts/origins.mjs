@@ -35,6 +35,12 @@ export async function buildOrigins() {
   )
 }
 
+/**
+ * DEV ONLY, public in this repository: the HMAC key of identity headers between the
+ * Deno gateway and origins served at URLs (`npm run dev:deno`, the Deno tests).
+ */
+export const DEV_IDENTITY_SECRET = 'dev-only-identity-secret-do-not-deploy-0123456789'
+
 /** D1 database id shared by an origin and anything that seeds it. */
 export const databaseId = (name) => `switchyard-${name}`
 
