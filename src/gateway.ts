@@ -77,6 +77,8 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       verifier: createVerifier(config.auth, createKeySource(config.auth, deps)),
       policies: createPolicyResolver([
         ...config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] })),
+        // Unversioned paths (`/api/users/1`), should they be routed, get the default version's policies.
+        { prefix: '/api', routes: ROUTE_TABLES[config.versions.default] ?? [] },
         { prefix: '', routes: wellKnownRoutes },
       ]),
       realm: config.auth.realm,

@@ -130,6 +130,10 @@ describe('route policies from the route table', () => {
     await expectProblem(await gateway('/api/v2/secret-admin', { headers: await bearer('ada') }), 404)
     await expectProblem(await gateway('/nope'), 404)
   })
+
+  it('an unversioned API path is held to the default version’s policy', async () => {
+    await expectProblem(await gateway('/api/users/1', { headers: await bearer('ada') }), 403)
+  })
 })
 
 describe('acceptance: wrong audience, tampered, expired → 401 problem+json with WWW-Authenticate', () => {

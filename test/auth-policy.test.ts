@@ -7,9 +7,11 @@ import { authorize, createPolicyResolver } from '../src/auth/policy'
 import { createGateway } from '../src/gateway'
 import { customGateway, expectProblem } from './helpers'
 
+// As src/gateway.ts builds it.
 const resolve = createPolicyResolver([
   { prefix: '/api/v1', routes: v1Routes },
   { prefix: '/api/v2', routes: v2Routes },
+  { prefix: '/api', routes: v2Routes },
   { prefix: '', routes: wellKnownRoutes },
 ])
 
@@ -26,6 +28,8 @@ describe('route policy resolution', () => {
     ['GET', '/api/v2/users/7', { kind: 'protected', requirements: { scopes: ['users:read'] } }],
     ['HEAD', '/api/v2/users/7', { kind: 'protected', requirements: { scopes: ['users:read'] } }],
     ['GET', '/api/v1/users/7', { kind: 'protected', requirements: { scopes: ['users:read'] } }],
+    // An unversioned path keeps the route's scopes, not just "authenticated".
+    ['GET', '/api/users/7', { kind: 'protected', requirements: { scopes: ['users:read'] } }],
     ['POST', '/api/v2/payments/charges/1/refunds', { kind: 'protected', requirements: { roles: ['admin'] } }],
     // Known path, other method: the 405 needs no identity.
     ['DELETE', '/api/v2/users/7', { kind: 'unrouted' }],
