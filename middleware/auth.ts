@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import { insufficientScope, invalidToken, keysUnavailable, missingToken } from '../src/auth/errors'
 import { authorize, type PolicyResolver } from '../src/auth/policy'
 import { TokenError, type TokenVerifier } from '../src/auth/verify'
-import type { GatewayEnv } from '../src/types'
+import type { GatewayEnv, Identity } from '../src/types'
 
 export interface AuthOptions {
   /** Verifies a bearer token into the caller's identity (src/auth/verify.ts). */
@@ -46,7 +46,7 @@ export function auth(options: AuthOptions): MiddlewareHandler<GatewayEnv> {
     const token = BEARER.exec(authorization)?.[1]
     if (!token) throw invalidToken(realm, 'The Authorization header is not one bearer token')
 
-    let identity
+    let identity: Identity
     try {
       identity = await verifier.verify(token)
     } catch (err) {
@@ -55,6 +55,7 @@ export function auth(options: AuthOptions): MiddlewareHandler<GatewayEnv> {
         c.get('logger')?.log('error', 'access token keys unavailable', { error: String(err.cause ?? err) })
         throw keysUnavailable()
       }
+      c.get('logger')?.log('info', 'access token rejected', { reason: err.description })
       throw invalidToken(realm, err.description)
     }
     const decision = authorize(identity, policy.requirements)

@@ -48,7 +48,7 @@ const Claims = z.looseObject({
 class KeySourceError extends Error {}
 
 /** jose's errors, told apart by class, mapped to fixed descriptions. */
-function describe(err: unknown): string {
+function describeFailure(err: unknown): string {
   if (err instanceof errors.JWTExpired) {
     return err.claim === 'iat' ? 'The access token is too old' : 'The access token expired'
   }
@@ -101,7 +101,7 @@ export function createVerifier(config: AuthConfig, keys: JWTVerifyGetKey): Token
         if (err instanceof KeySourceError) {
           throw new TokenError('unavailable', 'The signing keys cannot be fetched', { cause: err.cause })
         }
-        throw new TokenError('invalid_token', describe(err), { cause: err })
+        throw new TokenError('invalid_token', describeFailure(err), { cause: err })
       }
       const claims = Claims.safeParse(payload)
       if (!claims.success) throw new TokenError('invalid_token', 'The access token claims are malformed')
