@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { resilienceSchema } from '../upstream/config'
+import { authConfigSchema } from '../auth/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
 export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
@@ -43,6 +44,8 @@ export const gatewayConfigSchema = z.object({
     .default({ timeoutMs: 2000 }),
   /** Timeouts, retries, breakers and balancing per service (src/upstream/config.ts). */
   resilience: resilienceSchema,
+  /** Access-token verification and identity forwarding (src/auth/config.ts). */
+  auth: authConfigSchema.prefault({}),
 })
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>
