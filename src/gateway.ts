@@ -5,15 +5,18 @@ import { problemErrorHandler, problemNotFound } from '../middleware/errors'
 import { headerStrip } from '../middleware/header-strip'
 import { pathNormalize } from '../middleware/path-normalize'
 import { requestId } from '../middleware/request-id'
+import { versionNegotiation } from '../middleware/version'
 import { mountHealth } from '../routes/health'
 import { mountVersion } from '../routes/proxy'
-import { v1Routes } from '../routes/v1'
+import { v1Changes, v1Routes } from '../routes/v1'
 import { v2Routes } from '../routes/v2'
 import type { RouteSpec } from '../routes/table'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
 import { requestPath } from './proxy/path'
 import type { GatewayEnv } from './types'
+import { mountContracts } from './versioning/route-contract'
+import { createVersioning } from './versioning/versioning'
 import { createRegistry, type BindingLookup } from './upstream/registry'
 
 /** What differs between runtimes; everything else is shared. */
@@ -39,6 +42,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   const registry = createRegistry(config, deps)
   const logger = deps.logger ?? createLogger({ service: config.name })
   const clientIp = deps.clientIp ?? (() => undefined)
+  const versioning = createVersioning(config, [v1Changes], ROUTE_TABLES)
   const waitUntil = (c: Context<GatewayEnv>, promise: Promise<unknown>) => {
     try {
       c.executionCtx.waitUntil(promise)
@@ -49,10 +53,11 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
 
   const app = new Hono<GatewayEnv>({
     // Route on the canonical path; an invalid one falls through to the raw
-    // path and is rejected by pathNormalize() before any route runs.
+    // path and is rejected by pathNormalize() before any route runs. Unversioned
+    // API paths are routed under their negotiated version (`/api/users/1` → `/api/v2/users/1`).
     getPath: (req) => {
       const result = requestPath(req)
-      return result.ok ? result.path : new URL(req.url).pathname
+      return result.ok ? versioning.routedPath(req, result.path) : new URL(req.url).pathname
     },
   })
 
@@ -64,12 +69,14 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(pathNormalize())
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
-  // version negotiation, auth, rate limit, cache: mounted here by their own work.
+  app.use(versionNegotiation({ versioning }))
+  // auth, rate limit, cache: mounted here by their own work.
 
   mountHealth(app, config, registry, waitUntil)
   for (const version of config.versions.supported) {
     const routes = ROUTE_TABLES[version]
     if (!routes) throw new Error(`no route table for version ${version}`)
+    mountContracts(app, version, routes, versioning)
     mountVersion(app, version, routes, { registry, gatewayName: config.name, clientIp, waitUntil })
   }
   return app

@@ -9,6 +9,8 @@ export interface GatewayVariables {
   routeTemplate?: string
   /** Service the request was sent to, for the access log. */
   upstream?: string
+  /** API version negotiated for an `/api/...` request (`v2`). */
+  apiVersion?: string
 }
 
 export interface GatewayEnv {

@@ -9,8 +9,9 @@ describe('errors are RFC 9457 problem+json', () => {
     expect(body.instance).toBe('/nope')
   })
 
-  it('unknown version → 404', async () => {
-    await expectProblem(await gateway('/api/v9/users/1'), 404)
+  it('unknown version → 400 listing the supported versions', async () => {
+    const body = await expectProblem(await gateway('/api/v9/users/1'), 400)
+    expect(body.supported).toEqual(['v1', 'v2'])
   })
 
   it('known path, wrong method → 405 with Allow', async () => {
