@@ -7,6 +7,7 @@ import { pathNormalize } from '../middleware/path-normalize'
 import { requestId } from '../middleware/request-id'
 import { versionNegotiation } from '../middleware/version'
 import { mountHealth } from '../routes/health'
+import { mountOpenApi } from '../routes/openapi'
 import { mountVersion } from '../routes/proxy'
 import { v1Changes, v1Routes } from '../routes/v1'
 import { v2Routes } from '../routes/v2'
@@ -73,6 +74,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   // auth, rate limit, cache: mounted here by their own work.
 
   mountHealth(app, config, registry, waitUntil)
+  mountOpenApi(app, { tables: ROUTE_TABLES, versioning, name: config.name })
   for (const version of config.versions.supported) {
     const routes = ROUTE_TABLES[version]
     if (!routes) throw new Error(`no route table for version ${version}`)
