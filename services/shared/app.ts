@@ -55,7 +55,7 @@ export function createOrigin<B extends OriginBindings = OriginBindings>(name: st
       version: options.version ?? '1.0.0',
       ...(options.description !== undefined && { description: options.description }),
     },
-    servers: options.servers ?? [{ url: '..', description: 'Where this document is served from' }],
+    servers: options.servers ?? [{ url: '..', description: 'The service root: / at the origin, /api/v2 through the gateway' }],
     tags: [{ name }],
   })
   app.get(`/${name}/docs`, docsPage(options.docUrl ?? 'openapi.json', `Switchyard ${name} API`))
