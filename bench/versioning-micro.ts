@@ -22,7 +22,7 @@ function time(label: string, iterations: number, fn: () => unknown): void {
   const started = performance.now()
   for (let i = 0; i < iterations; i++) fn()
   const micros = ((performance.now() - started) * 1000) / iterations
-  console.log(`${label.padEnd(46)} ${micros.toFixed(2).padStart(7)} µs/op  (${iterations} ops)`)
+  console.log(`${label.padEnd(54)} ${micros.toFixed(2).padStart(7)} µs/op  (${iterations} ops)`)
 }
 
 export function run(iterations = 100_000): void {
