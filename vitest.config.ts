@@ -1,7 +1,7 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 // @ts-expect-error plain ESM script shared with dev tooling
-import { buildOrigins, databaseId, originWorkers, ROOT, SERVICES } from './scripts/origins.mjs'
+import { buildOrigins, databaseId, originWorkers, replicaWorkers, ROOT, SERVICES } from './scripts/origins.mjs'
 import path from 'node:path'
 
 /**
@@ -32,7 +32,9 @@ export default defineConfig(async () => {
               miniflare: {
                 d1Databases,
                 bindings: { ...seedBindings, SWITCHYARD_ENV: 'test' },
-                workers: originWorkers(),
+                // A second users instance, for balancing and ejection tests.
+                serviceBindings: { USERS_B: 'switchyard-users-b' },
+                workers: [...originWorkers(), ...replicaWorkers()],
               },
             }),
           ],

@@ -8,9 +8,9 @@ import { benchVersioning } from './versioning.mjs'
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 
-function load(url) {
+function load(url, duration = DURATION) {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: DURATION }, (err, result) =>
+    autocannon({ url, connections: CONNECTIONS, duration }, (err, result) =>
       err ? reject(err) : resolve(result),
     )
   })
@@ -25,10 +25,11 @@ function summary(label, r) {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 }
 }
 
-const servers = await startOriginServers({ extraWorkers: [await gatewayWorker()] })
+const servers = await startOriginServers({ extraWorkers: [await gatewayWorker()], quiet: true })
 try {
   console.log(`GET /api/v2/users/1 — ${CONNECTIONS} connections, ${DURATION} s each, loopback`)
-  await load(`${servers.urls.users}/users/1`) // warm-up of both isolates' code paths
+  // Warm-up: both isolates compiled and D1 cached before anything is measured.
+  await load(`${servers.urls.gateway}/api/v2/users/1`, 2)
   const direct = summary('direct', await load(`${servers.urls.users}/users/1`))
   const gateway = summary('gateway', await load(`${servers.urls.gateway}/api/v2/users/1`))
   console.log(
@@ -39,3 +40,8 @@ try {
 } finally {
   await servers.dispose()
 }
+
+// Resilience: overhead of the decorator stack and the open-breaker fast path.
+console.log()
+const { runResilienceBench } = await import('./resilience.mjs')
+await runResilienceBench()

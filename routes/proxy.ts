@@ -82,6 +82,7 @@ async function forward(
     requestId: c.get('requestId'),
     signal: c.req.raw.signal,
     waitUntil: (promise) => options.waitUntil(c, promise),
+    timeouts: spec.timeout,
   }
   let response: Response
   try {

@@ -2,6 +2,8 @@
  * Declarative route tables: what each API version exposes and where it goes.
  * Policies (auth, rate limits, caching) attach to entries here, never to handlers.
  */
+import type { RouteTimeouts } from '../src/upstream/types'
+
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 export interface RouteSpec {
@@ -9,6 +11,8 @@ export interface RouteSpec {
   /** Path at the origin and, under `/api/<version>`, at the gateway. */
   path: string
   service: string
+  /** Overrides the service's per-try timeout and overall deadline for this route. */
+  timeout?: RouteTimeouts
 }
 
 /** Every origin serves its own OpenAPI document and Swagger UI under its prefix. */

@@ -50,6 +50,20 @@ export function originWorkers(vars = {}) {
   }))
 }
 
+/**
+ * Extra instances of an origin, for balancing and outlier-detection tests: the same
+ * bundle under another Worker name, sharing the service's D1 database but with its own
+ * isolate (its own fault settings and counters). `{ users: ['switchyard-users-b'] }`.
+ */
+export const REPLICAS = { users: ['switchyard-users-b'] }
+
+export function replicaWorkers(vars = {}) {
+  const byName = new Map(originWorkers(vars).map((w) => [w.name, w]))
+  return Object.entries(REPLICAS).flatMap(([service, names]) =>
+    names.map((name) => ({ ...byName.get(`switchyard-${service}`), name })),
+  )
+}
+
 /** Splits a SQL file into statements (the files use one statement per `;` line end). */
 export async function readStatements(file) {
   const sql = await readFile(file, 'utf8')
@@ -88,15 +102,19 @@ export async function migrateAndSeed(db, name) {
 /**
  * Starts every origin in one Miniflare, each on its own loopback port, with
  * migrated and seeded databases. Returns their base URLs by service name.
+ * `quiet` drops the Workers' console output.
  */
-export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0.1', extraWorkers = [] } = {}) {
+export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0.1', extraWorkers = [], quiet = false } = {}) {
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare')
   await buildOrigins()
   const workers = [...extraWorkers, ...originWorkers(vars)].map((w) => ({
     ...w,
     unsafeDirectSockets: [{ host, port: 0 }],
   }))
-  const mf = new Miniflare(convertV4MiniflareOptions({ workers, ...(persistTo ? { d1Persist: persistTo } : {}) }))
+  const options = { workers, ...(persistTo ? { d1Persist: persistTo } : {}) }
+  // Quiet: the Workers' own log lines (one per request) would drown a benchmark's output.
+  if (quiet) options.handleStructuredLogs = () => {}
+  const mf = new Miniflare(convertV4MiniflareOptions(options))
   await mf.ready
   const urls = {}
   for (const name of SERVICES) {

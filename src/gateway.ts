@@ -40,8 +40,8 @@ const ROUTE_TABLES: Record<string, RouteSpec[]> = { v1: v1Routes, v2: v2Routes }
  */
 export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<GatewayEnv> {
   const config: GatewayConfig = parseConfig(input)
-  const registry = createRegistry(config, deps)
   const logger = deps.logger ?? createLogger({ service: config.name })
+  const registry = createRegistry(config, { ...deps, logger })
   const clientIp = deps.clientIp ?? (() => undefined)
   const versioning = createVersioning(config, [v1Changes], ROUTE_TABLES)
   const waitUntil = (c: Context<GatewayEnv>, promise: Promise<unknown>) => {

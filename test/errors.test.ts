@@ -21,6 +21,13 @@ describe('errors are RFC 9457 problem+json', () => {
     expect(body.allowed).toEqual(['GET', 'PATCH', 'HEAD'])
   })
 
+  it('HEAD is served by the GET route; OPTIONS on a known path → 405', async () => {
+    const head = await gateway('/api/v2/users/1', { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(await head.text()).toBe('')
+    await expectProblem(await gateway('/api/v2/users/1', { method: 'OPTIONS' }), 405)
+  })
+
   it('a 2 MiB body with Content-Length → 413 and the origin is not called', async () => {
     await resetOrigin('orders')
     const res = await gateway('/api/v2/orders', {

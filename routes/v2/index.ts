@@ -12,7 +12,8 @@ export const v2Routes: RouteSpec[] = [
 
   { method: 'GET', path: '/payments/users/:id/methods', service: 'payments' },
   { method: 'GET', path: '/payments/charges', service: 'payments' },
-  { method: 'POST', path: '/payments/charges', service: 'payments' },
+  // Charging a card waits on the card network: a longer budget than other calls.
+  { method: 'POST', path: '/payments/charges', service: 'payments', timeout: { perTryMs: 10_000, deadlineMs: 15_000 } },
   { method: 'GET', path: '/payments/charges/:id', service: 'payments' },
   { method: 'POST', path: '/payments/charges/:id/refunds', service: 'payments' },
 

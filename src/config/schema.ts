@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { resilienceSchema } from '../upstream/config'
 import { deprecationsSchema } from '../versioning/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
@@ -43,6 +44,8 @@ export const gatewayConfigSchema = z.object({
       timeoutMs: z.number().int().positive().default(2000),
     })
     .default({ timeoutMs: 2000 }),
+  /** Timeouts, retries, breakers and balancing per service (src/upstream/config.ts). */
+  resilience: resilienceSchema,
 })
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>
