@@ -57,7 +57,7 @@ export async function benchVersioning(gateway) {
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { gatewayWorker, startOriginServers } = await import('../scripts/origins.mjs')
-  const servers = await startOriginServers({ extraWorkers: [await gatewayWorker()] })
+  const servers = await startOriginServers({ extraWorkers: [await gatewayWorker()], quiet: true })
   try {
     await benchVersioning(servers.urls.gateway)
   } finally {

@@ -14,7 +14,7 @@ import { addedEndpoints, breakingChanges } from './openapi-diff.mjs'
 const DIR = path.join(ROOT, 'contracts')
 const update = process.argv.includes('--update')
 
-const servers = await startOriginServers({ extraWorkers: [await gatewayWorker()] })
+const servers = await startOriginServers({ extraWorkers: [await gatewayWorker()], quiet: true })
 const current = {}
 try {
   for (const name of SERVICES) current[name] = await fetchJson(`${servers.urls[name]}/${name}/openapi.json`)

@@ -23,7 +23,7 @@ let servers: { urls: Record<string, string>; dispose: () => Promise<void> }
 let browser: Browser
 
 beforeAll(async () => {
-  servers = await startOriginServers({ extraWorkers: [await gatewayWorker()] })
+  servers = await startOriginServers({ extraWorkers: [await gatewayWorker()], quiet: true })
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
