@@ -6,9 +6,11 @@ import { problemErrorHandler, problemNotFound } from '../middleware/errors'
 import { headerStrip } from '../middleware/header-strip'
 import { pathNormalize } from '../middleware/path-normalize'
 import { requestId } from '../middleware/request-id'
+import { versionNegotiation } from '../middleware/version'
 import { mountHealth } from '../routes/health'
+import { mountOpenApi } from '../routes/openapi'
 import { mountVersion, type ProxyOptions } from '../routes/proxy'
-import { v1Routes } from '../routes/v1'
+import { v1Changes, v1Routes } from '../routes/v1'
 import { v2Routes } from '../routes/v2'
 import type { RouteSpec } from '../routes/table'
 import { mountWellKnown, wellKnownRoutes } from '../routes/well-known'
@@ -20,6 +22,8 @@ import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
 import { requestPath } from './proxy/path'
 import type { GatewayEnv } from './types'
+import { mountContracts } from './versioning/route-contract'
+import { createVersioning } from './versioning/versioning'
 import { createRegistry, type BindingLookup } from './upstream/registry'
 
 /** What differs between runtimes; everything else is shared. */
@@ -50,6 +54,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
     fetch: identitySigningFetch(config.auth.identitySecret, deps.fetch),
   })
   const clientIp = deps.clientIp ?? (() => undefined)
+  const versioning = createVersioning(config, [v1Changes], ROUTE_TABLES)
   const waitUntil = (c: Context<GatewayEnv>, promise: Promise<unknown>) => {
     try {
       c.executionCtx.waitUntil(promise)
@@ -60,10 +65,11 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
 
   const app = new Hono<GatewayEnv>({
     // Route on the canonical path; an invalid one falls through to the raw
-    // path and is rejected by pathNormalize() before any route runs.
+    // path and is rejected by pathNormalize() before any route runs. Unversioned
+    // API paths are routed under their negotiated version (`/api/users/1` → `/api/v2/users/1`).
     getPath: (req) => {
       const result = requestPath(req)
-      return result.ok ? result.path : new URL(req.url).pathname
+      return result.ok ? versioning.routedPath(req, result.path) : new URL(req.url).pathname
     },
   })
 
@@ -75,7 +81,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(pathNormalize())
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
-  // version negotiation: mounted here by its own work.
+  app.use(versionNegotiation({ versioning }))
   app.use(
     auth({
       verifier: createVerifier(config.auth, createKeySource(config.auth, deps)),
@@ -94,9 +100,11 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   const proxyOptions: ProxyOptions = { registry, gatewayName: config.name, clientIp, waitUntil }
   mountHealth(app, config, registry, waitUntil)
   mountWellKnown(app, proxyOptions)
+  mountOpenApi(app, { tables: ROUTE_TABLES, versioning, name: config.name })
   for (const version of config.versions.supported) {
     const routes = ROUTE_TABLES[version]
     if (!routes) throw new Error(`no route table for version ${version}`)
+    mountContracts(app, version, routes, versioning)
     mountVersion(app, version, routes, proxyOptions)
   }
   return app
