@@ -1,19 +1,30 @@
 import type { Hono } from 'hono'
 import { composite } from '../src/aggregate/composite'
 import type { CompositeSpec } from '../src/aggregate/types'
+import { setIdentityHeaders } from '../src/auth/identity-headers'
+import type { RoutePolicy } from '../src/auth/policy'
 import { ProblemError, problems } from '../src/problem'
 import { upstreamRequestHeaders } from '../src/proxy/headers'
 import type { GatewayEnv } from '../src/types'
 import type { ProxyOptions } from './proxy'
+import type { RouteSpec } from './table'
+
+/** A composite as a route: its parts, and who may call it (as on a route table entry). */
+export interface CompositeRoute extends CompositeSpec {
+  /** Route policy (src/auth/policy.ts); absent means any authenticated caller. */
+  auth?: RoutePolicy
+}
 
 /**
  * Composite endpoints: one edge call instead of several round trips. Each is a table
  * of named parts (see src/aggregate/types.ts); nothing here is per-endpoint code.
  */
-export const v2Composites: CompositeSpec[] = [
+export const v2Composites: CompositeRoute[] = [
   {
     // The caller's home screen: who they are, what they ordered, how they pay.
     path: '/me/dashboard',
+    // The profile is the caller's own (as `/users/me`); orders and cards need their scopes.
+    auth: { scopes: ['orders:read', 'payments:read'] },
     deadlineMs: 2500,
     parts: {
       profile: {
@@ -41,6 +52,7 @@ export const v2Composites: CompositeSpec[] = [
     // One order with its payment status and the stock of its SKUs (a second stage:
     // the SKUs come from the order).
     path: '/orders/:id/details',
+    auth: { scopes: ['orders:read', 'payments:read'] },
     deadlineMs: 2500,
     parts: {
       order: { service: 'orders', path: '/orders/{id}', required: true, timeoutMs: 1000 },
@@ -72,7 +84,20 @@ const PART_DROPPED_HEADERS = [
 ]
 
 /** Composites per API version. */
-export const compositeTables: Record<string, CompositeSpec[]> = { v2: v2Composites }
+export const compositeTables: Record<string, CompositeRoute[]> = { v2: v2Composites }
+
+/**
+ * A version's composites as route table entries, for what reads the tables without
+ * mounting them: auth policies and the merged OpenAPI document.
+ */
+export function compositeRouteSpecs(version: string): RouteSpec[] {
+  return (compositeTables[version] ?? []).map((c) => ({
+    method: 'GET',
+    path: c.path,
+    service: 'composite',
+    ...(c.auth !== undefined && { auth: c.auth }),
+  }))
+}
 
 /**
  * Mounts a version's composites under `/api/<version>` (GET, with 405 for other
@@ -82,7 +107,7 @@ export function mountAggregates(
   app: Hono<GatewayEnv>,
   version: string,
   options: ProxyOptions,
-  composites: CompositeSpec[] = compositeTables[version] ?? [],
+  composites: CompositeRoute[] = compositeTables[version] ?? [],
 ): void {
   for (const spec of composites) {
     const template = `/api/${version}${spec.path}`
@@ -101,6 +126,8 @@ export function mountAggregates(
       for (const name of PART_DROPPED_HEADERS) headers.delete(name)
       headers.set('accept', 'application/json')
       headers.set('x-request-id', c.get('requestId'))
+      // The verified caller reaches every part, as on a proxied route.
+      setIdentityHeaders(headers, c.get('identity'))
       return upstream(new Request(c.req.url, { headers }), {
         service: 'composite',
         route: template,

@@ -1,5 +1,7 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono'
 import { responseCache } from '../middleware/cache'
+import { setIdentityHeaders } from '../src/auth/identity-headers'
+import { expandOriginPath } from '../src/auth/origin-path'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers'
 import { ProblemError, problems } from '../src/problem'
 import type { GatewayEnv } from '../src/types'
@@ -34,7 +36,10 @@ export function mountVersion(
     methodsByPath.set(template, [...(methodsByPath.get(template) ?? []), spec.method])
     const handler = (c: Context<GatewayEnv>) => {
       c.set('routeTemplate', template)
-      return forward(c, spec, c.req.path.slice(prefix.length), options)
+      const originPath = spec.originPath
+        ? expandOriginPath(spec.originPath, c.get('identity'))
+        : c.req.path.slice(prefix.length)
+      return forward(c, spec, originPath, options)
     }
     // The cache runs last before the handler: after auth and rate limits, per route.
     const cache: MiddlewareHandler<GatewayEnv>[] =
@@ -62,9 +67,11 @@ export function mountVersion(
 
 /**
  * Sends the request to the route's service at the same normalized path it was
- * routed on. The target host is fixed by the registry, never taken from the client.
+ * routed on (or at the route's caller-relative `originPath`), with the verified
+ * caller's identity headers. The target host is fixed by the registry, never taken
+ * from the client.
  */
-async function forward(
+export async function forward(
   c: Context<GatewayEnv>,
   spec: RouteSpec,
   originPath: string,
@@ -82,6 +89,7 @@ async function forward(
     gatewayName: options.gatewayName,
   })
   headers.set('x-request-id', c.get('requestId'))
+  setIdentityHeaders(headers, c.get('identity'))
   const method = c.req.method
   const hasBody = method !== 'GET' && method !== 'HEAD' && c.req.raw.body !== null
   const request = new Request(`http://${spec.service}.internal${originPath}${incoming.search}`, {

@@ -3,6 +3,7 @@
  * Policies (auth, rate limits, caching) attach to entries here, never to handlers.
  */
 import type { RouteTimeouts } from '../src/upstream/types'
+import type { RoutePolicy } from '../src/auth/policy'
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
@@ -13,6 +14,10 @@ export interface RouteSpec {
   service: string
   /** Overrides the service's per-try timeout and overall deadline for this route. */
   timeout?: RouteTimeouts
+  /** Who may call it (src/auth/policy.ts); absent means any authenticated caller. */
+  auth?: RoutePolicy
+  /** Origin path built from the verified caller instead of the request's, e.g. `/users/{sub}`. */
+  originPath?: string
   /**
    * GET responses may be cached at the edge (middleware/cache.ts) when the origin allows
    * it. `perUser`: authenticated callers get entries of their own; otherwise requests
@@ -24,7 +29,7 @@ export interface RouteSpec {
 /** Every origin serves its own OpenAPI document and Swagger UI under its prefix. */
 export function docsRoutes(service: string): RouteSpec[] {
   return [
-    { method: 'GET', path: `/${service}/openapi.json`, service, cache: {} },
-    { method: 'GET', path: `/${service}/docs`, service, cache: {} },
+    { method: 'GET', path: `/${service}/openapi.json`, service, auth: 'public', cache: {} },
+    { method: 'GET', path: `/${service}/docs`, service, auth: 'public', cache: {} },
   ]
 }

@@ -1,20 +1,30 @@
 import { Hono, type Context } from 'hono'
+import { auth } from '../middleware/auth'
 import { accessLog } from '../middleware/logging'
 import { bodyLimit } from '../middleware/body-limit'
 import { problemErrorHandler, problemNotFound } from '../middleware/errors'
 import { headerStrip } from '../middleware/header-strip'
 import { pathNormalize } from '../middleware/path-normalize'
 import { requestId } from '../middleware/request-id'
-import { mountAggregates } from '../routes/aggregates'
+import { versionNegotiation } from '../middleware/version'
+import { compositeRouteSpecs, mountAggregates } from '../routes/aggregates'
 import { mountHealth } from '../routes/health'
-import { mountVersion } from '../routes/proxy'
-import { v1Routes } from '../routes/v1'
+import { mountOpenApi } from '../routes/openapi'
+import { mountVersion, type ProxyOptions } from '../routes/proxy'
+import { v1Changes, v1Routes } from '../routes/v1'
 import { v2Routes } from '../routes/v2'
 import type { RouteSpec } from '../routes/table'
+import { mountWellKnown, wellKnownRoutes } from '../routes/well-known'
+import { identitySigningFetch } from './auth/identity-headers'
+import { createKeySource } from './auth/jwks'
+import { createPolicyResolver } from './auth/policy'
+import { createVerifier } from './auth/verify'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
 import { requestPath } from './proxy/path'
 import type { GatewayEnv } from './types'
+import { mountContracts } from './versioning/route-contract'
+import { createVersioning } from './versioning/versioning'
 import { createRegistry, type BindingLookup } from './upstream/registry'
 import { cacheStorage } from './cache/storage'
 
@@ -30,6 +40,10 @@ export interface GatewayDeps {
 }
 
 const ROUTE_TABLES: Record<string, RouteSpec[]> = { v1: v1Routes, v2: v2Routes }
+/** Every route the API answers, proxied or composite: for auth policies and the merged document. */
+const API_TABLES: Record<string, RouteSpec[]> = Object.fromEntries(
+  Object.entries(ROUTE_TABLES).map(([version, routes]) => [version, [...routes, ...compositeRouteSpecs(version)]]),
+)
 
 /**
  * Builds the gateway app from a config, validated here (throws on a bad config).
@@ -39,8 +53,14 @@ const ROUTE_TABLES: Record<string, RouteSpec[]> = { v1: v1Routes, v2: v2Routes }
 export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<GatewayEnv> {
   const config: GatewayConfig = parseConfig(input)
   const logger = deps.logger ?? createLogger({ service: config.name })
-  const registry = createRegistry(config, { ...deps, logger })
+  // URL upstreams get the caller's identity only signed (src/auth/identity-headers.ts).
+  const registry = createRegistry(config, {
+    ...deps,
+    logger,
+    fetch: identitySigningFetch(config.auth.identitySecret, deps.fetch),
+  })
   const clientIp = deps.clientIp ?? (() => undefined)
+  const versioning = createVersioning(config, [v1Changes], ROUTE_TABLES)
   const waitUntil = (c: Context<GatewayEnv>, promise: Promise<unknown>) => {
     try {
       c.executionCtx.waitUntil(promise)
@@ -51,10 +71,11 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
 
   const app = new Hono<GatewayEnv>({
     // Route on the canonical path; an invalid one falls through to the raw
-    // path and is rejected by pathNormalize() before any route runs.
+    // path and is rejected by pathNormalize() before any route runs. Unversioned
+    // API paths are routed under their negotiated version (`/api/users/1` → `/api/v2/users/1`).
     getPath: (req) => {
       const result = requestPath(req)
-      return result.ok ? result.path : new URL(req.url).pathname
+      return result.ok ? versioning.routedPath(req, result.path) : new URL(req.url).pathname
     },
   })
 
@@ -66,17 +87,34 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(pathNormalize())
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
-  // version negotiation, auth, rate limit: mounted here by their own work.
+  app.use(versionNegotiation({ versioning }))
+  app.use(
+    auth({
+      verifier: createVerifier(config.auth, createKeySource(config.auth, deps)),
+      policies: createPolicyResolver([
+        ...config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: API_TABLES[v] ?? [] })),
+        // Unversioned paths (`/api/users/1`), should they be routed, get the default version's policies.
+        { prefix: '/api', routes: API_TABLES[config.versions.default] ?? [] },
+        { prefix: '', routes: wellKnownRoutes },
+      ]),
+      realm: config.auth.realm,
+      maxTokenBytes: config.auth.maxTokenBytes,
+    }),
+  )
+  // rate limit: mounted here by its own work.
   // cache: per route (RouteSpec.cache), innermost, in routes/proxy.ts.
   const cache = config.caching.enabled ? { storage: cacheStorage(config.caching.name) } : undefined
 
+  const proxyOptions: ProxyOptions = { registry, gatewayName: config.name, clientIp, waitUntil, cache }
   mountHealth(app, config, registry, waitUntil)
+  mountWellKnown(app, proxyOptions)
+  mountOpenApi(app, { tables: API_TABLES, versioning, name: config.name })
   for (const version of config.versions.supported) {
     const routes = ROUTE_TABLES[version]
     if (!routes) throw new Error(`no route table for version ${version}`)
-    const options = { registry, gatewayName: config.name, clientIp, waitUntil, cache }
-    mountVersion(app, version, routes, options)
-    mountAggregates(app, version, options)
+    mountContracts(app, version, routes, versioning)
+    mountVersion(app, version, routes, proxyOptions)
+    mountAggregates(app, version, proxyOptions)
   }
   return app
 }

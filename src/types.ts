@@ -1,5 +1,15 @@
 import type { Logger } from './log'
 
+/** The caller, as decided by a verified access token (middleware/auth.ts). */
+export interface Identity {
+  /** Token `sub`: the user id. */
+  sub: string
+  scopes: string[]
+  roles: string[]
+  /** Every claim of the verified token (e.g. a tier claim for rate limits). */
+  claims: Record<string, unknown>
+}
+
 /** Per-request values the middleware chain shares through Hono's context. */
 export interface GatewayVariables {
   requestId: string
@@ -9,15 +19,10 @@ export interface GatewayVariables {
   routeTemplate?: string
   /** Service the request was sent to, for the access log. */
   upstream?: string
-  /** The verified caller (set by the auth middleware); absent for anonymous requests. */
+  /** Set by the auth middleware on a protected route; absent on public ones. */
   identity?: Identity
-}
-
-/** Who a verified token says the caller is. */
-export interface Identity {
-  sub: string
-  scopes: string[]
-  claims: Record<string, unknown>
+  /** API version negotiated for an `/api/...` request (`v2`). */
+  apiVersion?: string
 }
 
 export interface GatewayEnv {

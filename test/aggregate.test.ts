@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { expectProblem, originStats, resetOrigin, setFault, SERVICES } from './helpers'
-import { callerGateway } from './support/caller-gateway'
+import { testGateway } from './support/gateway'
+import { claimsFor, signToken, type DevUser } from './tokens'
 
 interface Dashboard {
   profile: { id: number; name: string; email: string; role: string } | null
@@ -9,8 +10,10 @@ interface Dashboard {
   errors?: Record<string, { type: string; status: number; part: string; service: string; detail: string }>
 }
 
-const gw = callerGateway()
-const dashboard = (caller = '1') => gw.fetch('/api/v2/me/dashboard', { caller })
+const gw = testGateway()
+const dashboard = (as: DevUser | { token: string } = 'ada') => gw.fetch('/api/v2/me/dashboard', { as })
+/** A validly signed token for a subject no seeded account has. */
+const tokenWithSub = async (sub: string) => ({ token: await signToken({ ...claimsFor('ada'), sub }) })
 
 beforeEach(async () => {
   await Promise.all(SERVICES.map(resetOrigin))
@@ -21,7 +24,7 @@ afterEach(async () => {
 
 describe('GET /api/v2/me/dashboard', () => {
   it("merges the caller's profile, recent orders and payment methods, mapped", async () => {
-    const res = await dashboard('1')
+    const res = await dashboard('ada')
     expect(res.status).toBe(200)
     expect(res.headers.get('switchyard-complete')).toBe('true')
     expect(res.headers.get('cache-control')).toContain('no-store')
@@ -39,7 +42,7 @@ describe('GET /api/v2/me/dashboard', () => {
   })
 
   it('answers for the caller only: another caller gets their own data', async () => {
-    const body = (await (await dashboard('2')).json()) as Dashboard
+    const body = (await (await dashboard('grace')).json()) as Dashboard
     expect(body.profile!.name).toBe('Grace Hopper')
     expect(body.orders!.map((o) => o.id)).toEqual([4])
   })
@@ -120,28 +123,42 @@ describe('GET /api/v2/me/dashboard', () => {
   })
 
   it('an unknown caller is the origin’s 404, passed on as such (not a 502)', async () => {
-    const problem = await expectProblem(await dashboard('999999'), 404)
+    const problem = await expectProblem(await dashboard(await tokenWithSub('999999')), 404)
     expect(problem.part).toBe('profile')
   })
 
-  it('percent-encodes template values: a hostile subject cannot leave its path segment', async () => {
-    const problem = await expectProblem(await dashboard('1/../../orders?user=2'), 400)
+  it('percent-encodes template values: an odd subject stays inside its path segment', async () => {
+    const problem = await expectProblem(await dashboard(await tokenWithSub('1@x:2+y')), 400)
     expect(problem.part).toBe('profile')
-    const users = await originStats('users')
-    expect(Object.keys(users.byPath)).toEqual(['/users/1%2F..%2F..%2Forders%3Fuser%3D2'])
-    expect((await originStats('orders')).byPath['/orders/2']).toBeUndefined()
+    expect(Object.keys((await originStats('users')).byPath)).toEqual(['/users/1%40x%3A2%2By'])
   })
 
-  it('without a caller → 401 problem+json with WWW-Authenticate, and no origin is called', async () => {
+  it('refuses a subject of ".." rather than let URL parsing resolve it: the part is never called', async () => {
+    const problem = await expectProblem(await dashboard(await tokenWithSub('..')), 502)
+    expect((problem.errors as Record<string, { status: number }>).profile!.status).toBe(424)
+    expect((await originStats('users')).requests).toBe(0)
+  })
+
+  it('without a token → 401 problem+json with WWW-Authenticate, and no origin is called', async () => {
     const res = await gw.fetch('/api/v2/me/dashboard')
     await expectProblem(res, 401)
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /)
     expect((await originStats('users')).requests).toBe(0)
   })
 
+  it('a token without the scopes the composite declares → 403', async () => {
+    const token = await signToken({ ...claimsFor('ada'), scope: 'orders:read' })
+    await expectProblem(await dashboard({ token }), 403)
+  })
+
+  it('every part gets the verified caller’s identity headers, never a client-sent one', async () => {
+    await (await gw.fetch('/api/v2/me/dashboard', { as: 'ada', headers: { 'x-switchyard-subject': '2' } })).text()
+    expect((await originStats('payments')).lastHeaders['x-switchyard-subject']).toBe('1')
+  })
+
   it('conditional and range headers meant for the composite never reach the parts', async () => {
     const res = await gw.fetch('/api/v2/me/dashboard', {
-      caller: '1',
+      as: 'ada',
       headers: { 'if-none-match': '"x"', range: 'bytes=0-1', accept: 'text/html' },
     })
     expect(res.headers.get('switchyard-complete')).toBe('true')
@@ -153,7 +170,7 @@ describe('GET /api/v2/me/dashboard', () => {
   })
 
   it('other methods → 405 with Allow', async () => {
-    const res = await gw.fetch('/api/v2/me/dashboard', { method: 'POST', caller: '1' })
+    const res = await gw.fetch('/api/v2/me/dashboard', { method: 'POST', as: 'ada' })
     await expectProblem(res, 405)
     expect(res.headers.get('allow')).toBe('GET, HEAD')
   })
@@ -168,11 +185,11 @@ describe('resilience per part (the registry’s retries and breakers)', () => {
   })
 
   it('an open breaker fails its part at once (503 circuit-open), with no origin call', async () => {
-    const own = callerGateway() // a breaker of its own
+    const own = testGateway() // a breaker of its own
     await setFault('payments', { mode: 'status', status: 500, paths: '/payments' })
-    for (let i = 0; i < 5; i++) await (await own.fetch('/api/v2/me/dashboard', { caller: '1' })).text()
+    for (let i = 0; i < 5; i++) await (await own.fetch('/api/v2/me/dashboard', { as: 'ada' })).text()
     const calls = (await originStats('payments')).requests
-    const res = await own.fetch('/api/v2/me/dashboard', { caller: '1' })
+    const res = await own.fetch('/api/v2/me/dashboard', { as: 'ada' })
     expect(res.status).toBe(200)
     const body = (await res.json()) as Dashboard
     expect(body.errors!.payment_methods).toMatchObject({
@@ -194,7 +211,7 @@ interface Details {
 
 describe('GET /api/v2/orders/{id}/details (a second stage)', () => {
   it('fetches the order, then the stock of its SKUs; payment status in parallel', async () => {
-    const res = await gw.fetch('/api/v2/orders/1/details', { caller: '1' })
+    const res = await gw.fetch('/api/v2/orders/1/details', { as: 'ada' })
     expect(res.status).toBe(200)
     expect(res.headers.get('switchyard-complete')).toBe('true')
     const body = (await res.json()) as Details
@@ -212,7 +229,7 @@ describe('GET /api/v2/orders/{id}/details (a second stage)', () => {
     await setFault('payments', { mode: 'delay', delayMs: 200, paths: '/payments' })
     await setFault('inventory', { mode: 'delay', delayMs: 200, paths: '/inventory' })
     const started = Date.now()
-    const res = await gw.fetch('/api/v2/orders/3/details', { caller: '1' })
+    const res = await gw.fetch('/api/v2/orders/3/details', { as: 'ada' })
     const elapsed = Date.now() - started
     expect(res.status).toBe(200)
     expect(((await res.json()) as Details).stock!.map((s) => s.sku).sort()).toEqual(['SKU-GREEN-TEE', 'SKU-RED-MUG'])
@@ -222,19 +239,19 @@ describe('GET /api/v2/orders/{id}/details (a second stage)', () => {
 
   it('a failing stage-two part → null with its problem; the order is still answered', async () => {
     await setFault('inventory', { mode: 'status', status: 500, paths: '/inventory' })
-    const body = (await (await gw.fetch('/api/v2/orders/2/details', { caller: '1' })).json()) as Details
+    const body = (await (await gw.fetch('/api/v2/orders/2/details', { as: 'ada' })).json()) as Details
     expect(body.stock).toBeNull()
     expect(body.errors!.stock!.status).toBe(500)
     expect(body.order!.id).toBe(2)
   })
 
   it('an unknown order → 404, and the stage-two part is never called', async () => {
-    const problem = await expectProblem(await gw.fetch('/api/v2/orders/424242/details', { caller: '1' }), 404)
+    const problem = await expectProblem(await gw.fetch('/api/v2/orders/424242/details', { as: 'ada' }), 404)
     expect(problem).toMatchObject({ part: 'order', service: 'orders' })
     expect((await originStats('inventory')).requests).toBe(0)
   })
 
   it('an invalid id is the origin’s 400, as problem+json', async () => {
-    await expectProblem(await gw.fetch('/api/v2/orders/abc/details', { caller: '1' }), 400)
+    await expectProblem(await gw.fetch('/api/v2/orders/abc/details', { as: 'ada' }), 400)
   })
 })

@@ -7,53 +7,59 @@ import { createRegistry } from '../src/upstream/registry'
 import { bindingTransport } from '../src/upstream/transport'
 import type { CallContext } from '../src/upstream/types'
 import { originStats, resetOrigin, setFault } from './helpers'
-import { callerGateway } from './support/caller-gateway'
+import { testGateway } from './support/gateway'
 
-const gw = callerGateway()
+const gw = testGateway()
 const times = <T>(n: number, fn: (i: number) => Promise<T>) => Promise.all(Array.from({ length: n }, (_, i) => fn(i)))
 
 beforeEach(async () => {
-  await resetOrigin('users')
+  await Promise.all([resetOrigin('orders'), resetOrigin('users'), resetOrigin('inventory')])
   // Long enough that all requests below are in flight at the same time.
-  await setFault('users', { mode: 'delay', delayMs: 200, paths: '/users' })
+  for (const service of ['orders', 'users', 'inventory'] as const) {
+    await setFault(service, { mode: 'delay', delayMs: 200, paths: `/${service}` })
+  }
 })
-afterEach(() => resetOrigin('users'))
+afterEach(() => Promise.all([resetOrigin('orders'), resetOrigin('users'), resetOrigin('inventory')]))
 
 describe('request coalescing through the gateway', () => {
   it('10 concurrent identical GETs of one caller → 1 origin call, 10 full answers', async () => {
-    const responses = await times(10, () => gw.fetch('/api/v2/users/1', { caller: '7' }))
-    const bodies = await Promise.all(responses.map((r) => r.json() as Promise<{ name: string }>))
+    const responses = await times(10, () => gw.fetch('/api/v2/orders/1', { as: 'ada' }))
+    const bodies = await Promise.all(responses.map((r) => r.json() as Promise<{ id: number; items: unknown[] }>))
     expect(responses.every((r) => r.status === 200)).toBe(true)
-    expect(bodies.every((b) => b.name === 'Ada Lovelace')).toBe(true)
-    expect((await originStats('users')).byPath['/users/1']).toBe(1)
+    expect(bodies.every((b) => b.id === 1 && b.items.length === 2)).toBe(true)
+    expect((await originStats('orders')).byPath['/orders/1']).toBe(1)
   })
 
   it('two different callers never share: 2 callers × 5 requests → 2 origin calls', async () => {
-    await times(10, (i) => gw.fetch('/api/v2/users/1', { caller: i % 2 === 0 ? '7' : '8' }))
-    expect((await originStats('users')).byPath['/users/1']).toBe(2)
+    await times(10, (i) => gw.fetch('/api/v2/orders/1', { as: i % 2 === 0 ? 'ada' : 'alan' }))
+    expect((await originStats('orders')).byPath['/orders/1']).toBe(2)
   })
 
-  it('anonymous requests with different credentials do not share either', async () => {
-    await times(4, (i) => gw.fetch('/api/v2/users/1', { headers: { authorization: `Bearer token-${i % 2}` } }))
-    expect((await originStats('users')).byPath['/users/1']).toBe(2)
+  it('on a public route, anonymous requests share, and a request with credentials shares with none of them', async () => {
+    const path = '/api/v2/inventory?skus=SKU-RED-MUG'
+    await Promise.all([...Array.from({ length: 3 }, () => gw.fetch(path)), gw.fetch(path, { as: 'ada' })])
+    expect((await originStats('inventory')).byPath['/inventory']).toBe(2)
   })
 
   it('a different query is a different call', async () => {
-    await Promise.all([gw.fetch('/api/v2/users?limit=2', { caller: '7' }), gw.fetch('/api/v2/users?limit=3', { caller: '7' })])
-    expect((await originStats('users')).byPath['/users']).toBe(2)
+    await Promise.all([
+      gw.fetch('/api/v2/orders?user=1&limit=2', { as: 'ada' }),
+      gw.fetch('/api/v2/orders?user=1&limit=3', { as: 'ada' }),
+    ])
+    expect((await originStats('orders')).byPath['/orders']).toBe(2)
   })
 
   it('only concurrent calls share: one after another → one call each', async () => {
-    await gw.fetch('/api/v2/users/1', { caller: '7' })
-    await gw.fetch('/api/v2/users/1', { caller: '7' })
-    expect((await originStats('users')).byPath['/users/1']).toBe(2)
+    await gw.fetch('/api/v2/orders/1', { as: 'ada' })
+    await gw.fetch('/api/v2/orders/1', { as: 'ada' })
+    expect((await originStats('orders')).byPath['/orders/1']).toBe(2)
   })
 
   it('never merges writes: 3 concurrent identical PATCHes → 3 calls', async () => {
     await times(3, () =>
-      gw.fetch('/api/v2/users/3', {
+      gw.fetch('/api/v2/users/me', {
         method: 'PATCH',
-        caller: '7',
+        as: 'alan',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'Alan Turing' }),
       }),
@@ -62,9 +68,9 @@ describe('request coalescing through the gateway', () => {
   })
 
   it('can be turned off in config', async () => {
-    const plain = callerGateway({ caching: { coalesce: false } })
-    await times(3, () => plain.fetch('/api/v2/users/1', { caller: '7' }))
-    expect((await originStats('users')).byPath['/users/1']).toBe(3)
+    const plain = testGateway({ caching: { coalesce: false } })
+    await times(3, () => plain.fetch('/api/v2/orders/1', { as: 'ada' }))
+    expect((await originStats('orders')).byPath['/orders/1']).toBe(3)
   })
 })
 
@@ -94,6 +100,7 @@ describe('withCoalescing: waiters leave on their own', () => {
   })
 
   it('an origin failure reaches every waiter', async () => {
+    await resetOrigin('users')
     await setFault('users', { mode: 'status', status: 500, paths: '/users', delayMs: 100 })
     const registry = createRegistry(parseConfig(workersConfig()), { bindings: (name) => bindings[name] })
     const upstream = registry.get('users')!

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { customGateway, expectProblem, gateway, originStats, resetOrigin } from './helpers'
+import { bearer } from './tokens'
 
 describe('errors are RFC 9457 problem+json', () => {
   it('unknown path → 404 with instance and request id', async () => {
@@ -9,8 +10,9 @@ describe('errors are RFC 9457 problem+json', () => {
     expect(body.instance).toBe('/nope')
   })
 
-  it('unknown version → 404', async () => {
-    await expectProblem(await gateway('/api/v9/users/1'), 404)
+  it('unknown version → 400 listing the supported versions', async () => {
+    const body = await expectProblem(await gateway('/api/v9/users/1', { headers: await bearer('ada') }), 400)
+    expect(body.supported).toEqual(['v1', 'v2'])
   })
 
   it('known path, wrong method → 405 with Allow', async () => {
@@ -21,10 +23,10 @@ describe('errors are RFC 9457 problem+json', () => {
   })
 
   it('HEAD is served by the GET route; OPTIONS on a known path → 405', async () => {
-    const head = await gateway('/api/v2/users/1', { method: 'HEAD' })
+    const head = await gateway('/api/v2/users/1', { method: 'HEAD', headers: await bearer('grace') })
     expect(head.status).toBe(200)
     expect(await head.text()).toBe('')
-    await expectProblem(await gateway('/api/v2/users/1', { method: 'OPTIONS' }), 405)
+    await expectProblem(await gateway('/api/v2/users/1', { method: 'OPTIONS', headers: await bearer('grace') }), 405)
   })
 
   it('a 2 MiB body with Content-Length → 413 and the origin is not called', async () => {
@@ -49,7 +51,12 @@ describe('errors are RFC 9457 problem+json', () => {
         controller.enqueue(chunk)
       },
     })
-    const res = await gateway('/api/v2/orders', { method: 'POST', body: stream, duplex: 'half' } as RequestInit)
+    const res = await gateway('/api/v2/orders', {
+      method: 'POST',
+      headers: await bearer('ada'),
+      body: stream,
+      duplex: 'half',
+    } as RequestInit)
     await expectProblem(res, 413)
   })
 
@@ -61,7 +68,7 @@ describe('errors are RFC 9457 problem+json', () => {
 
   it('an origin that drops the connection → 502 naming the service', async () => {
     const broken = customGateway({ services: { users: { urls: ['http://127.0.0.1:9'] } } })
-    const body = await expectProblem(await broken.fetch('/api/v2/users/1'), 502)
+    const body = await expectProblem(await broken.fetch('/api/v2/users/1', { headers: await bearer('grace') }), 502)
     expect(body.service).toBe('users')
   })
 })

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { customGateway, expectProblem, gateway } from './helpers'
+import { bearer } from './tokens'
 import { resetInstances } from './resilience-helpers'
 
 afterEach(() => resetInstances('USERS'))
@@ -12,7 +13,7 @@ describe('dev fault relay (npm run dev has one port: the gateway)', () => {
     const set = await gateway('/__dev/faults/users', json({ mode: 'status', status: 503, times: 1 }))
     expect(set.status).toBe(200)
     expect(await set.json()).toMatchObject({ mode: 'status', status: 503, times: 1 })
-    expect((await gateway('/api/v2/users/1')).status).toBe(200)
+    expect((await gateway('/api/v2/users/1', { headers: await bearer('grace') })).status).toBe(200)
     const stats = (await (await gateway('/__dev/faults/users/stats')).json()) as { byPath: Record<string, number> }
     expect(stats.byPath['/users/1']).toBe(2) // the injected 503, then the retry that worked
     expect(((await (await gateway('/__dev/faults/users', { method: 'DELETE' })).json()) as { mode: string }).mode).toBe('none')

@@ -3,6 +3,7 @@ import type { GatewayConfigInput } from '../src/config/schema'
 import { createLogger } from '../src/log'
 import type { PolicyPatch } from '../src/upstream/config'
 import { customGateway, logCapture, type OriginStats } from './helpers'
+import { callingAs } from './tokens'
 
 /** Test-side access to one origin instance by its binding name (`USERS`, `USERS_B`, …). */
 function instance(binding: string): Fetcher {
@@ -56,7 +57,8 @@ export function resilientGateway(options: {
     },
     { logger: createLogger({ service: 'test' }, logs.sink) },
   )
-  return { ...gw, logs: logs.lines }
+  // Every API route needs a token: these tests call as the seeded admin.
+  return { ...gw, fetch: callingAs('grace', gw.fetch), logs: logs.lines }
 }
 
 /** Settings that keep one mechanism in view: no retries, a breaker that does not trip. */
