@@ -1,9 +1,11 @@
 /** Inventory origin: stock levels and all-or-nothing reservations. */
+import { accepts } from 'hono/accepts'
 import { createOrigin } from '../../shared/app'
 import { notFoundProblem, ProblemError } from '../../shared/problem'
 import type { OriginBindings } from '../../shared/types'
 import * as repo from './repo'
 import { getStock, listStock, release, reserve } from './routes'
+import { toCsv } from './csv'
 
 interface Bindings extends OriginBindings {
   /** How long shared caches may serve a stock level (an ops knob; tests shorten it). */
@@ -20,11 +22,10 @@ app.openapi(getStock, async (c) => {
   const item = await repo.getStock(c.env.DB, sku)
   if (!item) throw notFoundProblem('SKU', sku)
   c.header('Cache-Control', c.env.STOCK_CACHE_CONTROL ?? STOCK_CACHE_CONTROL)
-  // The representation depends on Prefer, so caches must key on it.
-  c.header('Vary', 'Prefer')
-  if (/(?:^|[,;\s])return=minimal(?:$|[,;\s])/i.test(c.req.header('prefer') ?? '')) {
-    c.header('Preference-Applied', 'return=minimal')
-    return c.json({ sku: item.sku, available: item.available }, 200)
+  // The representation depends on Accept (JSON or CSV), so caches must key on it.
+  c.header('Vary', 'Accept')
+  if (accepts(c, { header: 'Accept', supports: ['application/json', 'text/csv'], default: 'application/json' }) === 'text/csv') {
+    return c.body(toCsv(item), 200, { 'Content-Type': 'text/csv; charset=utf-8' })
   }
   return c.json(item, 200)
 })

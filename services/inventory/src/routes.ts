@@ -1,8 +1,7 @@
 /** Route declarations of the inventory service (the OpenAPI document is built from these). */
-import { createRoute } from '@hono/zod-openapi'
+import { createRoute, z } from '@hono/zod-openapi'
 import { problemResponses } from '../../shared/problem'
-import { z } from '@hono/zod-openapi'
-import { ReleaseBody, Reservation, ReserveBody, SkuParams, SkusQuery, StockItem, StockLevel, StockList } from './schemas'
+import { ReleaseBody, Reservation, ReserveBody, SkuParams, SkusQuery, StockItem, StockList } from './schemas'
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } })
 const tags = ['inventory']
@@ -13,10 +12,16 @@ export const getStock = createRoute({
   tags,
   summary: 'Stock level of one SKU',
   description:
-    'Cacheable by shared caches for a few seconds (`Cache-Control: public`). `Prefer: return=minimal` answers only `sku` and `available` (`Vary: Prefer`).',
+    'Shared caches may keep it a few seconds (`Cache-Control: public`). `Accept: text/csv` answers the row as CSV with a header line (`Vary: Accept`).',
   request: { params: SkuParams },
   responses: {
-    200: { description: 'The stock row (or its minimal form)', content: json(z.union([StockItem, StockLevel])) },
+    200: {
+      description: 'The stock row',
+      content: {
+        ...json(StockItem),
+        'text/csv': { schema: z.string().openapi({ example: 'sku,name,on_hand,reserved,available\r\nSKU-RED-MUG,Red mug,120,0,120\r\n' }) },
+      },
+    },
     ...problemResponses(400, 404),
   },
 })

@@ -24,11 +24,6 @@ export const StockItem = z
   .openapi('StockItem')
 export type StockItem = z.infer<typeof StockItem>
 
-/** `Prefer: return=minimal` (RFC 7240) form of a stock row: what a product page needs. */
-export const StockLevel = z
-  .object({ sku: Sku, available: z.number().int() })
-  .openapi('StockLevel')
-
 export const StockList = z
   .object({ data: z.array(StockItem), missing: z.array(z.string()).openapi({ description: 'Requested SKUs that do not exist' }) })
   .openapi('StockList')
