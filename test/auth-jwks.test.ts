@@ -20,7 +20,8 @@ describe('JWKS cache (fetched over the AUTH service binding)', () => {
   })
 
   it('1000 requests → exactly one JWKS fetch', async () => {
-    const gw = customGateway()
+    // No coalescing: each of the 1000 must reach the origin to be counted there.
+    const gw = customGateway({ caching: { coalesce: false } })
     const headers = await bearer('ada')
     // The first request fills the cache; the rest arrive 50 at a time.
     expect((await gw.fetch('/api/v2/users/me', { headers })).status).toBe(200)
