@@ -1,0 +1,32 @@
+import type { CallContext, UpstreamDecorator } from '../upstream/types'
+import { tracedRequest } from './client'
+import type { Telemetry } from './telemetry'
+
+/**
+ * The tracing decorator of the upstream stack: one CLIENT span per request it sends,
+ * and that span's id as the parent id of the `traceparent` (with the `tracestate`)
+ * the origin receives. Its parent is the active span (the gateway's server span).
+ *
+ * Where it goes decides what a span is. Placed inside the retry layer, every attempt
+ * is its own span with its own parent id, and attempts after the first carry
+ * `http.request.resend_count` (counted per `CallContext`, which a retry layer reuses):
+ * `withBreaker(withRetry(withTrace(telemetry)(withTimeout(balance(pool)))))`.
+ *
+ * @example
+ * ```ts
+ * const users: Upstream = withTrace(telemetry)(bindingTransport(env.USERS))
+ * await users(new Request('http://users.internal/users/1'), ctx)
+ * ```
+ */
+export function withTrace(telemetry: Telemetry): UpstreamDecorator {
+  // Disabled, or the runtime traces fetch itself (Deno): nothing to add.
+  if (!telemetry.enabled || telemetry.runtime) return (next) => next
+  return (next) => {
+    const sends = new WeakMap<CallContext, number>()
+    return (req, ctx) => {
+      const resendCount = sends.get(ctx) ?? 0
+      sends.set(ctx, resendCount + 1)
+      return tracedRequest(telemetry, req, { service: ctx.service, resendCount }, (traced) => next(traced, ctx))
+    }
+  }
+}
