@@ -5,6 +5,7 @@ import { problemErrorHandler, problemNotFound } from '../middleware/errors'
 import { headerStrip } from '../middleware/header-strip'
 import { pathNormalize } from '../middleware/path-normalize'
 import { requestId } from '../middleware/request-id'
+import { traceContext } from '../middleware/trace-context'
 import { mountHealth } from '../routes/health'
 import { mountVersion } from '../routes/proxy'
 import { v1Routes } from '../routes/v1'
@@ -13,6 +14,7 @@ import type { RouteSpec } from '../routes/table'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
 import { requestPath } from './proxy/path'
+import { createTelemetry } from './tracing/telemetry'
 import type { GatewayEnv } from './types'
 import { createRegistry, type BindingLookup } from './upstream/registry'
 
@@ -36,7 +38,8 @@ const ROUTE_TABLES: Record<string, RouteSpec[]> = { v1: v1Routes, v2: v2Routes }
  */
 export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<GatewayEnv> {
   const config: GatewayConfig = parseConfig(input)
-  const registry = createRegistry(config, deps)
+  const telemetry = createTelemetry(config.tracing)
+  const registry = createRegistry(config, { ...deps, telemetry })
   const logger = deps.logger ?? createLogger({ service: config.name })
   const clientIp = deps.clientIp ?? (() => undefined)
   const waitUntil = (c: Context<GatewayEnv>, promise: Promise<unknown>) => {
@@ -57,7 +60,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   })
 
   app.use(requestId())
-  // trace context: see the tracing work (middleware/trace-context.ts)
+  app.use(traceContext({ telemetry, waitUntil, clientIp }))
   app.use(accessLog(logger))
   app.onError(problemErrorHandler)
   app.notFound(problemNotFound)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { tracingConfigSchema } from '../tracing/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
 export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
@@ -40,6 +41,7 @@ export const gatewayConfigSchema = z.object({
       timeoutMs: z.number().int().positive().default(2000),
     })
     .default({ timeoutMs: 2000 }),
+  tracing: tracingConfigSchema.prefault({}),
 })
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>

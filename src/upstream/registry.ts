@@ -1,4 +1,6 @@
 import type { GatewayConfig } from '../config/schema'
+import type { Telemetry } from '../tracing/telemetry'
+import { withTrace } from '../tracing/upstream'
 import { bindingTransport, urlTransport } from './transport'
 import type { Upstream } from './types'
 
@@ -8,6 +10,8 @@ export type BindingLookup = (name: string) => Pick<Fetcher, 'fetch'> | undefined
 export interface RegistryDeps {
   bindings?: BindingLookup
   fetch?: typeof fetch
+  /** Tracing: every call gets a client span and a fresh traceparent (withTrace). */
+  telemetry?: Telemetry
 }
 
 /** Service name → the composed upstream the routes call. */
@@ -30,7 +34,8 @@ export function createRegistry(config: GatewayConfig, deps: RegistryDeps): Regis
     ]
     const [first] = instances
     if (!first) throw new Error(`service ${name}: no instances`)
-    registry.set(name, first)
+    // withTrace belongs inside a retry layer, so that each attempt is its own span.
+    registry.set(name, deps.telemetry ? withTrace(deps.telemetry)(first) : first)
   }
   return registry
 }
