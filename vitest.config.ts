@@ -27,13 +27,17 @@ export default defineConfig(async () => {
       projects: [
         {
           plugins: [
-            cloudflareTest({
-              wrangler: { configPath: './wrangler.toml' },
-              miniflare: {
-                d1Databases,
-                bindings: { ...seedBindings, SWITCHYARD_ENV: 'test' },
-                workers: originWorkers(),
-              },
+            cloudflareTest(({ inject }) => {
+              // Local OTLP receiver (test/setup/otlp.ts): the origins export to it.
+              const otlp = inject<string>('otlpReceiverUrl')
+              return {
+                wrangler: { configPath: './wrangler.toml' },
+                miniflare: {
+                  d1Databases,
+                  bindings: { ...seedBindings, SWITCHYARD_ENV: 'test', OTLP_RECEIVER_URL: otlp },
+                  workers: originWorkers({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp }),
+                },
+              }
             }),
           ],
           test: {
@@ -41,6 +45,7 @@ export default defineConfig(async () => {
             include: ['test/**/*.test.ts'],
             exclude: ['test/deno/**'],
             setupFiles: ['test/setup/seed.ts'],
+            globalSetup: ['test/setup/otlp.ts'],
             // Files share the origins' databases and in-isolate state; run them in order.
             fileParallelism: false,
             silent: 'passed-only',
