@@ -11,7 +11,7 @@ import type { GatewayEnv } from '../src/types'
 export interface TraceContextOptions {
   /** From `createTelemetry(config.tracing)`. */
   telemetry: Telemetry
-  /** Keeps the span export alive after the response (Workers' `ctx.waitUntil`). */
+  /** Keeps the span export alive after the response; defaults to `c.executionCtx.waitUntil`. */
   waitUntil?: (c: Context<GatewayEnv>, promise: Promise<unknown>) => void
   /** The client's address as the platform saw it, for `client.address`. */
   clientIp?: (c: Context<GatewayEnv>) => string | undefined
@@ -62,8 +62,17 @@ export function traceContext(options: TraceContextOptions): MiddlewareHandler<Ga
       })
       const traceresponse = traceResponse ? traceparentOf(server.context) : undefined
       if (traceresponse) setHeader(c, TRACERESPONSE, traceresponse)
-      if (telemetry.exporting) options.waitUntil?.(c, telemetry.flush())
+      if (telemetry.exporting) (options.waitUntil ?? keepAlive)(c, telemetry.flush())
     }
+  }
+}
+
+/** Default `waitUntil`: the Workers execution context if there is one, else the promise runs on its own. */
+function keepAlive(c: Context<GatewayEnv>, promise: Promise<unknown>): void {
+  try {
+    c.executionCtx.waitUntil(promise)
+  } catch {
+    // No execution context (Deno, app.fetch in tests).
   }
 }
 

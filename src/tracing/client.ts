@@ -22,7 +22,7 @@ import {
   ATTR_URL_FULL,
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions'
-import { headersSetter, withRandomTraceId } from './propagator'
+import { headersSetter, runtimeTracestate, TRACESTATE, withRandomTraceId } from './propagator'
 import { spanMethod } from './server-span'
 import { activeTelemetry, type Telemetry } from './telemetry'
 
@@ -62,6 +62,25 @@ function requestAttributes(method: string, rawUrl: string, info: ClientCallInfo)
   return attributes
 }
 
+/** A copy of `req` without trace headers it came with (a client's, forwarded), ready for ours. */
+export function withoutTraceHeaders(req: Request, telemetry: Telemetry): Request {
+  const headers = new Headers(req.headers)
+  for (const field of telemetry.propagator.fields()) headers.delete(field)
+  return new Request(req, { headers })
+}
+
+/**
+ * For a runtime that traces fetch itself (Deno): drops forwarded trace headers and
+ * adds the request's tracestate, which the runtime does not pass on; the runtime
+ * then adds a `traceparent` from its own client span.
+ */
+export function forRuntimeFetch(req: Request, telemetry: Telemetry, ctx: Context = context.active()): Request {
+  const outgoing = withoutTraceHeaders(req, telemetry)
+  const state = runtimeTracestate(ctx)
+  if (state) outgoing.headers.set(TRACESTATE, state)
+  return outgoing
+}
+
 /** `error.type` of a call that threw: the error's name (`AbortError`, `TimeoutError`, `TypeError`). */
 const errorType = (err: unknown) => (err instanceof Error ? err.name : 'Error')
 
@@ -81,12 +100,10 @@ export async function tracedRequest(
   const span = telemetry.tracer.startSpan(spanMethod(req.method), { kind: SpanKind.CLIENT }, base)
   if (span.isRecording()) span.setAttributes(requestAttributes(req.method, req.url, info))
   const ctx = trace.setSpan(base, span)
-  const headers = new Headers(req.headers)
-  // Whatever trace headers the request came with (a client's, forwarded) are replaced.
-  for (const field of telemetry.propagator.fields()) headers.delete(field)
-  telemetry.propagator.inject(ctx, headers, headersSetter)
+  const outgoing = withoutTraceHeaders(req, telemetry)
+  telemetry.propagator.inject(ctx, outgoing.headers, headersSetter)
   try {
-    const res = await context.with(ctx, () => send(new Request(req, { headers })))
+    const res = await context.with(ctx, () => send(outgoing))
     if (span.isRecording()) {
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.status)
       if (res.status >= 400) {
@@ -123,7 +140,8 @@ type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Respo
 export function tracedFetch<F extends FetchLike>(fetchImpl: F, info: ClientCallInfo = {}): F {
   const traced = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const telemetry = activeTelemetry()
-    if (!telemetry?.enabled || telemetry.runtime) return fetchImpl(input, init)
+    if (!telemetry?.enabled) return fetchImpl(input, init)
+    if (telemetry.runtime) return fetchImpl(forRuntimeFetch(new Request(input, init), telemetry))
     return tracedRequest(telemetry, new Request(input, init), info, (req) => fetchImpl(req))
   }
   return traced as F

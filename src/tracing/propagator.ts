@@ -31,6 +31,18 @@ const RANDOM_TRACE_ID = createContextKey('switchyard random trace id')
 export const withRandomTraceId = (ctx: Context, random: boolean): Context =>
   random ? ctx.setValue(RANDOM_TRACE_ID, true) : ctx.deleteValue(RANDOM_TRACE_ID)
 
+/**
+ * Where the runtime injects `traceparent` itself (Deno), it passes no `tracestate`
+ * on: the caller's, validated here, rides in the context for our calls to add.
+ */
+const RUNTIME_TRACESTATE = createContextKey('switchyard tracestate for runtime-injected calls')
+
+export const withRuntimeTracestate = (ctx: Context, state: string | undefined): Context =>
+  state ? ctx.setValue(RUNTIME_TRACESTATE, state) : ctx
+
+export const runtimeTracestate = (ctx: Context): string | undefined =>
+  ctx.getValue(RUNTIME_TRACESTATE) as string | undefined
+
 /** `traceparent` (or `traceresponse`) value of the context's span, if it has a valid one. */
 export function traceparentOf(ctx: Context): string | undefined {
   const span = trace.getSpanContext(ctx)

@@ -24,7 +24,7 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions'
-import { headersGetter, withRandomTraceId } from './propagator'
+import { headersGetter, withRandomTraceId, withRuntimeTracestate } from './propagator'
 import { withTelemetry, type Telemetry } from './telemetry'
 
 export interface ServerTrace {
@@ -52,14 +52,17 @@ export const spanMethod = (method: string) => (METHODS.has(method) ? method : '_
 
 export function startServerSpan(telemetry: Telemetry, req: Request, clientAddress?: string): ServerTrace {
   const method = spanMethod(req.method)
+  let parent = telemetry.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter)
   if (telemetry.runtime) {
     const active = context.active()
     const span = trace.getSpan(active)
     if (span && isSpanContextValid(span.spanContext())) {
-      return { span, context: withTelemetry(active, telemetry), method, adopted: true }
+      // The runtime continued the caller's trace: keep the caller's (valid) tracestate for our calls.
+      const remote = trace.getSpanContext(parent)
+      const state = remote?.traceId === span.spanContext().traceId ? remote.traceState?.serialize() : undefined
+      return { span, context: withRuntimeTracestate(withTelemetry(active, telemetry), state), method, adopted: true }
     }
   }
-  let parent = telemetry.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter)
   // No usable traceparent: a new trace, whose id is random (Level 2 flag).
   if (!trace.getSpanContext(parent)) parent = withRandomTraceId(parent, true)
   const span = telemetry.tracer.startSpan(method, { kind: SpanKind.SERVER }, parent)

@@ -1,5 +1,5 @@
 import type { CallContext, UpstreamDecorator } from '../upstream/types'
-import { tracedRequest } from './client'
+import { forRuntimeFetch, tracedRequest } from './client'
 import type { Telemetry } from './telemetry'
 
 /**
@@ -19,8 +19,9 @@ import type { Telemetry } from './telemetry'
  * ```
  */
 export function withTrace(telemetry: Telemetry): UpstreamDecorator {
-  // Disabled, or the runtime traces fetch itself (Deno): nothing to add.
-  if (!telemetry.enabled || telemetry.runtime) return (next) => next
+  if (!telemetry.enabled) return (next) => next
+  // The runtime traces fetch itself (Deno) and adds its own traceparent.
+  if (telemetry.runtime) return (next) => (req, ctx) => next(forRuntimeFetch(req, telemetry), ctx)
   return (next) => {
     const sends = new WeakMap<CallContext, number>()
     return (req, ctx) => {
