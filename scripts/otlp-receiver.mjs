@@ -96,6 +96,11 @@ export function startOtlpReceiver({ port = 0, host = '127.0.0.1', onSpans } = {}
         onSpans?.(batch)
         return send(res, 200, { partialSuccess: {} })
       }
+      // Deno's OTEL_DENO mode also sends logs and metrics: accepted, not kept.
+      if (req.method === 'POST' && (url.pathname === '/v1/logs' || url.pathname === '/v1/metrics')) {
+        await readBody(req)
+        return send(res, 200, { partialSuccess: {} })
+      }
       if (req.method === 'GET' && url.pathname === '/spans') {
         const traceId = url.searchParams.get('trace_id')
         return send(res, 200, traceId ? spans.filter((s) => s.traceId === traceId) : spans)
