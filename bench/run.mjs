@@ -37,3 +37,7 @@ try {
 } finally {
   await servers.dispose()
 }
+
+// Per-feature micro benchmarks, each in its own file.
+const { runTracingBench } = await import('./tracing.mjs')
+await runTracingBench()

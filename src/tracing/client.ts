@@ -62,11 +62,20 @@ function requestAttributes(method: string, rawUrl: string, info: ClientCallInfo)
   return attributes
 }
 
-/** A copy of `req` without trace headers it came with (a client's, forwarded), ready for ours. */
+/**
+ * `req` without the trace headers it came with (a client's, forwarded), ready for ours.
+ * The request is changed in place when its headers allow it (a request built for this
+ * call, as the proxy and the transports build them); an immutable one is copied.
+ */
 export function withoutTraceHeaders(req: Request, telemetry: Telemetry): Request {
-  const headers = new Headers(req.headers)
-  for (const field of telemetry.propagator.fields()) headers.delete(field)
-  return new Request(req, { headers })
+  try {
+    for (const field of telemetry.propagator.fields()) req.headers.delete(field)
+    return req
+  } catch {
+    const headers = new Headers(req.headers)
+    for (const field of telemetry.propagator.fields()) headers.delete(field)
+    return new Request(req, { headers })
+  }
 }
 
 /**
