@@ -4,7 +4,10 @@ import { startOriginServers } from './origins.mjs'
 import { startDenoGateway } from './deno-gateway.mjs'
 
 const port = Number(process.env.PORT ?? 8787)
-const origins = await startOriginServers({ persistTo: '.wrangler/state-deno/d1' })
+// The gateway under Deno sees the shell's OTEL_* variables; the origins get the endpoint ones.
+const exportVars = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS']
+const vars = Object.fromEntries(exportVars.filter((k) => process.env[k]).map((k) => [k, process.env[k]]))
+const origins = await startOriginServers({ persistTo: '.wrangler/state-deno/d1', vars })
 for (const [name, url] of Object.entries(origins.urls)) console.log(`origin ${name.padEnd(9)} ${url}`)
 const gateway = await startDenoGateway({ urls: origins.urls, port, stdio: 'inherit' })
 console.log(`gateway (deno)  ${gateway.base}`)
