@@ -1,8 +1,36 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 // @ts-expect-error plain ESM script shared with dev tooling
-import { buildOrigins, databaseId, originWorkers, ROOT, SERVICES } from './scripts/origins.mjs'
+import { buildOrigins, databaseId, devVars, originVariant, originWorkers, replicaWorkers, ROOT, SERVICES } from './scripts/origins.mjs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
+
+/** HMAC key of identity headers in tests only (as an origin served at a URL would hold it). */
+const TEST_IDENTITY_SECRET = 'test-only-identity-secret-0123456789abcdef'
+
+/**
+ * Extra instances for the identity tests: the auth Worker after the two steps of a
+ * key rotation (test/auth-rotation.test.ts), and a users Worker that, like an origin
+ * served at a URL, accepts identity headers only when signed (test/auth-identity.test.ts).
+ */
+function identityWorkers() {
+  const devKeys = JSON.parse(devVars('auth').SIGNING_KEYS) as { keys: { kid: string }[] }
+  const nextKey = JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/rotation-key.json'), 'utf8')).jwk
+  const stage = (active: string, keys: unknown[]) => ({ SIGNING_KEYS: JSON.stringify({ active, keys }) })
+  return {
+    workers: [
+      originVariant('auth', 'switchyard-auth-next', stage(nextKey.kid, [...devKeys.keys, nextKey])),
+      originVariant('auth', 'switchyard-auth-retired', stage(nextKey.kid, [nextKey])),
+      originVariant('users', 'switchyard-users-signed', { IDENTITY_SECRET: TEST_IDENTITY_SECRET }),
+    ],
+    serviceBindings: {
+      AUTH_NEXT: 'switchyard-auth-next',
+      AUTH_RETIRED: 'switchyard-auth-retired',
+      USERS_SIGNED: 'switchyard-users-signed',
+    },
+    bindings: { DEV_SIGNING_KEYS: devVars('auth').SIGNING_KEYS, TEST_IDENTITY_SECRET },
+  }
+}
 
 /**
  * Tests run inside workerd: the gateway is the Worker under test (wrangler.toml) and
@@ -22,6 +50,7 @@ export default defineConfig(async () => {
       migrationsPattern: path.join(dir, 'seed.sql'),
     })
   }
+  const identity = identityWorkers()
   return {
     test: {
       projects: [
@@ -34,8 +63,14 @@ export default defineConfig(async () => {
                 wrangler: { configPath: './wrangler.toml' },
                 miniflare: {
                   d1Databases,
-                  bindings: { ...seedBindings, SWITCHYARD_ENV: 'test', OTLP_RECEIVER_URL: otlp },
-                  workers: originWorkers({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp }),
+                  bindings: { ...seedBindings, ...identity.bindings, SWITCHYARD_ENV: 'test', OTLP_RECEIVER_URL: otlp },
+                  // USERS_B: a second users instance, for balancing and ejection tests.
+                  serviceBindings: { USERS_B: 'switchyard-users-b', ...identity.serviceBindings },
+                  workers: [
+                    ...originWorkers({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp }),
+                    ...replicaWorkers(),
+                    ...identity.workers,
+                  ],
                 },
               }
             }),

@@ -1,15 +1,17 @@
 // `npm run bench`: loopback-only, bounded load. The gateway Worker and the origins run
 // in one workerd (Miniflare), each on its own loopback port; autocannon drives
-// `GET /api/v2/users/1` direct to the users origin, then through the gateway.
+// `GET /api/v2/users/1` direct to the users origin, then through the gateway (which
+// verifies the admin's access token on every request). Then bench/auth.mjs.
 import autocannon from 'autocannon'
 import { gatewayWorker, startOriginServers } from '../scripts/origins.mjs'
+import { runAuthBench } from './auth.mjs'
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 
-function load(url) {
+function load(url, { duration = DURATION, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: DURATION }, (err, result) =>
+    autocannon({ url, headers, connections: CONNECTIONS, duration }, (err, result) =>
       err ? reject(err) : resolve(result),
     )
   })
@@ -24,12 +26,25 @@ function summary(label, r) {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 }
 }
 
-const servers = await startOriginServers({ extraWorkers: [await gatewayWorker()] })
+/** An admin access token from the real login (GET /users/:id needs users:read). */
+async function adminToken(gatewayUrl) {
+  const res = await fetch(`${gatewayUrl}/api/v2/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'grace@example.com', password: 'grace-dev-password' }),
+  })
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`)
+  return (await res.json()).access_token
+}
+
+const servers = await startOriginServers({ extraWorkers: [await gatewayWorker()], quiet: true })
 try {
   console.log(`GET /api/v2/users/1 — ${CONNECTIONS} connections, ${DURATION} s each, loopback`)
-  await load(`${servers.urls.users}/users/1`) // warm-up of both isolates' code paths
+  const auth = { authorization: `Bearer ${await adminToken(servers.urls.gateway)}` }
+  // Warm-up: both isolates compiled and D1 cached before anything is measured.
+  await load(`${servers.urls.gateway}/api/v2/users/1`, { duration: 2, headers: auth })
   const direct = summary('direct', await load(`${servers.urls.users}/users/1`))
-  const gateway = summary('gateway', await load(`${servers.urls.gateway}/api/v2/users/1`))
+  const gateway = summary('gateway', await load(`${servers.urls.gateway}/api/v2/users/1`, { headers: auth }))
   console.log(
     `ratio gateway/direct: req/s ${(gateway.rps / direct.rps).toFixed(2)}   ` +
       `p50 ${(gateway.p50 / Math.max(direct.p50, 1)).toFixed(2)}   p99 ${(gateway.p99 / Math.max(direct.p99, 1)).toFixed(2)}`,
@@ -38,6 +53,16 @@ try {
   await servers.dispose()
 }
 
-// Per-feature micro benchmarks, each in its own file.
+// Resilience: overhead of the decorator stack and the open-breaker fast path.
+console.log()
+const { runResilienceBench } = await import('./resilience.mjs')
+await runResilienceBench()
+
+// Identity: access-token verification with a warm key cache.
+console.log()
+await runAuthBench()
+
+// Tracing: overhead per request with export off and on.
+console.log()
 const { runTracingBench } = await import('./tracing.mjs')
 await runTracingBench()

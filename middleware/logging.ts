@@ -4,15 +4,14 @@ import type { GatewayEnv } from '../src/types'
 
 /**
  * One access-log line per request: request id, method, route, status, upstream
- * and duration. Also puts a request-bound logger on the context for other code;
- * its lines carry the request id and the `logFields` earlier middleware set (trace ids).
+ * and duration. Also puts a request-bound logger on the context for other code.
  *
  * @example app.use(accessLog(createLogger({ service: 'gateway' })))
  */
 export function accessLog(logger: Logger): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const started = performance.now()
-    const requestLogger = logger.child({ request_id: c.get('requestId'), ...c.get('logFields') })
+    const requestLogger = logger.child({ request_id: c.get('requestId') })
     c.set('logger', requestLogger)
     try {
       await next()

@@ -31,7 +31,7 @@ function routeOf(c: Context<GatewayEnv>): string | undefined {
  * W3C trace context for every request: continues a valid `traceparent` (and its
  * `tracestate`), else starts a new trace with a random id; runs the rest of the
  * request inside a SERVER span named `{method} {route}` that every upstream call
- * becomes a child of; puts `trace_id`/`span_id` on the request's log lines; answers
+ * becomes a child of (and whose ids `traceAwareLogger` puts on every log line); answers
  * with `traceresponse: 00-<trace-id>-<span-id>-<flags>`; exports the spans after the
  * response when an exporter is configured.
  *
@@ -40,7 +40,7 @@ function routeOf(c: Context<GatewayEnv>): string | undefined {
  * const telemetry = createTelemetry(config.tracing)
  * app.use(requestId())
  * app.use(traceContext({ telemetry, waitUntil: (c, p) => c.executionCtx.waitUntil(p) }))
- * app.use(accessLog(logger)) // its lines now carry trace_id and span_id
+ * app.use(accessLog(traceAwareLogger(logger))) // its lines now carry trace_id and span_id
  * ```
  */
 export function traceContext(options: TraceContextOptions): MiddlewareHandler<GatewayEnv> {
@@ -48,8 +48,6 @@ export function traceContext(options: TraceContextOptions): MiddlewareHandler<Ga
   if (!telemetry.enabled) return (_c, next) => next()
   return async (c, next) => {
     const server = startServerSpan(telemetry, c.req.raw, options.clientIp?.(c))
-    const { traceId, spanId } = server.span.spanContext()
-    c.set('logFields', { ...c.get('logFields'), trace_id: traceId, span_id: spanId })
     try {
       await context.with(server.context, next)
     } finally {

@@ -2,9 +2,9 @@ import type { Context, Hono } from 'hono'
 import type { GatewayConfig } from '../src/config/schema'
 import { problemResponse, problemType } from '../src/problem'
 import type { GatewayEnv } from '../src/types'
-import type { Registry } from '../src/upstream/registry'
+import type { Registry, UpstreamStatus } from '../src/upstream/registry'
 
-export interface DependencyStatus {
+export interface DependencyStatus extends Partial<UpstreamStatus> {
   status: 'ok' | 'down'
   required: boolean
   http_status?: number
@@ -15,7 +15,9 @@ export interface DependencyStatus {
 /**
  * Health probes. `live`: the isolate answers. `startup`: the config validated (an
  * invalid config throws before this app exists). `ready`: every origin's own
- * `/health/ready` answered 200 in time; a required one that did not → 503.
+ * `/health/ready` answered 200 in time and no breaker is open; a required one that
+ * fails either → 503. Each dependency also shows its breaker state, its instances
+ * (ejected or not) and its retry budget, as this isolate sees them.
  */
 export function mountHealth(
   app: Hono<GatewayEnv>,
@@ -28,8 +30,16 @@ export function mountHealth(
   app.get('/health/ready', async (c) => {
     const entries = await Promise.all(
       Object.entries(config.services).map(async ([name, service]) => {
-        const status = await probe(name, registry, config.health.timeoutMs, c, waitUntil)
-        return [name, { ...status, required: service.required }] as const
+        const probed = await probe(name, registry, config.health.timeoutMs, c, waitUntil)
+        const resilience = registry.status(name)
+        const open = resilience?.breaker.state === 'open'
+        const status: DependencyStatus = {
+          ...probed,
+          ...(open ? { status: 'down', error: probed.error ?? 'circuit breaker open' } : {}),
+          required: service.required,
+          ...resilience,
+        }
+        return [name, status] as const
       }),
     )
     const dependencies = Object.fromEntries(entries)
@@ -56,7 +66,7 @@ async function probe(
   waitUntil: (c: Context<GatewayEnv>, p: Promise<unknown>) => void,
 ): Promise<Omit<DependencyStatus, 'required'>> {
   const started = performance.now()
-  const upstream = registry.get(name)
+  const upstream = registry.probe(name)
   const elapsed = () => Math.round(performance.now() - started)
   if (!upstream) return { status: 'down', error: 'not configured', latency_ms: 0 }
   const signal = AbortSignal.timeout(timeoutMs)

@@ -1,4 +1,6 @@
 import type { Context, Hono } from 'hono'
+import { setIdentityHeaders } from '../src/auth/identity-headers'
+import { expandOriginPath } from '../src/auth/origin-path'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers'
 import { ProblemError, problems } from '../src/problem'
 import type { GatewayEnv } from '../src/types'
@@ -31,7 +33,10 @@ export function mountVersion(
     methodsByPath.set(template, [...(methodsByPath.get(template) ?? []), spec.method])
     app.on(spec.method, template, (c) => {
       c.set('routeTemplate', template)
-      return forward(c, spec, c.req.path.slice(prefix.length), options)
+      const originPath = spec.originPath
+        ? expandOriginPath(spec.originPath, c.get('identity'))
+        : c.req.path.slice(prefix.length)
+      return forward(c, spec, originPath, options)
     })
   }
   for (const [template, methods] of methodsByPath) {
@@ -45,9 +50,11 @@ export function mountVersion(
 
 /**
  * Sends the request to the route's service at the same normalized path it was
- * routed on. The target host is fixed by the registry, never taken from the client.
+ * routed on (or at the route's caller-relative `originPath`), with the verified
+ * caller's identity headers. The target host is fixed by the registry, never taken
+ * from the client.
  */
-async function forward(
+export async function forward(
   c: Context<GatewayEnv>,
   spec: RouteSpec,
   originPath: string,
@@ -65,6 +72,7 @@ async function forward(
     gatewayName: options.gatewayName,
   })
   headers.set('x-request-id', c.get('requestId'))
+  setIdentityHeaders(headers, c.get('identity'))
   const method = c.req.method
   const hasBody = method !== 'GET' && method !== 'HEAD' && c.req.raw.body !== null
   const request = new Request(`http://${spec.service}.internal${originPath}${incoming.search}`, {
@@ -82,6 +90,7 @@ async function forward(
     requestId: c.get('requestId'),
     signal: c.req.raw.signal,
     waitUntil: (promise) => options.waitUntil(c, promise),
+    timeouts: spec.timeout,
   }
   let response: Response
   try {

@@ -2,6 +2,9 @@
  * Declarative route tables: what each API version exposes and where it goes.
  * Policies (auth, rate limits, caching) attach to entries here, never to handlers.
  */
+import type { RouteTimeouts } from '../src/upstream/types'
+import type { RoutePolicy } from '../src/auth/policy'
+
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 export interface RouteSpec {
@@ -9,12 +12,18 @@ export interface RouteSpec {
   /** Path at the origin and, under `/api/<version>`, at the gateway. */
   path: string
   service: string
+  /** Overrides the service's per-try timeout and overall deadline for this route. */
+  timeout?: RouteTimeouts
+  /** Who may call it (src/auth/policy.ts); absent means any authenticated caller. */
+  auth?: RoutePolicy
+  /** Origin path built from the verified caller instead of the request's, e.g. `/users/{sub}`. */
+  originPath?: string
 }
 
 /** Every origin serves its own OpenAPI document and Swagger UI under its prefix. */
 export function docsRoutes(service: string): RouteSpec[] {
   return [
-    { method: 'GET', path: `/${service}/openapi.json`, service },
-    { method: 'GET', path: `/${service}/docs`, service },
+    { method: 'GET', path: `/${service}/openapi.json`, service, auth: 'public' },
+    { method: 'GET', path: `/${service}/docs`, service, auth: 'public' },
   ]
 }

@@ -1,15 +1,26 @@
 // `npm run dev:deno`: the origins in Miniflare (each on its own port, D1 persisted in
 // .wrangler/state-deno) and the gateway under `deno serve` on http://localhost:8787.
-import { startOriginServers } from './origins.mjs'
+import { DEV_IDENTITY_SECRET, startOriginServers } from './origins.mjs'
 import { startDenoGateway } from './deno-gateway.mjs'
 
 const port = Number(process.env.PORT ?? 8787)
-// The gateway under Deno sees the shell's OTEL_* variables; the origins get the endpoint ones.
+// Origins at URLs accept identity headers only when the gateway signed them. The gateway
+// under Deno sees the shell's OTEL_* variables; the origins get the export endpoint ones.
 const exportVars = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS']
-const vars = Object.fromEntries(exportVars.filter((k) => process.env[k]).map((k) => [k, process.env[k]]))
-const origins = await startOriginServers({ persistTo: '.wrangler/state-deno/d1', vars })
+const origins = await startOriginServers({
+  persistTo: '.wrangler/state-deno/d1',
+  vars: {
+    IDENTITY_SECRET: DEV_IDENTITY_SECRET,
+    ...Object.fromEntries(exportVars.filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
+  },
+})
 for (const [name, url] of Object.entries(origins.urls)) console.log(`origin ${name.padEnd(9)} ${url}`)
-const gateway = await startDenoGateway({ urls: origins.urls, port, stdio: 'inherit' })
+const gateway = await startDenoGateway({
+  urls: origins.urls,
+  port,
+  stdio: 'inherit',
+  env: { SWITCHYARD_IDENTITY_SECRET: DEV_IDENTITY_SECRET },
+})
 console.log(`gateway (deno)  ${gateway.base}`)
 
 const stop = async () => {

@@ -1,7 +1,9 @@
 // Builds the origin Workers to plain ES modules and describes them for Miniflare.
 // Used by the workerd tests (auxiliary Workers), the Deno run and the benchmarks.
 import { build } from 'esbuild'
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { parseEnv } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 
@@ -33,8 +35,26 @@ export async function buildOrigins() {
   )
 }
 
+/**
+ * DEV ONLY, public in this repository: the HMAC key of identity headers between the
+ * Deno gateway and origins served at URLs (`npm run dev:deno`, the Deno tests).
+ */
+export const DEV_IDENTITY_SECRET = 'dev-only-identity-secret-do-not-deploy-0123456789'
+
 /** D1 database id shared by an origin and anything that seeds it. */
 export const databaseId = (name) => `switchyard-${name}`
+
+/**
+ * An origin's vars as `wrangler dev` gives them: `[vars]` of its wrangler.toml (simple
+ * `KEY = "value"` lines), then its .dev.vars (for auth: the committed dev signing key).
+ */
+export function devVars(name) {
+  const dir = path.join(ROOT, 'services', name)
+  const toml = readFileSync(path.join(dir, 'wrangler.toml'), 'utf8')
+  const section = toml.split(/^\[vars\]$/m)[1]?.split(/^\[/m)[0] ?? ''
+  const vars = Object.fromEntries([...section.matchAll(/^([A-Z][A-Z0-9_]*) = "([^"]*)"$/gm)].map((m) => [m[1], m[2]]))
+  return { ...vars, ...parseEnv(readFileSync(path.join(dir, '.dev.vars'), 'utf8')) }
+}
 
 /** Miniflare options for each origin Worker; `vars` are added to every one. */
 export function originWorkers(vars = {}) {
@@ -46,8 +66,25 @@ export function originWorkers(vars = {}) {
     compatibilityFlags: ['nodejs_compat', 'enable_request_signal'],
     d1Databases: { DB: databaseId(name) },
     serviceBindings: ORIGIN_BINDINGS[name] ?? {},
-    bindings: { FAULT_INJECTION: 'enabled', ...vars },
+    bindings: { ...devVars(name), FAULT_INJECTION: 'enabled', ...vars },
   }))
+}
+
+/** Another instance of an origin's Worker under `name`, sharing its database, with `vars` on top. */
+export function originVariant(service, name, vars = {}) {
+  const base = originWorkers().find((w) => w.name === `switchyard-${service}`)
+  return { ...base, name, bindings: { ...base.bindings, ...vars } }
+}
+
+/**
+ * Extra instances of an origin, for balancing and outlier-detection tests: the same
+ * bundle under another Worker name, sharing the service's D1 database but with its own
+ * isolate (its own fault settings and counters). `{ users: ['switchyard-users-b'] }`.
+ */
+export const REPLICAS = { users: ['switchyard-users-b'] }
+
+export function replicaWorkers(vars = {}) {
+  return Object.entries(REPLICAS).flatMap(([service, names]) => names.map((name) => originVariant(service, name, vars)))
 }
 
 /** Splits a SQL file into statements (the files use one statement per `;` line end). */
@@ -88,15 +125,19 @@ export async function migrateAndSeed(db, name) {
 /**
  * Starts every origin in one Miniflare, each on its own loopback port, with
  * migrated and seeded databases. Returns their base URLs by service name.
+ * `quiet` drops the Workers' console output.
  */
-export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0.1', extraWorkers = [] } = {}) {
+export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0.1', extraWorkers = [], quiet = false } = {}) {
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare')
   await buildOrigins()
   const workers = [...extraWorkers, ...originWorkers(vars)].map((w) => ({
     ...w,
     unsafeDirectSockets: [{ host, port: 0 }],
   }))
-  const mf = new Miniflare(convertV4MiniflareOptions({ workers, ...(persistTo ? { d1Persist: persistTo } : {}) }))
+  const options = { workers, ...(persistTo ? { d1Persist: persistTo } : {}) }
+  // Quiet: the Workers' own log lines (one per request) would drown a benchmark's output.
+  if (quiet) options.handleStructuredLogs = () => {}
+  const mf = new Miniflare(convertV4MiniflareOptions(options))
   await mf.ready
   const urls = {}
   for (const name of SERVICES) {

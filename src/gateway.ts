@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono'
+import { auth } from '../middleware/auth'
 import { accessLog } from '../middleware/logging'
 import { bodyLimit } from '../middleware/body-limit'
 import { problemErrorHandler, problemNotFound } from '../middleware/errors'
@@ -7,13 +8,19 @@ import { pathNormalize } from '../middleware/path-normalize'
 import { requestId } from '../middleware/request-id'
 import { traceContext } from '../middleware/trace-context'
 import { mountHealth } from '../routes/health'
-import { mountVersion } from '../routes/proxy'
+import { mountVersion, type ProxyOptions } from '../routes/proxy'
 import { v1Routes } from '../routes/v1'
 import { v2Routes } from '../routes/v2'
 import type { RouteSpec } from '../routes/table'
+import { mountWellKnown, wellKnownRoutes } from '../routes/well-known'
+import { identitySigningFetch } from './auth/identity-headers'
+import { createKeySource } from './auth/jwks'
+import { createPolicyResolver } from './auth/policy'
+import { createVerifier } from './auth/verify'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
 import { requestPath } from './proxy/path'
+import { traceAwareLogger } from './tracing/log-fields'
 import { createTelemetry } from './tracing/telemetry'
 import type { GatewayEnv } from './types'
 import { createRegistry, type BindingLookup } from './upstream/registry'
@@ -39,8 +46,15 @@ const ROUTE_TABLES: Record<string, RouteSpec[]> = { v1: v1Routes, v2: v2Routes }
 export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<GatewayEnv> {
   const config: GatewayConfig = parseConfig(input)
   const telemetry = createTelemetry(config.tracing)
-  const registry = createRegistry(config, { ...deps, telemetry })
-  const logger = deps.logger ?? createLogger({ service: config.name })
+  // Lines logged while a request's span is active carry its trace_id and span_id.
+  const logger = traceAwareLogger(deps.logger ?? createLogger({ service: config.name }))
+  // URL upstreams get the caller's identity only signed (src/auth/identity-headers.ts).
+  const registry = createRegistry(config, {
+    ...deps,
+    logger,
+    fetch: identitySigningFetch(config.auth.identitySecret, deps.fetch),
+    telemetry,
+  })
   const clientIp = deps.clientIp ?? (() => undefined)
   const waitUntil = (c: Context<GatewayEnv>, promise: Promise<unknown>) => {
     try {
@@ -67,13 +81,29 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(pathNormalize())
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
-  // version negotiation, auth, rate limit, cache: mounted here by their own work.
+  // version negotiation: mounted here by its own work.
+  app.use(
+    auth({
+      verifier: createVerifier(config.auth, createKeySource(config.auth, deps)),
+      policies: createPolicyResolver([
+        ...config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] })),
+        // Unversioned paths (`/api/users/1`), should they be routed, get the default version's policies.
+        { prefix: '/api', routes: ROUTE_TABLES[config.versions.default] ?? [] },
+        { prefix: '', routes: wellKnownRoutes },
+      ]),
+      realm: config.auth.realm,
+      maxTokenBytes: config.auth.maxTokenBytes,
+    }),
+  )
+  // rate limit, cache: mounted here by their own work.
 
+  const proxyOptions: ProxyOptions = { registry, gatewayName: config.name, clientIp, waitUntil }
   mountHealth(app, config, registry, waitUntil)
+  mountWellKnown(app, proxyOptions)
   for (const version of config.versions.supported) {
     const routes = ROUTE_TABLES[version]
     if (!routes) throw new Error(`no route table for version ${version}`)
-    mountVersion(app, version, routes, { registry, gatewayName: config.name, clientIp, waitUntil })
+    mountVersion(app, version, routes, proxyOptions)
   }
   return app
 }

@@ -1,16 +1,26 @@
-import type { LogFields, Logger } from './log'
+import type { Logger } from './log'
+
+/** The caller, as decided by a verified access token (middleware/auth.ts). */
+export interface Identity {
+  /** Token `sub`: the user id. */
+  sub: string
+  scopes: string[]
+  roles: string[]
+  /** Every claim of the verified token (e.g. a tier claim for rate limits). */
+  claims: Record<string, unknown>
+}
 
 /** Per-request values the middleware chain shares through Hono's context. */
 export interface GatewayVariables {
   requestId: string
   /** Logger bound to this request (request id, later trace id). */
   logger: Logger
-  /** Fields every line of the request's logger carries, set before the logger is made (trace ids). */
-  logFields?: LogFields
   /** Route template the request matched (`/api/v2/users/:id`). */
   routeTemplate?: string
   /** Service the request was sent to, for the access log. */
   upstream?: string
+  /** Set by the auth middleware on a protected route; absent on public ones. */
+  identity?: Identity
 }
 
 export interface GatewayEnv {

@@ -1,12 +1,20 @@
 import { env } from 'cloudflare:workers'
 import { workersConfig } from './config/deployment'
+import { mountFaultRelay } from './dev/fault-relay'
 import { createGateway } from './gateway'
 
 /** Cloudflare Workers entry: origins are service bindings in `env`. */
 const bindings = env as unknown as Record<string, Fetcher | undefined>
 
-export default createGateway(workersConfig(bindings), {
+const app = createGateway(workersConfig(bindings), {
   bindings: (name) => bindings[name],
   // Set by Cloudflare's edge; a client cannot forge it there.
   clientIp: (c) => c.req.header('cf-connecting-ip'),
 })
+
+// Local `wrangler dev` and tests only (root .dev.vars); never set in wrangler.toml.
+if ((env as { FAULT_INJECTION?: string }).FAULT_INJECTION === 'enabled') {
+  mountFaultRelay(app, (service) => bindings[service.toUpperCase()])
+}
+
+export default app

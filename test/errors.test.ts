@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { customGateway, expectProblem, gateway, originStats, resetOrigin } from './helpers'
+import { bearer } from './tokens'
 
 describe('errors are RFC 9457 problem+json', () => {
   it('unknown path → 404 with instance and request id', async () => {
@@ -9,8 +10,8 @@ describe('errors are RFC 9457 problem+json', () => {
     expect(body.instance).toBe('/nope')
   })
 
-  it('unknown version → 404', async () => {
-    await expectProblem(await gateway('/api/v9/users/1'), 404)
+  it('unknown version → 404 (for an authenticated caller: unknown API paths are not public)', async () => {
+    await expectProblem(await gateway('/api/v9/users/1', { headers: await bearer('ada') }), 404)
   })
 
   it('known path, wrong method → 405 with Allow', async () => {
@@ -18,6 +19,13 @@ describe('errors are RFC 9457 problem+json', () => {
     expect(res.headers.get('allow')).toBe('GET, PATCH, HEAD')
     const body = await expectProblem(res, 405)
     expect(body.allowed).toEqual(['GET', 'PATCH', 'HEAD'])
+  })
+
+  it('HEAD is served by the GET route; OPTIONS on a known path → 405', async () => {
+    const head = await gateway('/api/v2/users/1', { method: 'HEAD', headers: await bearer('grace') })
+    expect(head.status).toBe(200)
+    expect(await head.text()).toBe('')
+    await expectProblem(await gateway('/api/v2/users/1', { method: 'OPTIONS', headers: await bearer('grace') }), 405)
   })
 
   it('a 2 MiB body with Content-Length → 413 and the origin is not called', async () => {
@@ -42,7 +50,12 @@ describe('errors are RFC 9457 problem+json', () => {
         controller.enqueue(chunk)
       },
     })
-    const res = await gateway('/api/v2/orders', { method: 'POST', body: stream, duplex: 'half' } as RequestInit)
+    const res = await gateway('/api/v2/orders', {
+      method: 'POST',
+      headers: await bearer('ada'),
+      body: stream,
+      duplex: 'half',
+    } as RequestInit)
     await expectProblem(res, 413)
   })
 
@@ -54,7 +67,7 @@ describe('errors are RFC 9457 problem+json', () => {
 
   it('an origin that drops the connection → 502 naming the service', async () => {
     const broken = customGateway({ services: { users: { urls: ['http://127.0.0.1:9'] } } })
-    const body = await expectProblem(await broken.fetch('/api/v2/users/1'), 502)
+    const body = await expectProblem(await broken.fetch('/api/v2/users/1', { headers: await bearer('grace') }), 502)
     expect(body.service).toBe('users')
   })
 })

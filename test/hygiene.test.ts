@@ -1,8 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { gateway, originStats, resetOrigin } from './helpers'
+import { bearer } from './tokens'
 
 async function headersAtOrigin(init: RequestInit): Promise<Record<string, string>> {
-  const res = await gateway('/api/v2/users/1', init)
+  const headers = { ...(init.headers as Record<string, string> | undefined), ...(await bearer('grace')) }
+  const res = await gateway('/api/v2/users/1', { ...init, headers })
   expect(res.status).toBe(200)
   return (await originStats('users')).lastHeaders
 }
@@ -27,7 +29,10 @@ describe('header hygiene on the way to the origin', () => {
     const seen = await headersAtOrigin({
       headers: { 'x-switchyard-user': 'admin', 'X-Switchyard-Scopes': 'admin:all' },
     })
-    expect(Object.keys(seen).filter((h) => h.startsWith('x-switchyard-'))).toEqual([])
+    // Only the identity the gateway verified (grace, user 2) arrives.
+    expect(seen['x-switchyard-user']).toBeUndefined()
+    expect(seen['x-switchyard-subject']).toBe('2')
+    expect(seen['x-switchyard-scopes']).not.toContain('admin:all')
   })
 
   it('replaces client-sent forwarding headers with what the platform saw', async () => {
@@ -58,6 +63,7 @@ describe('header hygiene on the way to the origin', () => {
   it('keeps end-to-end headers such as Accept and Authorization', async () => {
     const seen = await headersAtOrigin({ headers: { accept: 'application/json', 'x-custom': 'kept' } })
     expect(seen.accept).toBe('application/json')
+    expect(seen.authorization).toMatch(/^Bearer /)
     expect(seen['x-custom']).toBe('kept')
   })
 })

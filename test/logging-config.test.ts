@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { createGateway } from '../src/gateway'
 import { createLogger } from '../src/log'
 import { customGateway, logCapture } from './helpers'
+import { bearer } from './tokens'
 
 describe('structured access log', () => {
   it('writes one JSON line per request with id, method, route, status, upstream, duration', async () => {
     const capture = logCapture()
     const gw = customGateway({}, { logger: createLogger({ service: 'gw' }, capture.sink) })
-    const res = await gw.fetch('/api/v2/users/1', { headers: { 'x-request-id': 'log-1' } })
+    const res = await gw.fetch('/api/v2/users/1', { headers: { 'x-request-id': 'log-1', ...(await bearer('grace')) } })
     expect(res.status).toBe(200)
     const access = capture.lines.filter((l) => l.msg === 'request')
     expect(access).toHaveLength(1)

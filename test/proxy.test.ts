@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { expectProblem, gateway, originStats, resetOrigin } from './helpers'
+import { bearer } from './tokens'
 
 interface User {
   id: number
@@ -9,7 +10,7 @@ interface User {
 
 describe('proxying to origins over service bindings', () => {
   it('GET /api/v2/users/1 returns the seeded user from the users origin', async () => {
-    const res = await gateway('/api/v2/users/1')
+    const res = await gateway('/api/v2/users/1', { headers: await bearer('grace') })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('application/json')
     const user = (await res.json()) as User
@@ -17,18 +18,20 @@ describe('proxying to origins over service bindings', () => {
   })
 
   it('serves the same origin route under v1', async () => {
-    const res = await gateway('/api/v1/users/2')
+    const res = await gateway('/api/v1/users/2', { headers: await bearer('grace') })
     expect(res.status).toBe(200)
     expect(((await res.json()) as User).email).toBe('grace@example.com')
   })
 
   it('forwards the query string (pagination)', async () => {
-    const res = await gateway('/api/v2/users?limit=3')
+    const res = await gateway('/api/v2/users?limit=3', { headers: await bearer('grace') })
     expect(res.status).toBe(200)
     const page = (await res.json()) as { data: User[]; next_cursor: string | null }
     expect(page.data).toHaveLength(3)
     expect(page.next_cursor).not.toBeNull()
-    const next = await gateway(`/api/v2/users?limit=3&cursor=${encodeURIComponent(page.next_cursor!)}`)
+    const next = await gateway(`/api/v2/users?limit=3&cursor=${encodeURIComponent(page.next_cursor!)}`, {
+      headers: await bearer('grace'),
+    })
     const second = (await next.json()) as { data: User[] }
     expect(second.data[0]!.id).toBeGreaterThan(page.data[2]!.id)
   })
@@ -36,7 +39,7 @@ describe('proxying to origins over service bindings', () => {
   it('streams a request body to the origin and its answer back (create then read an order)', async () => {
     const created = await gateway('/api/v2/orders', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await bearer('grace')) },
       body: JSON.stringify({
         user_id: 2,
         currency: 'EUR',
@@ -46,20 +49,21 @@ describe('proxying to origins over service bindings', () => {
     expect(created.status).toBe(201)
     const order = (await created.json()) as { id: number; total_cents: number }
     expect(order.total_cents).toBe(1200)
-    const read = await gateway(`/api/v2/orders/${order.id}`)
+    const read = await gateway(`/api/v2/orders/${order.id}`, { headers: await bearer('grace') })
     expect(read.status).toBe(200)
     expect(((await read.json()) as { id: number }).id).toBe(order.id)
   })
 
   it('passes origin errors through as problem+json (unknown id, bad id)', async () => {
-    await expectProblem(await gateway('/api/v2/users/999999'), 404)
-    await expectProblem(await gateway('/api/v2/users/abc'), 400)
+    const headers = await bearer('grace')
+    await expectProblem(await gateway('/api/v2/users/999999', { headers }), 404)
+    await expectProblem(await gateway('/api/v2/users/abc', { headers }), 400)
   })
 
   it('passes a malformed JSON body on to the origin, which answers 400 problem+json', async () => {
     const res = await gateway('/api/v2/users/1', {
       method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await bearer('grace')) },
       body: '{"name": ',
     })
     await expectProblem(res, 400)
@@ -67,7 +71,9 @@ describe('proxying to origins over service bindings', () => {
 
   it('ignores the Host header and absolute URLs: the target is fixed by the route', async () => {
     await resetOrigin('users')
-    const res = await exportsFetch('http://evil.example/api/v2/users/1', { headers: { host: 'evil.example' } })
+    const res = await exportsFetch('http://evil.example/api/v2/users/1', {
+      headers: { host: 'evil.example', ...(await bearer('grace')) },
+    })
     expect(res.status).toBe(200)
     expect((await originStats('users')).byPath['/users/1']).toBe(1)
   })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { gateway, originStats, resetOrigin } from './helpers'
+import { bearer } from './tokens'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
@@ -24,7 +25,7 @@ describe('X-Request-Id', () => {
 
   it('is forwarded to the origin and echoed on the response', async () => {
     await resetOrigin('users')
-    const res = await gateway('/api/v2/users/1', { headers: { 'x-request-id': 'trace-me-1' } })
+    const res = await gateway('/api/v2/users/1', { headers: { 'x-request-id': 'trace-me-1', ...(await bearer('grace')) } })
     expect(res.headers.get('x-request-id')).toBe('trace-me-1')
     expect((await originStats('users')).lastHeaders['x-request-id']).toBe('trace-me-1')
   })

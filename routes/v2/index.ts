@@ -1,25 +1,45 @@
 import { docsRoutes, type RouteSpec } from '../table'
 
-/** v2: the newest contract, served as the origins implement it. */
+/**
+ * v2: the newest contract, served as the origins implement it. `auth` is each route's
+ * policy (src/auth/policy.ts): absent = any valid token; scopes come from the token's
+ * `scope` claim (services/auth/src/scopes.ts maps roles to them).
+ */
 export const v2Routes: RouteSpec[] = [
-  { method: 'GET', path: '/users', service: 'users' },
-  { method: 'GET', path: '/users/:id', service: 'users' },
-  { method: 'PATCH', path: '/users/:id', service: 'users' },
-
-  { method: 'GET', path: '/orders', service: 'orders' },
-  { method: 'POST', path: '/orders', service: 'orders' },
-  { method: 'GET', path: '/orders/:id', service: 'orders' },
-
-  { method: 'GET', path: '/payments/users/:id/methods', service: 'payments' },
-  { method: 'GET', path: '/payments/charges', service: 'payments' },
-  { method: 'POST', path: '/payments/charges', service: 'payments' },
-  { method: 'GET', path: '/payments/charges/:id', service: 'payments' },
-  { method: 'POST', path: '/payments/charges/:id/refunds', service: 'payments' },
-
-  { method: 'GET', path: '/inventory', service: 'inventory' },
-  { method: 'GET', path: '/inventory/:sku', service: 'inventory' },
-  { method: 'POST', path: '/inventory/:sku/reserve', service: 'inventory' },
-  { method: 'POST', path: '/inventory/:sku/release', service: 'inventory' },
-
+  // First: `/users/:id` would match `/users/openapi.json` too, and the first matching entry wins.
   ...['auth', 'users', 'orders', 'payments', 'inventory'].flatMap(docsRoutes),
+
+  { method: 'POST', path: '/auth/login', service: 'auth', auth: 'public' },
+  { method: 'POST', path: '/auth/refresh', service: 'auth', auth: 'public' },
+  { method: 'POST', path: '/auth/logout', service: 'auth', auth: 'public' },
+
+  // Before /users/:id, which would match "me" too: the first matching entry wins.
+  { method: 'GET', path: '/users/me', service: 'users', originPath: '/users/{sub}' },
+  { method: 'PATCH', path: '/users/me', service: 'users', originPath: '/users/{sub}' },
+  { method: 'GET', path: '/users', service: 'users', auth: { scopes: ['users:read'] } },
+  { method: 'GET', path: '/users/:id', service: 'users', auth: { scopes: ['users:read'] } },
+  { method: 'PATCH', path: '/users/:id', service: 'users', auth: { scopes: ['users:write'] } },
+
+  { method: 'GET', path: '/orders', service: 'orders', auth: { scopes: ['orders:read'] } },
+  { method: 'POST', path: '/orders', service: 'orders', auth: { scopes: ['orders:write'] } },
+  { method: 'GET', path: '/orders/:id', service: 'orders', auth: { scopes: ['orders:read'] } },
+
+  { method: 'GET', path: '/payments/users/:id/methods', service: 'payments', auth: { scopes: ['payments:read'] } },
+  { method: 'GET', path: '/payments/charges', service: 'payments', auth: { scopes: ['payments:read'] } },
+  // Charging a card waits on the card network: a longer budget than other calls.
+  {
+    method: 'POST',
+    path: '/payments/charges',
+    service: 'payments',
+    auth: { scopes: ['payments:write'] },
+    timeout: { perTryMs: 10_000, deadlineMs: 15_000 },
+  },
+  { method: 'GET', path: '/payments/charges/:id', service: 'payments', auth: { scopes: ['payments:read'] } },
+  { method: 'POST', path: '/payments/charges/:id/refunds', service: 'payments', auth: { roles: ['admin'] } },
+
+  // The catalogue is public; holding stock is for the back office.
+  { method: 'GET', path: '/inventory', service: 'inventory', auth: 'public' },
+  { method: 'GET', path: '/inventory/:sku', service: 'inventory', auth: 'public' },
+  { method: 'POST', path: '/inventory/:sku/reserve', service: 'inventory', auth: { scopes: ['inventory:write'] } },
+  { method: 'POST', path: '/inventory/:sku/release', service: 'inventory', auth: { scopes: ['inventory:write'] } },
 ]

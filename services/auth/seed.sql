@@ -26,3 +26,15 @@ INSERT OR IGNORE INTO users (id, email, password_hash, salt, roles, created_at) 
   (23, 'hedy.lamarr@example.com', '!', '', '["customer"]', '2026-01-23T09:00:00.000Z'),
   (24, 'john.backus@example.com', '!', '', '["customer"]', '2026-01-24T09:00:00.000Z'),
   (25, 'sophie.wilson@example.com', '!', '', '["customer"]', '2026-01-25T09:00:00.000Z');
+
+-- Dev passwords (README "Dev accounts"): PBKDF2-SHA256, 100 000 iterations, a random
+-- 16-byte salt per user. Public in this repository: dev and test databases only.
+--   ada@example.com    ada-dev-password    customer
+--   grace@example.com  grace-dev-password  admin
+--   alan.turing@example.com  alan-dev-password  customer
+UPDATE users SET salt = '069NWjMFH6y7pZulunCF8A',
+  password_hash = 'pbkdf2-sha256$100000$E4hj0gD7ZzvThOGQqYBbK7ZfZ2vIBGSzrMX_b_iWb2Q' WHERE id = 1;
+UPDATE users SET salt = 'P6d6Kb-wpP6_40-mUvLasw',
+  password_hash = 'pbkdf2-sha256$100000$XezwjlycHlKbln76jOFSDCcL2Df4hh-pwc0kcXmpYno' WHERE id = 2;
+UPDATE users SET salt = 'NndVl071-cajdrIHF6dpUQ',
+  password_hash = 'pbkdf2-sha256$100000$2AJqL8kizYHdD0a9qka9eI0vQPyaiyWnY-LFw7LWvWM' WHERE id = 3;

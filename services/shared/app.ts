@@ -15,6 +15,7 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import { swaggerUI } from '@hono/swagger-ui'
 import { faultInjection, mountFaultControl } from './faults'
 import { mountHealth } from './health'
+import { gatewayIdentity } from './identity'
 import { notFound, onError, problemResponse, validationProblem } from './problem'
 import { originTracing } from './tracing'
 import type { OriginBindings } from './types'
@@ -61,5 +62,7 @@ export function createOrigin<B extends OriginBindings = OriginBindings>(name: st
 
   app.onError(onError)
   app.notFound(notFound)
+  // Before every route the service adds (health, docs and fault control never read identity).
+  app.use('*', gatewayIdentity<B>())
   return app
 }

@@ -4,18 +4,21 @@
  * answer 404 and no request is touched.
  *
  * Control (outside the OpenAPI document):
- * - `PUT /__faults` `{ mode, status?, delayMs?, retryAfter?, times?, paths? }`
+ * - `PUT /__faults` `{ mode, status?, format?, delayMs?, retryAfter?, times?, paths? }`
  * - `GET /__faults` the current fault, `DELETE /__faults` back to `none`
- * - `GET /__faults/stats` `{ requests, byPath, lastHeaders }`, `DELETE /__faults/stats` resets
+ * - `GET /__faults/stats` `{ requests, aborted, byPath, lastHeaders }`, `DELETE /__faults/stats` resets
  *
  * Modes: `status` answers problem+json with `status` (default 500, `Retry-After` when
- * `retryAfter` is set); `hang` never answers (until the caller aborts); `delay` waits
+ * `retryAfter` is set; `format: "text"` sends a plain HTML error page instead, as a
+ * crashed server or a proxy would); `hang` never answers (until the caller aborts); `delay` waits
  * `delayMs` then serves normally; `close` sends 200 headers and a partial body, then errors
  * the body stream: over a service binding the caller's fetch() resolves and reading the
  * body rejects; `wrangler dev`'s HTTP proxy instead retries and answers 500 "Network
  * connection lost". `delayMs` also delays `status`, `hang` and `close`. A `hang` ends when
  * the caller aborts (needs the `enable_request_signal` compatibility flag).
  * `times` limits the fault to the next N matching requests; `paths` is a path prefix.
+ * `aborted` counts requests the caller cancelled before they were answered (a timeout
+ * upstream reaching the origin).
  * Health probes are exempt unless `paths` starts with `/health`.
  *
  * State lives in module scope, so it is per isolate (one per Worker in `wrangler dev`).
@@ -37,6 +40,7 @@ import type { OriginBindings } from './types'
 const FaultConfig = z.strictObject({
   mode: z.enum(['none', 'status', 'hang', 'delay', 'close']),
   status: z.number().int().min(400).max(599).optional(),
+  format: z.enum(['problem', 'text']).optional(),
   delayMs: z.number().int().min(0).max(300_000).optional(),
   retryAfter: z.number().int().min(0).optional(),
   times: z.number().int().min(1).optional(),
@@ -49,7 +53,7 @@ let fault: FaultConfig = NONE
 let stats = emptyStats()
 
 function emptyStats() {
-  return { requests: 0, byPath: {} as Record<string, number>, lastHeaders: {} as Record<string, string> }
+  return { requests: 0, aborted: 0, byPath: {} as Record<string, number>, lastHeaders: {} as Record<string, string> }
 }
 
 const enabled = (env: OriginBindings | undefined) => env?.FAULT_INJECTION === 'enabled'
@@ -125,27 +129,49 @@ export function faultInjection<B extends OriginBindings>(): MiddlewareHandler<{ 
     const f = take(path)
     if (!f) return next()
     const signal = c.req.raw.signal
-    if (f.delayMs) await sleep(f.delayMs, signal)
-    switch (f.mode) {
-      case 'delay':
-        return next()
-      case 'hang':
-        return hang(signal)
-      case 'close':
-        return droppedConnection()
-      default: {
-        const headers: Record<string, string> = f.retryAfter !== undefined ? { 'Retry-After': String(f.retryAfter) } : {}
-        return problemResponse({
-          status: f.status ?? 500,
-          type: 'injected-fault',
-          title: 'Injected fault',
-          detail: 'This response was produced by fault injection.',
-          instance: path,
-          headers,
-        })
-      }
+    const countAbort = () => {
+      stats.aborted += 1
+    }
+    signal.addEventListener('abort', countAbort, { once: true })
+    try {
+      return await applyFault(f, path, signal, next)
+    } finally {
+      signal.removeEventListener('abort', countAbort)
     }
   }
+}
+
+/** Answers as the fault says; `next` serves the request normally (after a delay). */
+async function applyFault(f: FaultConfig, path: string, signal: AbortSignal, next: () => Promise<void>) {
+  if (f.delayMs) await sleep(f.delayMs, signal)
+  switch (f.mode) {
+    case 'delay':
+      return next()
+    case 'hang':
+      return hang(signal)
+    case 'close':
+      return droppedConnection()
+    default: {
+      const headers: Record<string, string> = f.retryAfter !== undefined ? { 'Retry-After': String(f.retryAfter) } : {}
+      if (f.format === 'text') return rawErrorPage(f.status ?? 500, headers)
+      return problemResponse({
+        status: f.status ?? 500,
+        type: 'injected-fault',
+        title: 'Injected fault',
+        detail: 'This response was produced by fault injection.',
+        instance: path,
+        headers,
+      })
+    }
+  }
+}
+
+/** A bare HTML error page, as a crashed server or a proxy in front of it would send. */
+function rawErrorPage(status: number, headers: Record<string, string>): Response {
+  return new Response(`<html><body><h1>${status} Server Error</h1></body></html>`, {
+    status,
+    headers: { ...headers, 'Content-Type': 'text/html; charset=utf-8' },
+  })
 }
 
 const requireEnabled: MiddlewareHandler<{ Bindings: OriginBindings }> = async (c, next) => {
@@ -157,6 +183,7 @@ const requireEnabled: MiddlewareHandler<{ Bindings: OriginBindings }> = async (c
 
 const Stats = z.object({
   requests: z.number().int(),
+  aborted: z.number().int(),
   byPath: z.record(z.string(), z.number().int()),
   lastHeaders: z.record(z.string(), z.string()),
 })

@@ -20,16 +20,25 @@ export function workersConfig(vars: Record<string, unknown> = {}): GatewayConfig
 /**
  * Deno: every service is a list of base URLs from `SWITCHYARD_<NAME>_URLS`
  * (comma-separated), e.g. `SWITCHYARD_USERS_URLS=http://127.0.0.1:8801`.
+ * The JWKS comes from `SWITCHYARD_JWKS_URL`, by default the first auth URL's
+ * `/.well-known/jwks.json`; `SWITCHYARD_IDENTITY_SECRET` signs identity headers.
  */
 export function urlConfig(vars: Record<string, string | undefined>): GatewayConfigInput {
+  const services = Object.fromEntries(
+    SERVICE_NAMES.map((name) => {
+      const raw = vars[`SWITCHYARD_${name.toUpperCase()}_URLS`] ?? ''
+      const urls = raw.split(',').map((u) => u.trim()).filter(Boolean)
+      return [name, { urls }]
+    }),
+  )
+  const authUrl = services.auth?.urls[0]?.replace(/\/$/, '')
+  const jwksUrl = vars.SWITCHYARD_JWKS_URL || (authUrl && `${authUrl}/.well-known/jwks.json`)
   return {
-    services: Object.fromEntries(
-      SERVICE_NAMES.map((name) => {
-        const raw = vars[`SWITCHYARD_${name.toUpperCase()}_URLS`] ?? ''
-        const urls = raw.split(',').map((u) => u.trim()).filter(Boolean)
-        return [name, { urls }]
-      }),
-    ),
+    services,
+    auth: {
+      ...(jwksUrl && { jwks: { url: jwksUrl } }),
+      ...(vars.SWITCHYARD_IDENTITY_SECRET && { identitySecret: vars.SWITCHYARD_IDENTITY_SECRET }),
+    },
     tracing: tracingFromEnv(vars),
   }
 }

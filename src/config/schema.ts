@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { resilienceSchema } from '../upstream/config'
+import { authConfigSchema } from '../auth/config'
 import { tracingConfigSchema } from '../tracing/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
@@ -41,6 +43,11 @@ export const gatewayConfigSchema = z.object({
       timeoutMs: z.number().int().positive().default(2000),
     })
     .default({ timeoutMs: 2000 }),
+  /** Timeouts, retries, breakers and balancing per service (src/upstream/config.ts). */
+  resilience: resilienceSchema,
+  /** Access-token verification and identity forwarding (src/auth/config.ts). */
+  auth: authConfigSchema.prefault({}),
+  /** Trace context, spans and OTLP export (src/tracing/config.ts). */
   tracing: tracingConfigSchema.prefault({}),
 })
 

@@ -5,7 +5,7 @@
 export { tracingConfigSchema, tracingFromEnv, type TracingConfig, type TracingConfigInput } from './config'
 export { tracedFetch, tracedRequest, injectTraceHeaders, type ClientCallInfo } from './client'
 export { recordDecision, type DecisionKind } from './decisions'
-export { traceLogFields } from './log-fields'
+export { traceAwareLogger, traceLogFields } from './log-fields'
 export { createTelemetry, activeTelemetry, type Telemetry } from './telemetry'
 export { withTrace } from './upstream'
 export { TRACEPARENT, TRACESTATE, TRACERESPONSE } from './propagator'

@@ -5,6 +5,14 @@
  */
 export type Upstream = (req: Request, ctx: CallContext) => Promise<Response>
 
+/** Per-route overrides of a service's timeouts (from the route table). */
+export interface RouteTimeouts {
+  /** Longest wait for one attempt's response headers. */
+  perTryMs?: number
+  /** Longest wait for the whole call, retries and backoff included. */
+  deadlineMs?: number
+}
+
 /** What a decorator may know about the call it wraps. */
 export interface CallContext {
   /** Registry name of the service being called (`users`, …). */
@@ -16,6 +24,10 @@ export interface CallContext {
   signal?: AbortSignal
   /** Keeps work alive after the response (Workers' `ctx.waitUntil`). */
   waitUntil: (promise: Promise<unknown>) => void
+  /** The route's own timeouts; they override the service's. */
+  timeouts?: RouteTimeouts
+  /** Epoch ms by which the whole call must be done (set by the overall deadline). */
+  deadlineAt?: number
 }
 
 /** A decorator: the unit every resilience and telemetry feature is built from. */

@@ -1,9 +1,10 @@
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error plain ESM scripts shared with dev tooling
-import { startOriginServers } from '../../scripts/origins.mjs'
+import { DEV_IDENTITY_SECRET, startOriginServers } from '../../scripts/origins.mjs'
 // @ts-expect-error plain ESM scripts shared with dev tooling
 import { freePort, startDenoGateway } from '../../scripts/deno-gateway.mjs'
+import { login as loginAt } from './support'
 
 interface Running {
   base: string
@@ -27,8 +28,14 @@ let origins: { urls: Record<string, string>; dispose: () => Promise<void> }
 let gw: Running
 
 beforeAll(async () => {
-  origins = await startOriginServers()
-  gw = await startDenoGateway({ urls: origins.urls, port: await freePort() })
+  const secret = DEV_IDENTITY_SECRET as string
+  origins = await startOriginServers({ vars: { IDENTITY_SECRET: secret } })
+  gw = await startDenoGateway({
+    urls: origins.urls,
+    port: await freePort(),
+    env: { SWITCHYARD_IDENTITY_SECRET: secret },
+  })
+  adminToken = await login('grace@example.com', 'grace-dev-password')
 })
 
 afterAll(async () => {
@@ -36,11 +43,21 @@ afterAll(async () => {
   await origins?.dispose()
 })
 
+let adminToken: string
+
 const get = (path: string, init?: RequestInit) => fetch(`${gw.base}${path}`, init)
+const asAdmin = (): RequestInit => ({ headers: { authorization: `Bearer ${adminToken}` } })
+
+const login = (email: string, password: string) => loginAt(gw.base, email, password)
+
+async function usersOriginHeaders(): Promise<Record<string, string>> {
+  const res = await fetch(`${origins.urls.users}/__faults/stats`)
+  return ((await res.json()) as { lastHeaders: Record<string, string> }).lastHeaders
+}
 
 describe('gateway under deno serve, origins over HTTP', () => {
   it('proxies GET /api/v2/users/1', async () => {
-    const res = await get('/api/v2/users/1')
+    const res = await get('/api/v2/users/1', asAdmin())
     expect(res.status).toBe(200)
     expect(await res.json()).toMatchObject({ id: 1, name: 'Ada Lovelace', email: 'ada@example.com' })
     expect(res.headers.get('x-request-id')).toBeTruthy()
@@ -65,6 +82,7 @@ describe('gateway under deno serve, origins over HTTP', () => {
   it('uses the connection address, not X-Forwarded-For, and drops Connection-named headers', async () => {
     await fetch(`${origins.urls.users}/__faults/stats`, { method: 'DELETE' })
     const status = await rawGet(`${gw.base}/api/v2/users/1`, {
+      authorization: `Bearer ${adminToken}`,
       'x-forwarded-for': '10.9.9.9',
       connection: 'keep-alive, x-secret',
       'x-secret': '1',
@@ -79,5 +97,35 @@ describe('gateway under deno serve, origins over HTTP', () => {
 
   it('rejects an encoded slash with 400', async () => {
     expect((await get('/api/v2/users/1%2F..%2Forders')).status).toBe(400)
+  })
+})
+
+describe('identity under deno serve: JWKS from a URL, signed identity headers', () => {
+  it('login → /api/v2/users/me, with the identity signed for the users origin', async () => {
+    await fetch(`${origins.urls.users}/__faults/stats`, { method: 'DELETE' })
+    const token = await login('ada@example.com', 'ada-dev-password')
+    const res = await get('/api/v2/users/me', { headers: { authorization: `Bearer ${token}`, 'x-switchyard-subject': '2' } })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ id: 1, email: 'ada@example.com' })
+    const seen = await usersOriginHeaders()
+    expect(seen['x-switchyard-subject']).toBe('1')
+    expect(seen['x-switchyard-identity-signature']).toMatch(/^v1=/)
+  })
+
+  it('no token → 401 problem+json with a Bearer challenge; a forged token → invalid_token', async () => {
+    const anonymous = await get('/api/v2/users/me')
+    expect(anonymous.status).toBe(401)
+    expect(anonymous.headers.get('content-type')).toBe('application/problem+json')
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="switchyard"')
+    const none = `${btoa('{"alg":"none","kid":"dev-2026-01"}').replace(/=+$/, '')}.e30.`
+    const forged = await get('/api/v2/users/me', { headers: { authorization: `Bearer ${none}` } })
+    expect(forged.status).toBe(401)
+    expect(forged.headers.get('www-authenticate')).toContain('error="invalid_token"')
+  })
+
+  it('an origin at a URL refuses identity headers the gateway did not sign', async () => {
+    const res = await fetch(`${origins.urls.users}/users/1`, { headers: { 'x-switchyard-subject': '2' } })
+    expect(res.status).toBe(403)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
   })
 })

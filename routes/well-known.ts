@@ -1,0 +1,21 @@
+import type { Hono } from 'hono'
+import type { GatewayEnv } from '../src/types'
+import { forward, type ProxyOptions } from './proxy'
+import type { RouteSpec } from './table'
+
+/**
+ * Routes at the gateway's root, outside any API version: the issuer's JWKS at the
+ * standard place, so clients and other verifiers can find it from the gateway's origin.
+ */
+export const wellKnownRoutes: RouteSpec[] = [
+  { method: 'GET', path: '/.well-known/jwks.json', service: 'auth', auth: 'public' },
+]
+
+export function mountWellKnown(app: Hono<GatewayEnv>, options: ProxyOptions): void {
+  for (const spec of wellKnownRoutes) {
+    app.on(spec.method, spec.path, (c) => {
+      c.set('routeTemplate', spec.path)
+      return forward(c, spec, spec.path, options)
+    })
+  }
+}

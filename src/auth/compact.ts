@@ -1,0 +1,86 @@
+/**
+ * Strict checks on a bearer token before any cryptography: size, compact form,
+ * canonical base64url, and a protected header holding only `alg`, `typ` and `kid`.
+ * jose is lenient on purpose (it caps nothing, and decodes base64url loosely), so the
+ * gateway narrows what reaches it to the one shape its issuer produces.
+ */
+export interface JoseHeader {
+  alg: string
+  kid: string
+  typ?: string
+}
+
+export type CompactCheck = { ok: true; header: JoseHeader } | { ok: false; description: string }
+
+export interface CompactRules {
+  maxBytes: number
+  algorithms: readonly string[]
+}
+
+const COMPACT = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/
+const KID = /^[A-Za-z0-9._-]{1,64}$/
+const MAX_HEADER_CHARS = 512
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+// Like jose's own decoder: invalid UTF-8 is an error, a leading BOM is dropped.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+
+/** Header parameters that point at keys or change processing: never honoured, so refused. */
+const REFUSED = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256', 'crit', 'b64', 'zip', 'enc']
+const ALLOWED = new Set(['alg', 'kid', 'typ'])
+
+/**
+ * One encoding per value: an impossible length (4n+1) or non-zero bits after the last
+ * byte (e.g. `QR` decoding like `QQ`) make another spelling of the same bytes.
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  const rest = segment.length % 4
+  if (rest === 1) return false
+  if (rest === 0) return true
+  const last = B64URL.indexOf(segment[segment.length - 1]!)
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0
+}
+
+function decodeSegment(segment: string): string | null {
+  try {
+    const binary = atob(segment.replaceAll('-', '+').replaceAll('_', '/'))
+    const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0))
+    return utf8.decode(bytes)
+  } catch {
+    return null
+  }
+}
+
+const fail = (description: string): CompactCheck => ({ ok: false, description })
+
+export function checkCompactToken(token: string, rules: CompactRules): CompactCheck {
+  if (token.length > rules.maxBytes) return fail(`The token is longer than ${rules.maxBytes} bytes`)
+  const parts = COMPACT.exec(token)
+  if (!parts) return fail('The token is not a compact JWS of three base64url segments')
+  const [, headerPart, payloadPart, signaturePart] = parts as unknown as [string, string, string, string]
+  if (![headerPart, payloadPart, signaturePart].every(isCanonicalBase64url)) {
+    return fail('The token is not canonical base64url')
+  }
+  if (headerPart.length > MAX_HEADER_CHARS) return fail('The token header is too large')
+
+  const text = decodeSegment(headerPart)
+  let header: unknown
+  try {
+    header = text === null ? null : JSON.parse(text)
+  } catch {
+    header = null
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) {
+    return fail('The token header is not a JSON object')
+  }
+  const fields = header as Record<string, unknown>
+  const refused = REFUSED.find((name) => Object.hasOwn(fields, name))
+  if (refused) return fail(`The token header parameter ${refused} is not accepted`)
+  if (Object.keys(fields).some((name) => !ALLOWED.has(name))) {
+    return fail('The token header has parameters other than alg, kid and typ')
+  }
+  const { alg, kid, typ } = fields
+  if (typeof alg !== 'string' || !rules.algorithms.includes(alg)) return fail('The token algorithm is not allowed')
+  if (typeof kid !== 'string' || !KID.test(kid)) return fail('The token kid is missing or malformed')
+  if (typ !== undefined && typeof typ !== 'string') return fail('The token typ is malformed')
+  return { ok: true, header: { alg, kid, ...(typ !== undefined && { typ }) } }
+}

@@ -1,0 +1,138 @@
+import { ExponentialBackoff, fullJitterGenerator, type IBackoff } from 'cockatiel'
+import type { Logger } from '../log'
+import { ProblemError, problems } from '../problem'
+import type { RetryBudget } from './retry-budget'
+import { sleep } from './signals'
+import type { Upstream, UpstreamDecorator } from './types'
+
+export interface RetryOptions {
+  /** Attempts per call, the first included. */
+  maxAttempts: number
+  baseDelayMs: number
+  maxDelayMs: number
+  /** A `Retry-After` longer than this is not waited for: the origin's answer is returned. */
+  maxRetryAfterMs: number
+  /** Shared by every call to one service. */
+  budget: RetryBudget
+  logger?: Logger
+}
+
+/** Safe to send twice (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
+/** Statuses that say "this attempt did not happen or did not finish", worth another try. */
+const RETRYABLE_STATUS = new Set([502, 503, 504])
+
+/**
+ * Whether a request may be sent again: idempotent methods, and POST or PATCH that
+ * carry an `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header), whose
+ * origin is trusted to deduplicate by it.
+ */
+export function isRetryable(req: Request): boolean {
+  if (IDEMPOTENT.has(req.method)) return true
+  return (req.method === 'POST' || req.method === 'PATCH') && req.headers.has('idempotency-key')
+}
+
+/**
+ * Retries a failed attempt: only retryable requests (see `isRetryable`), only after a
+ * connection error, a per-try timeout (504 ProblemError) or a 502/503/504 answer.
+ * Waits exponential backoff with full jitter (cockatiel's generator), or the origin's
+ * `Retry-After` when longer; gives up, returning the last answer, when the budget is
+ * spent, the wait would pass the call's deadline, or `Retry-After` exceeds
+ * `maxRetryAfterMs`. A request body is buffered once (already capped by the body
+ * limit) so every attempt can send it.
+ *
+ * The loop is written here rather than with cockatiel's RetryPolicy, which cannot ask a
+ * budget at retry time, give up on a long `Retry-After`, or cut its backoff sleep short
+ * when the deadline passes.
+ *
+ * @example
+ * ```ts
+ * const budget = new RetryBudget({ ratio: 0.2, minRetries: 3, windowMs: 10_000 })
+ * const users = withRetry({ maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 1000, maxRetryAfterMs: 2000, budget })(
+ *   withTimeout({ ms: 300, scope: 'try' })(transport),
+ * )
+ * ```
+ */
+export function withRetry(options: RetryOptions): UpstreamDecorator {
+  const backoff = new ExponentialBackoff({
+    generator: fullJitterGenerator,
+    initialDelay: options.baseDelayMs,
+    maxDelay: options.maxDelayMs,
+  })
+  return (next: Upstream): Upstream =>
+    async (req, ctx) => {
+      options.budget.recordRequest()
+      if (options.maxAttempts <= 1 || !isRetryable(req)) return next(req, ctx)
+      const body = req.body === null ? null : await readBody(req)
+      let delays: IBackoff<unknown> = backoff.next()
+      for (let attempt = 1; ; attempt++) {
+        const outcome = await settle(next(body === null ? req : new Request(req, { body }), ctx))
+        const reason = retryReason(outcome, ctx.signal)
+        if (!reason || attempt >= options.maxAttempts) return unwrap(outcome)
+
+        delays = delays.next(undefined)
+        let delay = delays.duration
+        const retryAfter = 'res' in outcome ? retryAfterMs(outcome.res.headers.get('retry-after')) : undefined
+        if (retryAfter !== undefined) {
+          if (retryAfter > options.maxRetryAfterMs) return unwrap(outcome)
+          delay = Math.max(delay, retryAfter)
+        }
+        if (ctx.deadlineAt !== undefined && Date.now() + delay >= ctx.deadlineAt) return unwrap(outcome)
+        if (!options.budget.tryRetry()) {
+          options.logger?.log('warn', 'retry budget exhausted', { request_id: ctx.requestId, service: ctx.service, reason })
+          return unwrap(outcome)
+        }
+        if ('res' in outcome) await outcome.res.body?.cancel()
+        options.logger?.log('info', 'upstream retry', {
+          request_id: ctx.requestId,
+          service: ctx.service,
+          attempt: attempt + 1,
+          reason,
+          delay_ms: delay,
+        })
+        await sleep(delay, ctx.signal)
+      }
+    }
+}
+
+/** The client's body, once; a client that stops sending mid-body gets a 400, not a 5xx. */
+async function readBody(req: Request): Promise<ArrayBuffer> {
+  try {
+    return await req.arrayBuffer()
+  } catch {
+    throw new ProblemError(problems.badRequest('The request body could not be read to the end.'))
+  }
+}
+
+type Outcome = { res: Response } | { err: unknown }
+
+function settle(call: Promise<Response>): Promise<Outcome> {
+  return call.then(
+    (res) => ({ res }),
+    (err: unknown) => ({ err }),
+  )
+}
+
+function unwrap(outcome: Outcome): Response {
+  if ('res' in outcome) return outcome.res
+  throw outcome.err
+}
+
+/** Why this outcome deserves another attempt, or null. */
+function retryReason(outcome: Outcome, signal: AbortSignal | undefined): string | null {
+  if ('res' in outcome) return RETRYABLE_STATUS.has(outcome.res.status) ? `status ${outcome.res.status}` : null
+  // The client left or the whole call's deadline passed: nothing to retry for.
+  if (signal?.aborted) return null
+  if (outcome.err instanceof ProblemError) return outcome.err.problem.status === 504 ? 'timeout' : null
+  return 'connection error'
+}
+
+/** `Retry-After` as milliseconds from now: delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
+export function retryAfterMs(value: string | null): number | undefined {
+  if (value === null) return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  // An HTTP-date names a weekday and a month; this keeps `-1` and the like out of Date.parse.
+  const at = /[a-z]{3}/i.test(trimmed) ? Date.parse(trimmed) : Number.NaN
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
+}

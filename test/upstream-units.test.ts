@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest'
+import { ProblemError } from '../src/problem'
+import { isRetryable, retryAfterMs } from '../src/upstream/retry'
+import { RetryBudget } from '../src/upstream/retry-budget'
+import { withTimeout } from '../src/upstream/timeout'
+import type { CallContext } from '../src/upstream/types'
+
+const ctx: CallContext = { service: 'users', route: '/users/:id', requestId: 'r-1', waitUntil: () => {} }
+
+describe('RetryBudget', () => {
+  it('allows retries up to the ratio of recent requests, and forgets requests older than the window', () => {
+    let now = 10_000
+    const budget = new RetryBudget({ ratio: 0.2, minRetries: 0, windowMs: 1000, now: () => now })
+    expect(budget.tryRetry()).toBe(false)
+    for (let i = 0; i < 10; i++) budget.recordRequest()
+    expect([budget.tryRetry(), budget.tryRetry(), budget.tryRetry()]).toEqual([true, true, false])
+    expect(budget.status()).toEqual({ requests: 10, retries: 2, available: 0 })
+    now += 1100
+    expect(budget.status()).toEqual({ requests: 0, retries: 0, available: 0 })
+    for (let i = 0; i < 5; i++) budget.recordRequest()
+    expect([budget.tryRetry(), budget.tryRetry()]).toEqual([true, false])
+  })
+
+  it('minRetries is a floor for quiet services', () => {
+    const budget = new RetryBudget({ ratio: 0.2, minRetries: 2, windowMs: 1000, now: () => 0 })
+    budget.recordRequest()
+    expect([budget.tryRetry(), budget.tryRetry(), budget.tryRetry()]).toEqual([true, true, false])
+  })
+})
+
+describe('retry rules', () => {
+  const req = (method: string, headers: Record<string, string> = {}) => new Request('http://users.internal/users/1', { method, headers })
+
+  it('retries idempotent methods, and POST or PATCH only with an Idempotency-Key', () => {
+    for (const m of ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']) expect(isRetryable(req(m))).toBe(true)
+    expect(isRetryable(req('POST'))).toBe(false)
+    expect(isRetryable(req('PATCH'))).toBe(false)
+    expect(isRetryable(req('POST', { 'Idempotency-Key': 'k-1' }))).toBe(true)
+    expect(isRetryable(req('PATCH', { 'Idempotency-Key': 'k-1' }))).toBe(true)
+  })
+
+  it('reads Retry-After as delay-seconds or an HTTP-date, and ignores anything else', () => {
+    expect(retryAfterMs('3')).toBe(3000)
+    expect(retryAfterMs(null)).toBeUndefined()
+    expect(retryAfterMs('soon')).toBeUndefined()
+    expect(retryAfterMs('-1')).toBeUndefined()
+    const inTwoMinutes = new Date(Date.now() + 120_000).toUTCString()
+    expect(retryAfterMs(inTwoMinutes)).toBeGreaterThan(100_000)
+    expect(retryAfterMs('Wed, 21 Oct 2015 07:28:00 GMT')).toBe(0)
+  })
+})
+
+describe('withTimeout', () => {
+  it('answers 504 on time even when the upstream ignores its abort signal', async () => {
+    // A double: no real origin ignores an abort, but a buggy decorator below could.
+    const deaf = () => new Promise<Response>(() => {})
+    const started = Date.now()
+    const call = withTimeout({ ms: 100, scope: 'try' })(deaf)(new Request('http://users.internal/users/1'), ctx)
+    await expect(call).rejects.toBeInstanceOf(ProblemError)
+    await expect(call).rejects.toMatchObject({ problem: { status: 504, timeout: 'try' } })
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+
+  it('passes the caller’s own abort through unchanged, not as a timeout', async () => {
+    const caller = new AbortController()
+    const upstream = (req: Request) =>
+      new Promise<Response>((_, reject) => req.signal.addEventListener('abort', () => reject(req.signal.reason)))
+    const call = withTimeout({ ms: 5000, scope: 'try' })(upstream)(new Request('http://users.internal/users/1'), {
+      ...ctx,
+      signal: caller.signal,
+    })
+    caller.abort(new DOMException('client left', 'AbortError'))
+    await expect(call).rejects.toMatchObject({ name: 'AbortError' })
+  })
+})
