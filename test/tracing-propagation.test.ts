@@ -12,11 +12,15 @@ import type { GatewayEnv } from '../src/types'
 import { createRegistry } from '../src/upstream/registry'
 import { customGateway, gateway, logCapture, originStats, resetOrigin } from './helpers'
 import { newTraceparent, parseTp, recordingBindings } from './tracing-helpers'
+import { bearer } from './tokens'
+
+/** A public route (no token to mint): the inventory origin answers it. */
+const PUBLIC = '/api/v2/inventory/SKU-RED-MUG'
 
 const order = (items: string[]) => ({
   method: 'POST',
   body: JSON.stringify({
-    user_id: 1,
+    user_id: 2,
     currency: 'EUR',
     items: items.map((sku) => ({ sku, quantity: 1, unit_price_cents: 500 })),
   }),
@@ -29,7 +33,12 @@ describe('one trace from the client to the origin and on to its own call', () =>
     const incoming = newTraceparent('03')
     const res = await gateway('/api/v2/orders', {
       ...order(['SKU-GREEN-TEE']),
-      headers: { traceparent: incoming.header, tracestate: 'vendor=abc,other=1', 'content-type': 'application/json' },
+      headers: {
+        traceparent: incoming.header,
+        tracestate: 'vendor=abc,other=1',
+        'content-type': 'application/json',
+        ...(await bearer('grace')),
+      },
     })
     expect(res.status).toBe(201)
 
@@ -57,7 +66,7 @@ describe('one trace from the client to the origin and on to its own call', () =>
     await resetOrigin('inventory')
     const res = await gateway('/api/v2/orders', {
       ...order(['SKU-YELLOW-SOCKS']),
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await bearer('grace')) },
     })
     expect(res.status).toBe(201)
     const started = parseTp(res.headers.get('traceresponse'))
@@ -84,7 +93,7 @@ describe('a new parent id per outgoing request', () => {
     const incoming = newTraceparent()
     const res = await gw.fetch('/health/ready', { headers: { traceparent: incoming.header } })
     expect(res.status).toBe(200)
-    const sent = recording.seen.map((s) => parseTp(s.traceparent))
+    const sent = recording.seen.filter((s) => s.path === '/health/ready').map((s) => parseTp(s.traceparent))
     expect(sent).toHaveLength(5)
     expect(sent.every((tp) => tp.traceId === incoming.traceId)).toBe(true)
     expect(new Set(sent.map((tp) => tp.parentId)).size).toBe(5)
@@ -120,12 +129,30 @@ describe('a new parent id per outgoing request', () => {
     const recording = recordingBindings()
     const gw = customGateway({}, { bindings: recording.lookup })
     const incoming = newTraceparent()
-    await gw.fetch('/api/v2/users/1', { headers: { traceparent: incoming.header } })
-    expect(recording.seen[0]!.traceparent).not.toBe(incoming.header)
+    await gw.fetch(PUBLIC, { headers: { traceparent: incoming.header } })
+    const sent = parseTp(recording.seen[0]!.traceparent)
+    expect(sent.traceId).toBe(incoming.traceId)
+    expect(sent.parentId).not.toBe(incoming.parentId)
   })
 })
 
 describe('helpers for calls outside the upstream stack (JWKS, Redis, queues)', () => {
+  it('gives the JWKS fetch of token verification its own parent id in the request’s trace', async () => {
+    const recording = recordingBindings()
+    // A new gateway has a cold key cache: its first protected request fetches the JWKS.
+    const gw = customGateway({}, { bindings: recording.lookup })
+    const incoming = newTraceparent()
+    const res = await gw.fetch('/api/v2/users/1', { headers: { traceparent: incoming.header, ...(await bearer('grace')) } })
+    expect(res.status).toBe(200)
+    const jwks = recording.seen.find((s) => s.service === 'auth')!
+    const users = recording.seen.find((s) => s.service === 'users')!
+    expect(jwks.path).toMatch(/jwks\.json$/)
+    const [toAuth, toUsers] = [parseTp(jwks.traceparent), parseTp(users.traceparent)]
+    expect(toAuth.traceId).toBe(incoming.traceId)
+    expect(toUsers.traceId).toBe(incoming.traceId)
+    expect(new Set([incoming.parentId, toAuth.parentId, toUsers.parentId]).size).toBe(3)
+  })
+
   /** A handler that calls the auth origin twice through tracedFetch and builds a queue message. */
   function appWithHelpers(authFetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>) {
     const telemetry = createTelemetry(tracingConfigSchema.parse({}))
@@ -173,18 +200,25 @@ describe('helpers for calls outside the upstream stack (JWKS, Redis, queues)', (
 describe('trace ids where a user and an operator can find them', () => {
   it('puts trace_id and span_id on every log line of the request, matching traceresponse', async () => {
     const capture = logCapture()
-    // users on a port nothing listens on: the proxy logs the failed call, then answers 502.
+    // users on a port nothing listens on: the resilience layer retries and logs, the proxy
+    // logs the failed call, then answers 502.
     const gw = customGateway(
-      { services: { users: { urls: ['http://127.0.0.1:9'] } } },
+      { services: { ...workersConfig().services, users: { urls: ['http://127.0.0.1:9'] } } },
       { logger: createLogger({ service: 'gw' }, capture.sink) },
     )
     const incoming = newTraceparent()
-    const res = await gw.fetch('/api/v2/users/1', { headers: { traceparent: incoming.header } })
+    const res = await gw.fetch('/api/v2/users/1', { headers: { traceparent: incoming.header, ...(await bearer('grace')) } })
     expect(res.status).toBe(502)
-    const response = parseTp(res.headers.get('traceresponse'))
-    expect(capture.lines.map((l) => l.msg)).toEqual(['upstream call failed', 'request'])
+    const server = parseTp(res.headers.get('traceresponse'))
+    const messages = capture.lines.map((l) => l.msg)
+    expect(messages).toEqual(expect.arrayContaining(['upstream retry', 'upstream call failed', 'request']))
     for (const line of capture.lines) {
-      expect(line).toMatchObject({ trace_id: incoming.traceId, span_id: response.parentId })
+      expect(line.trace_id).toBe(incoming.traceId)
+      expect(line.span_id).toMatch(/^[0-9a-f]{16}$/)
+    }
+    // Lines of the request itself carry its server span; none is left without ids.
+    for (const msg of ['upstream retry', 'upstream call failed', 'request']) {
+      expect(capture.lines.find((l) => l.msg === msg)).toMatchObject({ span_id: server.parentId })
     }
   })
 
@@ -205,7 +239,7 @@ describe('trace ids where a user and an operator can find them', () => {
     const recording = recordingBindings()
     const gw = customGateway({ tracing: { enabled: false } }, { bindings: recording.lookup })
     const incoming = newTraceparent()
-    const res = await gw.fetch('/api/v2/users/1', { headers: { traceparent: incoming.header } })
+    const res = await gw.fetch(PUBLIC, { headers: { traceparent: incoming.header } })
     expect(res.status).toBe(200)
     expect(recording.seen[0]!.traceparent).toBe(incoming.header)
   })

@@ -3,18 +3,19 @@ import { gateway, originStats, resetOrigin } from './helpers'
 import { parseTp } from './tracing-helpers'
 
 /**
- * W3C Trace Context Level 1 and 2, through the deployed gateway to the users origin:
+ * W3C Trace Context Level 1 and 2, through the deployed gateway to an origin:
  * what the origin receives shows whether the trace was continued or restarted. Cases
  * follow the spec's own test suite (w3c/trace-context test/test.py) and DESIGN.md.
  */
 const T = '12345678901234567890123456789012'
 const P = '1234567890123456'
 
+/** Through a public route (no token needed) to the inventory origin. */
 async function forward(headers: [string, string][]) {
-  await resetOrigin('users')
-  const res = await gateway('/api/v2/users/1', { headers })
+  await resetOrigin('inventory')
+  const res = await gateway('/api/v2/inventory/SKU-RED-MUG', { headers })
   expect(res.status).toBe(200)
-  const received = (await originStats('users')).lastHeaders
+  const received = (await originStats('inventory')).lastHeaders
   return {
     sent: parseTp(received.traceparent),
     tracestate: received.tracestate,

@@ -47,14 +47,15 @@ async function spansOf(traceId: string, done: (s: Span[]) => boolean): Promise<S
   }
 }
 
-/** One traced request through the gateway; what users received and what came back. */
+/** One traced request through the gateway; what the origin received and what came back. */
 async function tracedCall(gw: Running, traceId: string) {
-  await fetch(`${origins.urls.users}/__faults/stats`, { method: 'DELETE' })
-  const res = await fetch(`${gw.base}/api/v2/users/1`, {
+  await fetch(`${origins.urls.inventory}/__faults/stats`, { method: 'DELETE' })
+  // A public route: no token to mint.
+  const res = await fetch(`${gw.base}/api/v2/inventory/SKU-RED-MUG`, {
     headers: { traceparent: `00-${traceId}-${P}-01`, tracestate: 'congo=t61rcWkgMzE' },
   })
   expect(res.status).toBe(200)
-  const stats = (await (await fetch(`${origins.urls.users}/__faults/stats`)).json()) as {
+  const stats = (await (await fetch(`${origins.urls.inventory}/__faults/stats`)).json()) as {
     lastHeaders: Record<string, string>
   }
   const [, tid, parent] = (stats.lastHeaders.traceparent ?? '').split('-')
@@ -89,14 +90,14 @@ describe.each<[string, Record<string, string>]>([
     expect(call.tracestate).toBe('congo=t61rcWkgMzE')
     expect(call.rid).toBe(traceId)
 
-    // gateway server span → gateway client span → users server span, all exported.
+    // gateway server span → gateway client span → inventory server span, all exported.
     const spans = await spansOf(traceId, (s) => s.length >= 3)
     const server = spans.find((s) => s.service === 'switchyard-gateway' && s.kind === 'SERVER')!
-    expect(server).toMatchObject({ parentSpanId: P, spanId: call.responder, name: 'GET /api/v2/users/:id' })
-    expect(server.attributes['http.route']).toBe('/api/v2/users/:id')
+    expect(server).toMatchObject({ parentSpanId: P, spanId: call.responder, name: 'GET /api/v2/inventory/:sku' })
+    expect(server.attributes['http.route']).toBe('/api/v2/inventory/:sku')
     const client = spans.find((s) => s.service === 'switchyard-gateway' && s.kind === 'CLIENT')!
     expect(client).toMatchObject({ parentSpanId: server.spanId, spanId: call.parent })
-    const origin = spans.find((s) => s.service === 'switchyard-users')!
+    const origin = spans.find((s) => s.service === 'switchyard-inventory')!
     expect(origin).toMatchObject({ kind: 'SERVER', parentSpanId: client.spanId })
 
     // The access log line carries the same ids.
