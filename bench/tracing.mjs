@@ -1,9 +1,10 @@
 // `node bench/tracing.mjs` (also run by `npm run bench`): what tracing costs per request.
 // The gateway is built in-process three times — tracing disabled (baseline), enabled with
 // no exporter (propagation only), enabled with OTLP export to a local receiver (a child
-// process on loopback) — and each serves GET /api/v2/users/1 from an in-process origin
-// that answers at once, so the figures are the gateway's own work. Requests are
-// sequential and the modes alternate in rounds, so drift hits all three alike.
+// process on loopback) — and each serves GET /api/v2/inventory/SKU-RED-MUG (a public
+// route: no token) from an in-process origin that answers at once, so the figures are
+// the gateway's own work. Requests are sequential and the modes alternate in rounds, so
+// drift hits all three alike.
 // Bounded: BENCH_TRACING_REQUESTS per mode (default 20 000) plus a warm-up.
 import { build } from 'esbuild'
 import { spawn } from 'node:child_process'
@@ -51,9 +52,9 @@ function startReceiver() {
   })
 }
 
-const USER = JSON.stringify({ id: 1, name: 'Ada Lovelace', email: 'ada@example.com' })
+const ITEM = JSON.stringify({ sku: 'SKU-RED-MUG', name: 'Red mug', available: 120, reserved: 0 })
 /** An origin that answers at once: every service binding resolves to it. */
-const origin = { fetch: async () => new Response(USER, { headers: { 'content-type': 'application/json' } }) }
+const origin = { fetch: async () => new Response(ITEM, { headers: { 'content-type': 'application/json' } }) }
 
 function gatewayFor({ createGateway, createLogger }, tracing) {
   const services = Object.fromEntries(
@@ -68,10 +69,11 @@ async function timeRequests(app, count, samples) {
   for (let i = 0; i < count; i++) {
     const started = performance.now()
     const res = await app.fetch(
-      new Request('http://gateway.bench/api/v2/users/1', { headers: { traceparent: TRACEPARENT } }),
+      new Request('http://gateway.bench/api/v2/inventory/SKU-RED-MUG', { headers: { traceparent: TRACEPARENT } }),
     )
     await res.arrayBuffer()
     samples?.push(performance.now() - started)
+    if (res.status !== 200) throw new Error(`bench request answered ${res.status}`)
   }
 }
 
@@ -94,7 +96,7 @@ export async function runTracingBench() {
     // Let the exports of the last requests finish before the receiver goes.
     await new Promise((r) => setTimeout(r, 500))
 
-    console.log(`\ntracing overhead — GET /api/v2/users/1, in-process origin, ${REQUESTS} sequential requests per mode`)
+    console.log(`tracing overhead — GET /api/v2/inventory/SKU-RED-MUG, in-process origin, ${REQUESTS} sequential requests per mode`)
     const base = [...samples['tracing off (baseline)']].sort((a, b) => a - b)
     for (const [mode, list] of Object.entries(samples)) {
       const sorted = [...list].sort((a, b) => a - b)
