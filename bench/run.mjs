@@ -5,6 +5,7 @@
 import autocannon from 'autocannon'
 import { gatewayWorker, startOriginServers } from '../scripts/origins.mjs'
 import { runAuthBench } from './auth.mjs'
+import { benchVersioning } from './versioning.mjs'
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
@@ -49,6 +50,7 @@ try {
     `ratio gateway/direct: req/s ${(gateway.rps / direct.rps).toFixed(2)}   ` +
       `p50 ${(gateway.p50 / Math.max(direct.p50, 1)).toFixed(2)}   p99 ${(gateway.p99 / Math.max(direct.p99, 1)).toFixed(2)}`,
   )
+  await benchVersioning(servers.urls.gateway)
 } finally {
   await servers.dispose()
 }

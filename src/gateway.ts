@@ -7,9 +7,11 @@ import { headerStrip } from '../middleware/header-strip'
 import { pathNormalize } from '../middleware/path-normalize'
 import { requestId } from '../middleware/request-id'
 import { traceContext } from '../middleware/trace-context'
+import { versionNegotiation } from '../middleware/version'
 import { mountHealth } from '../routes/health'
+import { mountOpenApi } from '../routes/openapi'
 import { mountVersion, type ProxyOptions } from '../routes/proxy'
-import { v1Routes } from '../routes/v1'
+import { v1Changes, v1Routes } from '../routes/v1'
 import { v2Routes } from '../routes/v2'
 import type { RouteSpec } from '../routes/table'
 import { mountWellKnown, wellKnownRoutes } from '../routes/well-known'
@@ -23,6 +25,8 @@ import { requestPath } from './proxy/path'
 import { traceAwareLogger } from './tracing/log-fields'
 import { createTelemetry } from './tracing/telemetry'
 import type { GatewayEnv } from './types'
+import { mountContracts } from './versioning/route-contract'
+import { createVersioning } from './versioning/versioning'
 import { createRegistry, type BindingLookup } from './upstream/registry'
 
 /** What differs between runtimes; everything else is shared. */
@@ -56,6 +60,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
     telemetry,
   })
   const clientIp = deps.clientIp ?? (() => undefined)
+  const versioning = createVersioning(config, [v1Changes], ROUTE_TABLES)
   const waitUntil = (c: Context<GatewayEnv>, promise: Promise<unknown>) => {
     try {
       c.executionCtx.waitUntil(promise)
@@ -66,10 +71,11 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
 
   const app = new Hono<GatewayEnv>({
     // Route on the canonical path; an invalid one falls through to the raw
-    // path and is rejected by pathNormalize() before any route runs.
+    // path and is rejected by pathNormalize() before any route runs. Unversioned
+    // API paths are routed under their negotiated version (`/api/users/1` → `/api/v2/users/1`).
     getPath: (req) => {
       const result = requestPath(req)
-      return result.ok ? result.path : new URL(req.url).pathname
+      return result.ok ? versioning.routedPath(req, result.path) : new URL(req.url).pathname
     },
   })
 
@@ -81,7 +87,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(pathNormalize())
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
-  // version negotiation: mounted here by its own work.
+  app.use(versionNegotiation({ versioning }))
   app.use(
     auth({
       verifier: createVerifier(config.auth, createKeySource(config.auth, deps)),
@@ -100,9 +106,11 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   const proxyOptions: ProxyOptions = { registry, gatewayName: config.name, clientIp, waitUntil }
   mountHealth(app, config, registry, waitUntil)
   mountWellKnown(app, proxyOptions)
+  mountOpenApi(app, { tables: ROUTE_TABLES, versioning, name: config.name })
   for (const version of config.versions.supported) {
     const routes = ROUTE_TABLES[version]
     if (!routes) throw new Error(`no route table for version ${version}`)
+    mountContracts(app, version, routes, versioning)
     mountVersion(app, version, routes, proxyOptions)
   }
   return app

@@ -21,6 +21,8 @@ export interface GatewayVariables {
   upstream?: string
   /** Set by the auth middleware on a protected route; absent on public ones. */
   identity?: Identity
+  /** API version negotiated for an `/api/...` request (`v2`). */
+  apiVersion?: string
 }
 
 export interface GatewayEnv {

@@ -10,8 +10,9 @@ describe('errors are RFC 9457 problem+json', () => {
     expect(body.instance).toBe('/nope')
   })
 
-  it('unknown version → 404 (for an authenticated caller: unknown API paths are not public)', async () => {
-    await expectProblem(await gateway('/api/v9/users/1', { headers: await bearer('ada') }), 404)
+  it('unknown version → 400 listing the supported versions', async () => {
+    const body = await expectProblem(await gateway('/api/v9/users/1', { headers: await bearer('ada') }), 400)
+    expect(body.supported).toEqual(['v1', 'v2'])
   })
 
   it('known path, wrong method → 405 with Allow', async () => {

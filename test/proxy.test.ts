@@ -17,10 +17,10 @@ describe('proxying to origins over service bindings', () => {
     expect(user).toMatchObject({ id: 1, name: 'Ada Lovelace', email: 'ada@example.com' })
   })
 
-  it('serves the same origin route under v1', async () => {
+  it('serves the same origin route under v1, in the v1 shape', async () => {
     const res = await gateway('/api/v1/users/2', { headers: await bearer('grace') })
     expect(res.status).toBe(200)
-    expect(((await res.json()) as User).email).toBe('grace@example.com')
+    expect(await res.json()).toEqual({ id: 2, name: 'Grace Hopper' })
   })
 
   it('forwards the query string (pagination)', async () => {

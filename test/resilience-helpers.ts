@@ -3,7 +3,7 @@ import type { GatewayConfigInput } from '../src/config/schema'
 import { createLogger } from '../src/log'
 import type { PolicyPatch } from '../src/upstream/config'
 import { customGateway, logCapture, type OriginStats } from './helpers'
-import { bearer } from './tokens'
+import { callingAs } from './tokens'
 
 /** Test-side access to one origin instance by its binding name (`USERS`, `USERS_B`, …). */
 function instance(binding: string): Fetcher {
@@ -54,16 +54,8 @@ export function resilientGateway(options: {
     },
     { logger: createLogger({ service: 'test' }, logs.sink) },
   )
-  return { ...gw, fetch: asAdmin(gw.fetch), logs: logs.lines }
-}
-
-/** Every API route needs a token: these tests call as the seeded admin unless told otherwise. */
-function asAdmin(fetch: (path: string, init?: RequestInit) => Promise<Response>) {
-  return async (path: string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers)
-    if (!headers.has('authorization')) headers.set('authorization', (await bearer('grace')).authorization!)
-    return fetch(path, { ...init, headers })
-  }
+  // Every API route needs a token: these tests call as the seeded admin.
+  return { ...gw, fetch: callingAs('grace', gw.fetch), logs: logs.lines }
 }
 
 /** Settings that keep one mechanism in view: no retries, a breaker that does not trip. */

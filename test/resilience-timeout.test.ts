@@ -60,13 +60,14 @@ describe('per-route timeouts', () => {
     const gw = resilientGateway({ defaults: patch(QUIET, { timeout: { perTryMs: 300, deadlineMs: 600 } }) })
     await setInstanceFault('PAYMENTS', { mode: 'delay', delayMs: 900, paths: '/payments/charges' })
     // GET /payments/charges has only the service's 300 ms.
-    await expectProblem(await gw.fetch('/api/v2/payments/charges?user=1'), 504)
-    // POST /payments/charges has its route's 10 s: the origin's own answer (400, empty body) arrives.
+    await expectProblem(await gw.fetch('/api/v2/payments/charges?order=1'), 504)
+    // POST /payments/charges has its route's 10 s: the origin's own answer arrives (a valid
+    // request, so the gateway's validation lets it through; 422: method 3 is not user 1's).
     const res = await gw.fetch('/api/v2/payments/charges', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: '{}',
+      body: JSON.stringify({ order_id: 1, user_id: 1, amount_cents: 1, currency: 'EUR', method_id: 3 }),
     })
-    await expectProblem(res, 400)
+    await expectProblem(res, 422)
   })
 })

@@ -74,3 +74,14 @@ export async function tokenFor(user: DevUser): Promise<string> {
 export async function bearer(user: DevUser): Promise<Record<string, string>> {
   return { authorization: `Bearer ${await tokenFor(user)}` }
 }
+
+type PathFetch = (path: string, init?: RequestInit) => Promise<Response>
+
+/** Wraps a test fetch so it calls as `user`, unless a request brings its own Authorization. */
+export function callingAs(user: DevUser, fetch: PathFetch): PathFetch {
+  return async (path, init = {}) => {
+    const headers = new Headers(init.headers)
+    if (!headers.has('authorization')) headers.set('authorization', `Bearer ${await tokenFor(user)}`)
+    return fetch(path, { ...init, headers })
+  }
+}

@@ -1,5 +1,10 @@
 import type { RouteSpec } from '../table'
 import { v2Routes } from '../v2'
 
-/** v1 currently exposes the same routes as v2; its differences are transforms. */
-export const v1Routes: RouteSpec[] = v2Routes
+export { v1Changes } from './changes'
+
+/**
+ * v1 exposes the v2 routes; origins implement only v2, and v1's differences are the
+ * transforms in ./changes.ts. The origins' documents describe v2, so v1 serves no docs.
+ */
+export const v1Routes: RouteSpec[] = v2Routes.filter((r) => !/\/(openapi\.json|docs)$/.test(r.path))

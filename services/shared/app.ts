@@ -12,7 +12,7 @@
  * ```
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
-import { swaggerUI } from '@hono/swagger-ui'
+import { docsPage } from './docs'
 import { faultInjection, mountFaultControl } from './faults'
 import { mountHealth } from './health'
 import { gatewayIdentity } from './identity'
@@ -31,7 +31,12 @@ export interface OriginOptions {
    * (`/<name>/docs`) and behind a gateway prefix (`/api/v2/<name>/docs`).
    */
   docUrl?: string
-  /** OpenAPI `servers`, e.g. `[{ url: '/api/v2' }]` when the document is served behind a prefix. */
+  /**
+   * OpenAPI `servers`. The default, the relative "..", is resolved against the
+   * document's own URL (OpenAPI 3.1 §4.8.5): the service root at the origin
+   * (`/users/openapi.json` → `/`) and `/api/v2/` through the gateway, so "Try it out"
+   * calls the right place in both.
+   */
   servers?: { url: string; description?: string }[]
 }
 
@@ -55,10 +60,10 @@ export function createOrigin<B extends OriginBindings = OriginBindings>(name: st
       version: options.version ?? '1.0.0',
       ...(options.description !== undefined && { description: options.description }),
     },
-    ...(options.servers && { servers: options.servers }),
+    servers: options.servers ?? [{ url: '..', description: 'The service root: / at the origin, /api/v2 through the gateway' }],
     tags: [{ name }],
   })
-  app.get(`/${name}/docs`, swaggerUI({ url: options.docUrl ?? 'openapi.json', title: `Switchyard ${name} API` }))
+  app.get(`/${name}/docs`, docsPage(options.docUrl ?? 'openapi.json', `Switchyard ${name} API`))
 
   app.onError(onError)
   app.notFound(notFound)

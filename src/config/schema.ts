@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { resilienceSchema } from '../upstream/config'
 import { authConfigSchema } from '../auth/config'
 import { tracingConfigSchema } from '../tracing/config'
+import { deprecationsSchema } from '../versioning/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
 export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
@@ -31,6 +32,8 @@ export const gatewayConfigSchema = z.object({
       default: z.string().regex(/^v[0-9]+$/).default('v2'),
     })
     .default({ supported: ['v1', 'v2'], default: 'v2' }),
+  /** Per-version deprecation schedule (Deprecation/Sunset headers, 410 after sunset). */
+  deprecations: deprecationsSchema,
   limits: z
     .object({
       /** Largest request body forwarded to an origin (413 above it). */

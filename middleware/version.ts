@@ -1,0 +1,95 @@
+import type { Context, MiddlewareHandler } from 'hono'
+import { problemResponse } from '../src/problem'
+import type { GatewayEnv } from '../src/types'
+import { applyDeprecationHeaders, deprecationHeaders, isSunset, sunsetProblem } from '../src/versioning/deprecation'
+import { essence, isJson } from '../src/versioning/media-type'
+import type { Versioning } from '../src/versioning/versioning'
+
+export interface VersionNegotiationOptions {
+  versioning: Versioning
+  /** Clock for the sunset check (milliseconds since the epoch). */
+  now?: () => number
+  /** Response header that echoes the chosen version. */
+  header?: string
+}
+
+/** Request headers that select the version: caches must key on them. */
+const VARY = ['Accept', 'Accept-Version', 'API-Version']
+
+/**
+ * API version negotiation for `/api/...`. Precedence: path (`/api/v2/...`) > media
+ * type (`Accept: application/vnd.switchyard.v2+json`) > header (`Accept-Version: 2`,
+ * `API-Version: 2`) > query (`?version=2`) > the configured default. A malformed or
+ * unsupported version → 400 listing the supported ones; two signals naming different
+ * versions → 400 naming both. Unversioned paths were already routed to the
+ * negotiated version by the app's `getPath` (see src/versioning/negotiate.ts).
+ *
+ * Every API response echoes the version (`API-Version: v2`) and `Vary`s on the
+ * headers above; a deprecated version's responses carry `Deprecation`, `Sunset` and
+ * `Link` (deprecation, sunset, successor-version), and after its sunset it answers
+ * 410. The `version` query parameter and a vendor `Content-Type` are the gateway's
+ * business: the origin gets neither (`Content-Type: application/json` instead).
+ *
+ * @example
+ * ```ts
+ * app.use(versionNegotiation({ versioning: createVersioning(config, [v1Changes], tables) }))
+ * // GET /api/users/1 with `API-Version: 1` → v1 user, `API-Version: v1`, `Deprecation: @…`
+ * ```
+ */
+export function versionNegotiation(options: VersionNegotiationOptions): MiddlewareHandler<GatewayEnv> {
+  const { versioning } = options
+  const now = options.now ?? Date.now
+  const header = options.header ?? 'API-Version'
+
+  const decorate = (res: Response, version?: string): Response => {
+    if (version) res.headers.set(header, version)
+    appendVary(res.headers, VARY)
+    return res
+  }
+
+  return async (c, next) => {
+    const result = versioning.negotiate(c.req.raw)
+    if (!result) return next()
+    if (!result.ok) return decorate(problemResponse({ ...result.problem, instance: c.req.path }))
+
+    const { version } = result
+    c.set('apiVersion', version)
+    const deprecation = versioning.deprecation(version, result.rest)
+    if (deprecation && isSunset(deprecation.schedule, now())) {
+      const gone = problemResponse({ ...sunsetProblem(deprecation), instance: c.req.path }, deprecationHeaders(deprecation))
+      return decorate(gone, version)
+    }
+
+    stripVersionSignals(c)
+    await next()
+    decorate(c.res, version)
+    if (deprecation) applyDeprecationHeaders(c.res.headers, deprecation)
+    if (result.source === 'accept' && essence(c.res.headers.get('content-type') ?? '') === 'application/json') {
+      // Answer in the media type the client asked for (same JSON, versioned name).
+      c.res.headers.set('Content-Type', `application/vnd.switchyard.${version}+json`)
+    }
+  }
+}
+
+/** Drops `?version=` and turns a vendor JSON `Content-Type` into `application/json`. */
+function stripVersionSignals(c: Context<GatewayEnv>): void {
+  const raw = c.req.raw
+  const url = new URL(raw.url)
+  const hasQuery = url.searchParams.has('version')
+  const contentType = raw.headers.get('content-type')
+  const vendorBody = contentType !== null && isJson(contentType) && essence(contentType).startsWith('application/vnd.switchyard')
+  if (!hasQuery && !vendorBody) return
+  url.searchParams.delete('version')
+  const headers = new Headers(raw.headers)
+  if (vendorBody) headers.set('content-type', 'application/json')
+  c.req.raw = new Request(url, { method: raw.method, headers, body: raw.body, signal: raw.signal, duplex: 'half' } as RequestInit)
+}
+
+/** Adds field names to `Vary` once each (case-insensitively); `*` already covers all. */
+export function appendVary(headers: Headers, names: string[]): void {
+  const current = (headers.get('vary') ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  if (current.includes('*')) return
+  const seen = new Set(current.map((s) => s.toLowerCase()))
+  const added = names.filter((n) => !seen.has(n.toLowerCase()))
+  if (added.length > 0) headers.set('Vary', [...current, ...added].join(', '))
+}

@@ -1,0 +1,120 @@
+/**
+ * Per-route contract handling, mounted in front of each proxied route: upgrade an
+ * older version's request through the transform chain, validate it against the
+ * origin's declared schemas (400 problem+json, origin not called), and downgrade the
+ * origin's answer back to the client's version.
+ */
+import type { Hono, MiddlewareHandler } from 'hono'
+import type { RouteSpec } from '../../routes/table'
+import { ProblemError, problems } from '../problem'
+import type { GatewayEnv } from '../types'
+import { bodySchemaOf, contractFor } from './contracts'
+import { isJson } from './media-type'
+import { downgrade, RenameCollision, upgradeBody, upgradeQuery, type Json, type RouteChange, type Renames } from './transforms'
+import { malformedBody, unsupportedMediaType, validateRequest, validationProblem } from './validate'
+import type { Versioning } from './versioning'
+
+/**
+ * Mounts the contract middleware for every route of a version that has a declared
+ * contract or transforms. Call before the proxy routes of the same version: Hono runs
+ * handlers of one path in the order they were added.
+ *
+ * @example
+ * ```ts
+ * mountContracts(app, 'v1', v1Routes, versioning)
+ * mountVersion(app, 'v1', v1Routes, proxyOptions)
+ * ```
+ */
+export function mountContracts(app: Hono<GatewayEnv>, version: string, routes: RouteSpec[], versioning: Versioning): void {
+  const prefix = `/api/${version}`
+  // `/users/openapi.json` also matches `/users/:id`: a static route of the table is
+  // not an instance of the parametrized one, so its contract must not apply.
+  const staticRoutes = new Set(routes.filter((r) => !r.path.includes(':')).map((r) => `${r.method} ${prefix}${r.path}`))
+  for (const spec of routes) {
+    const handler = routeContract(spec, versioning.changes(version, spec))
+    if (!handler) continue
+    if (!spec.path.includes(':')) {
+      app.on(spec.method, prefix + spec.path, handler)
+      continue
+    }
+    app.on(spec.method, prefix + spec.path, (c, next) =>
+      staticRoutes.has(`${spec.method} ${c.req.path}`) ? next() : handler(c, next),
+    )
+  }
+}
+
+export function routeContract(spec: RouteSpec, changes: RouteChange[]): MiddlewareHandler<GatewayEnv> | undefined {
+  const route = contractFor(spec.method, spec.path)?.route
+  const bodyRenames = changes.map((c) => c.request?.body)
+  const queryRenames = changes.map((c) => c.request?.query)
+  const hasBody = route ? bodySchemaOf(route) !== undefined : bodyRenames.some(Boolean)
+  const rewritesQuery = queryRenames.some(Boolean)
+  const downgrades = changes.some((c) => c.response)
+  if (!route && !hasBody && !rewritesQuery && !downgrades) return undefined
+
+  return async (c, next) => {
+    const original = c.req.raw
+    const url = new URL(original.url)
+    const query = upgradeQuery(url.searchParams, queryRenames)
+    let body: unknown
+    let bodyText: string | undefined
+    if (hasBody) {
+      const contentType = original.headers.get('content-type')
+      if (!isJson(contentType)) throw unsupportedMediaType(contentType)
+      const text = await original.text()
+      try {
+        body = JSON.parse(text)
+      } catch {
+        throw malformedBody('The request body is not valid JSON.')
+      }
+      const upgraded = upgradeOrReject(body, bodyRenames)
+      bodyText = upgraded === body ? text : JSON.stringify(upgraded)
+      body = upgraded
+    }
+    if (route) validateRequest(route, { params: c.req.param(), query, body }, { body: bodyRenames, query: queryRenames })
+
+    if (hasBody || rewritesQuery) {
+      url.search = query.toString()
+      const headers = new Headers(original.headers)
+      headers.delete('content-length')
+      c.req.raw = new Request(url, { method: original.method, headers, body: bodyText, signal: original.signal })
+    }
+    await next()
+    if (downgrades) await downgradeResponse(c, changes, spec.service)
+  }
+}
+
+function upgradeOrReject(body: unknown, renames: (Renames | undefined)[]): unknown {
+  try {
+    return upgradeBody(body, renames)
+  } catch (err) {
+    if (!(err instanceof RenameCollision)) throw err
+    const detail = `${err.older} was renamed ${err.newer} in a later version; send only ${err.older}`
+    throw new ProblemError(validationProblem([{ in: 'body', pointer: `/${err.newer}`, detail, code: 'unrecognized_keys' }]))
+  }
+}
+
+async function downgradeResponse(
+  c: Parameters<MiddlewareHandler<GatewayEnv>>[0],
+  changes: RouteChange[],
+  service: string,
+): Promise<void> {
+  const res = c.res
+  if (res.status < 200 || res.status >= 300 || !isJson(res.headers.get('content-type'))) return
+  const headers = new Headers(res.headers)
+  headers.delete('content-length')
+  if (c.req.method === 'HEAD' || res.body === null) {
+    c.res = undefined
+    c.res = new Response(null, { status: res.status, headers })
+    return
+  }
+  let body: Json
+  try {
+    body = (await res.json()) as Json
+  } catch {
+    throw new ProblemError(problems.badGateway(service, `The ${service} service answered with malformed JSON.`))
+  }
+  // Reset first: assigning over a response merges the old headers (Content-Length) in.
+  c.res = undefined
+  c.res = new Response(JSON.stringify(downgrade(body, changes)), { status: res.status, statusText: res.statusText, headers })
+}
