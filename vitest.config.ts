@@ -60,15 +60,23 @@ export default defineConfig(async () => {
       projects: [
         {
           plugins: [
-            cloudflareTest({
-              wrangler: { configPath: './wrangler.toml' },
-              miniflare: {
-                d1Databases,
-                bindings: { ...seedBindings, ...identity.bindings, SWITCHYARD_ENV: 'test' },
-                // USERS_B: a second users instance, for balancing and ejection tests.
-                serviceBindings: { USERS_B: 'switchyard-users-b', ...identity.serviceBindings },
-                workers: [...originWorkers(ORIGIN_VARS), ...replicaWorkers(ORIGIN_VARS), ...identity.workers],
-              },
+            cloudflareTest(({ inject }) => {
+              // Local OTLP receiver (test/setup/otlp.ts): the origins export to it.
+              const otlp = inject<string>('otlpReceiverUrl')
+              return {
+                wrangler: { configPath: './wrangler.toml' },
+                miniflare: {
+                  d1Databases,
+                  bindings: { ...seedBindings, ...identity.bindings, SWITCHYARD_ENV: 'test', OTLP_RECEIVER_URL: otlp },
+                  // USERS_B: a second users instance, for balancing and ejection tests.
+                  serviceBindings: { USERS_B: 'switchyard-users-b', ...identity.serviceBindings },
+                  workers: [
+                    ...originWorkers({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp, ...ORIGIN_VARS }),
+                    ...replicaWorkers(ORIGIN_VARS),
+                    ...identity.workers,
+                  ],
+                },
+              }
             }),
           ],
           test: {
@@ -76,6 +84,7 @@ export default defineConfig(async () => {
             include: ['test/**/*.test.ts'],
             exclude: ['test/deno/**'],
             setupFiles: ['test/setup/seed.ts'],
+            globalSetup: ['test/setup/otlp.ts'],
             // Files share the origins' databases and in-isolate state; run them in order.
             fileParallelism: false,
             silent: 'passed-only',

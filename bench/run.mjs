@@ -64,6 +64,11 @@ await runResilienceBench()
 console.log()
 await runAuthBench()
 
+// Tracing: overhead per request with export off and on.
+console.log()
+const { runTracingBench } = await import('./tracing.mjs')
+await runTracingBench()
+
 // Aggregation: three parts in parallel vs the slowest alone, and the merge overhead.
 console.log()
 await import('./aggregate.mjs')

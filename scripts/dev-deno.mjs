@@ -4,10 +4,15 @@ import { DEV_IDENTITY_SECRET, startOriginServers } from './origins.mjs'
 import { startDenoGateway } from './deno-gateway.mjs'
 
 const port = Number(process.env.PORT ?? 8787)
-// Origins at URLs accept identity headers only when the gateway signed them.
+// Origins at URLs accept identity headers only when the gateway signed them. The gateway
+// under Deno sees the shell's OTEL_* variables; the origins get the export endpoint ones.
+const exportVars = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_HEADERS']
 const origins = await startOriginServers({
   persistTo: '.wrangler/state-deno/d1',
-  vars: { IDENTITY_SECRET: DEV_IDENTITY_SECRET },
+  vars: {
+    IDENTITY_SECRET: DEV_IDENTITY_SECRET,
+    ...Object.fromEntries(exportVars.filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
+  },
 })
 for (const [name, url] of Object.entries(origins.urls)) console.log(`origin ${name.padEnd(9)} ${url}`)
 const gateway = await startDenoGateway({

@@ -39,9 +39,14 @@ for (const name of SERVICES) {
 }
 
 const configs = ['wrangler.toml', ...SERVICES.map((n) => `services/${n}/wrangler.toml`)]
+// OTEL_* variables of the shell (e.g. OTEL_EXPORTER_OTLP_ENDPOINT) reach the gateway,
+// the first Worker; origins read theirs from services/<name>/.dev.vars.
+const otelVars = Object.entries(process.env)
+  .filter(([key]) => key.startsWith('OTEL_'))
+  .flatMap(([key, value]) => ['--var', `${key}:${value}`])
 const child = spawn(
   wrangler,
-  ['dev', ...configs.flatMap((c) => ['-c', c]), '--persist-to', PERSIST, '--port', process.env.PORT ?? '8787'],
+  ['dev', ...configs.flatMap((c) => ['-c', c]), '--persist-to', PERSIST, '--port', process.env.PORT ?? '8787', ...otelVars],
   { cwd: ROOT, stdio: 'inherit' },
 )
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))

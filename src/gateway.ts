@@ -6,6 +6,7 @@ import { problemErrorHandler, problemNotFound } from '../middleware/errors'
 import { headerStrip } from '../middleware/header-strip'
 import { pathNormalize } from '../middleware/path-normalize'
 import { requestId } from '../middleware/request-id'
+import { traceContext } from '../middleware/trace-context'
 import { versionNegotiation } from '../middleware/version'
 import { compositeRouteSpecs, mountAggregates } from '../routes/aggregates'
 import { mountHealth } from '../routes/health'
@@ -22,6 +23,8 @@ import { createVerifier } from './auth/verify'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
 import { requestPath } from './proxy/path'
+import { traceAwareLogger } from './tracing/log-fields'
+import { createTelemetry } from './tracing/telemetry'
 import type { GatewayEnv } from './types'
 import { mountContracts } from './versioning/route-contract'
 import { createVersioning } from './versioning/versioning'
@@ -52,12 +55,15 @@ const API_TABLES: Record<string, RouteSpec[]> = Object.fromEntries(
  */
 export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<GatewayEnv> {
   const config: GatewayConfig = parseConfig(input)
-  const logger = deps.logger ?? createLogger({ service: config.name })
+  const telemetry = createTelemetry(config.tracing)
+  // Lines logged while a request's span is active carry its trace_id and span_id.
+  const logger = traceAwareLogger(deps.logger ?? createLogger({ service: config.name }))
   // URL upstreams get the caller's identity only signed (src/auth/identity-headers.ts).
   const registry = createRegistry(config, {
     ...deps,
     logger,
     fetch: identitySigningFetch(config.auth.identitySecret, deps.fetch),
+    telemetry,
   })
   const clientIp = deps.clientIp ?? (() => undefined)
   const versioning = createVersioning(config, [v1Changes], ROUTE_TABLES)
@@ -80,7 +86,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   })
 
   app.use(requestId())
-  // trace context: see the tracing work (middleware/trace-context.ts)
+  app.use(traceContext({ telemetry, waitUntil, clientIp }))
   app.use(accessLog(logger))
   app.onError(problemErrorHandler)
   app.notFound(problemNotFound)

@@ -6,7 +6,7 @@ import { createGateway } from './gateway'
 /** Cloudflare Workers entry: origins are service bindings in `env`. */
 const bindings = env as unknown as Record<string, Fetcher | undefined>
 
-const app = createGateway(workersConfig(), {
+const app = createGateway(workersConfig(bindings), {
   bindings: (name) => bindings[name],
   // Set by Cloudflare's edge; a client cannot forge it there.
   clientIp: (c) => c.req.header('cf-connecting-ip'),

@@ -1,7 +1,8 @@
 /**
- * `createOrigin(name)`: an OpenAPIHono app with what every origin shares — fault
- * injection first, health probes, problem+json errors, a validation hook that turns
- * zod failures into 400 problems, and `/<name>/openapi.json` + `/<name>/docs`.
+ * `createOrigin(name)`: an OpenAPIHono app with what every origin shares — trace
+ * context (its own span in the caller's trace), fault injection, health probes,
+ * problem+json errors, a validation hook that turns zod failures into 400 problems,
+ * and `/<name>/openapi.json` + `/<name>/docs`.
  *
  * @example
  * ```ts
@@ -16,6 +17,7 @@ import { faultInjection, mountFaultControl } from './faults'
 import { mountHealth } from './health'
 import { gatewayIdentity } from './identity'
 import { notFound, onError, problemResponse, validationProblem } from './problem'
+import { originTracing } from './tracing'
 import type { OriginBindings } from './types'
 
 export interface OriginOptions {
@@ -44,6 +46,8 @@ export function createOrigin<B extends OriginBindings = OriginBindings>(name: st
       if (!result.success) return problemResponse(validationProblem(result.error, result.target, c.req.path))
     },
   })
+  // Tracing first, so even an injected fault is a span of the caller's trace.
+  app.use('*', originTracing(name))
   app.use('*', faultInjection<B>())
   mountFaultControl(app)
   mountHealth(app)

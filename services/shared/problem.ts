@@ -10,6 +10,7 @@ import { z } from '@hono/zod-openapi'
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ZodError } from 'zod'
+import { traceLogFields } from '../../src/tracing/log-fields'
 
 /** Base of every problem `type` URI; the fragment names the kind of problem. */
 export const PROBLEM_BASE = 'https://switchyard.example/problems#'
@@ -113,6 +114,7 @@ export const onError: ErrorHandler = (err, c) => {
       level: 'error',
       msg: 'unhandled error',
       path: instance,
+      ...traceLogFields(),
       error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
     }),
   )

@@ -9,6 +9,7 @@
  * before the first fetch completes may each fetch once.
  */
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose'
+import { tracedFetch } from '../tracing/client'
 import type { BindingLookup } from '../upstream/registry'
 import type { AuthConfig } from './config'
 
@@ -29,14 +30,17 @@ export function createKeySource(config: AuthConfig, deps: KeySourceDeps): JWTVer
     const binding = deps.bindings?.(jwks.binding)
     if (!binding) throw new Error(`auth.jwks: binding ${jwks.binding} is not bound`)
     // The host is a placeholder: a binding delivers to its Worker whatever the URL says.
+    // Traced: each JWKS fetch is a client span of the request that needed it, with its own traceparent.
     return createRemoteJWKSet(new URL(jwks.path, 'http://auth.internal'), {
       ...options,
-      [customFetch]: (url: string, init: RequestInit) => binding.fetch(url, init),
+      [customFetch]: tracedFetch((url: RequestInfo | URL, init?: RequestInit) => binding.fetch(url, init), {
+        service: jwks.binding.toLowerCase(),
+      }),
     })
   }
-  const fetchImpl = deps.fetch
+  const fetchImpl = deps.fetch ?? fetch
   return createRemoteJWKSet(new URL(jwks.url), {
     ...options,
-    ...(fetchImpl && { [customFetch]: (url: string, init: RequestInit) => fetchImpl(url, init) }),
+    [customFetch]: tracedFetch((url: RequestInfo | URL, init?: RequestInit) => fetchImpl(url, init)),
   })
 }

@@ -1,14 +1,19 @@
+import { tracingFromEnv } from '../tracing/config'
 import type { GatewayConfigInput } from './schema'
 
 /** The five origins of this deployment; instances are filled in per runtime. */
 export const SERVICE_NAMES = ['auth', 'users', 'orders', 'payments', 'inventory'] as const
 
-/** Workers: every service is one service binding named after it (`USERS`, …). */
-export function workersConfig(): GatewayConfigInput {
+/**
+ * Workers: every service is one service binding named after it (`USERS`, …).
+ * `vars` are the Worker's environment (tracing reads the `OTEL_*` variables).
+ */
+export function workersConfig(vars: Record<string, unknown> = {}): GatewayConfigInput {
   return {
     services: Object.fromEntries(
       SERVICE_NAMES.map((name) => [name, { bindings: [name.toUpperCase()] }]),
     ),
+    tracing: tracingFromEnv(vars),
   }
 }
 
@@ -34,5 +39,6 @@ export function urlConfig(vars: Record<string, string | undefined>): GatewayConf
       ...(jwksUrl && { jwks: { url: jwksUrl } }),
       ...(vars.SWITCHYARD_IDENTITY_SECRET && { identitySecret: vars.SWITCHYARD_IDENTITY_SECRET }),
     },
+    tracing: tracingFromEnv(vars),
   }
 }

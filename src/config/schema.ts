@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { cachingConfigSchema } from '../cache/config'
 import { resilienceSchema } from '../upstream/config'
 import { authConfigSchema } from '../auth/config'
+import { tracingConfigSchema } from '../tracing/config'
 import { deprecationsSchema } from '../versioning/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
@@ -50,6 +51,8 @@ export const gatewayConfigSchema = z.object({
   resilience: resilienceSchema,
   /** Access-token verification and identity forwarding (src/auth/config.ts). */
   auth: authConfigSchema.prefault({}),
+  /** Trace context, spans and OTLP export (src/tracing/config.ts). */
+  tracing: tracingConfigSchema.prefault({}),
   caching: cachingConfigSchema,
 })
 

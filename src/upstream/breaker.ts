@@ -13,6 +13,7 @@ import {
 } from 'cockatiel'
 import type { Logger } from '../log'
 import { ProblemError, problemType } from '../problem'
+import { recordDecision } from '../tracing/decisions'
 import { clientGone } from './signals'
 import type { Upstream, UpstreamDecorator } from './types'
 
@@ -115,6 +116,7 @@ export function withBreaker(options: BreakerOptions): BreakerDecorator {
   /** Logs the changes seen since the last call, with the request that saw them. */
   const logChanges = (requestId: string) => {
     for (const { from, to } of changes.splice(0)) {
+      recordDecision('breaker', { service: options.service, from, to })
       options.logger?.log(to === 'open' ? 'warn' : 'info', 'circuit breaker state change', {
         request_id: requestId,
         service: options.service,
@@ -128,6 +130,7 @@ export function withBreaker(options: BreakerOptions): BreakerDecorator {
   const decorator = (next: Upstream): Upstream =>
     async (req, ctx) => {
       if (policy.state === CircuitState.HalfOpen && probesAdmitted >= options.halfOpenProbes) {
+        recordDecision('breaker', { service: options.service, state: 'half-open', allowed: false })
         throw circuitOpen(ctx.service, 1000)
       }
       try {
@@ -140,7 +143,10 @@ export function withBreaker(options: BreakerOptions): BreakerDecorator {
           }
         })
       } catch (err) {
-        if (err instanceof BrokenCircuitError) throw circuitOpen(ctx.service, remainingMs())
+        if (err instanceof BrokenCircuitError) {
+          recordDecision('breaker', { service: options.service, state: 'open', allowed: false })
+          throw circuitOpen(ctx.service, remainingMs())
+        }
         if (err instanceof ClientLeft) throw err.cause
         throw err
       } finally {

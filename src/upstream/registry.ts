@@ -8,6 +8,8 @@ import { withProblemGuard } from './problem-guard'
 import { withRetry } from './retry'
 import { RetryBudget, type RetryBudgetStatus } from './retry-budget'
 import { withTimeout } from './timeout'
+import type { Telemetry } from '../tracing/telemetry'
+import { withTrace } from '../tracing/upstream'
 import { bindingTransport, urlTransport } from './transport'
 import type { Upstream } from './types'
 
@@ -19,6 +21,8 @@ export interface RegistryDeps {
   fetch?: typeof fetch
   /** Breaker state changes, retries and ejections are logged here. */
   logger?: Logger
+  /** Tracing: every call gets a client span and a fresh traceparent (withTrace). */
+  telemetry?: Telemetry
 }
 
 /** What `/health/ready` reports per upstream. */
@@ -47,11 +51,13 @@ export interface Registry extends ReadonlyMap<string, Upstream> {
 /**
  * Builds one upstream per service from config, composed outside-in as
  *
- *   coalesce → problemGuard → breaker → deadline → retry (budget) → per-try timeout → balance(pool)
+ *   coalesce → problemGuard → breaker → deadline → retry (budget) → trace → per-try timeout → balance(pool)
  *
- * so identical concurrent GETs of one caller make one call (config `caching.coalesce`), the breaker counts one outcome per client call (after retries), the deadline
- * bounds retries and backoff, each attempt has its own timeout and may land on another
- * instance, and outlier detection sees every attempt. All state is per isolate.
+ * so identical concurrent GETs of one caller make one call (config `caching.coalesce`),
+ * the breaker counts one outcome per client call (after retries), the deadline bounds
+ * retries and backoff, each attempt has its own timeout and may land on another
+ * instance, outlier detection sees every attempt, and every attempt is its own client
+ * span with its own traceparent. All state is per isolate.
  */
 export function createRegistry(config: GatewayConfig, deps: RegistryDeps): Registry {
   const upstreams = new Map<string, Upstream>()
@@ -82,10 +88,12 @@ export function createRegistry(config: GatewayConfig, deps: RegistryDeps): Regis
       breaker,
       withTimeout({ ms: policy.timeout.deadlineMs, scope: 'deadline' }),
       withRetry({ ...policy.retry, budget, logger: deps.logger }),
+      // Inside the retries: every attempt is its own client span with its own traceparent.
+      ...(deps.telemetry ? [withTrace(deps.telemetry)] : []),
       withTimeout({ ms: policy.timeout.perTryMs, scope: 'try' }),
     ]
     upstreams.set(name, stack.reduceRight<Upstream>((inner, decorate) => decorate(inner), balanced))
-    probes.set(name, balanced.probe)
+    probes.set(name, deps.telemetry ? withTrace(deps.telemetry)(balanced.probe) : balanced.probe)
     statuses.set(name, () => {
       const instances = balanced.status()
       return {

@@ -36,15 +36,14 @@ function reservationProblem(sku: string, outcome: Extract<ReserveOutcome, { ok: 
 
 app.openapi(createOrder, async (c) => {
   const input = c.req.valid('json')
-  const incoming = c.req.raw.headers
   const id = await repo.allocateOrderId(c.env.DB)
 
   // One at a time, so a refusal stops further reservations and only held ones need releasing.
   const held: { sku: string; reservationId: number }[] = []
   for (const item of input.items) {
-    const outcome = await reserveStock(c.env.INVENTORY, item, id, incoming)
+    const outcome = await reserveStock(c.env.INVENTORY, item, id)
     if (!outcome.ok) {
-      await releaseAll(c.env.INVENTORY, held, incoming)
+      await releaseAll(c.env.INVENTORY, held)
       throw reservationProblem(item.sku, outcome)
     }
     held.push({ sku: item.sku, reservationId: outcome.reservationId })
@@ -65,7 +64,7 @@ app.openapi(createOrder, async (c) => {
       input.items.map((item, n) => ({ ...item, reservation_id: held[n]!.reservationId })),
     )
   } catch (err) {
-    await releaseAll(c.env.INVENTORY, held, incoming)
+    await releaseAll(c.env.INVENTORY, held)
     throw err
   }
   return c.json({ ...order, items: input.items }, 201, { Location: `/orders/${id}` })

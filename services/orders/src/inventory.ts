@@ -1,30 +1,22 @@
 /**
- * Calls to the inventory Worker over the INVENTORY service binding. Only the trace
- * headers of the incoming request are passed on; a binding carries no others.
+ * Calls to the inventory Worker over the INVENTORY service binding. Each call is a
+ * span of the order's trace and carries its own `traceparent` (a binding carries
+ * only the headers set here).
  */
+import { originFetch, traceLogFields } from '../../shared/tracing'
 
 /** An origin-to-origin call must not outlive the request that needs it. */
 const CALL_TIMEOUT_MS = 5000
-const TRACE_HEADERS = ['traceparent', 'tracestate']
 
 export type ReserveOutcome =
   | { ok: true; reservationId: number }
   /** `status` 0 means no HTTP answer (timeout, dropped connection). */
   | { ok: false; status: number; problem?: { type?: string; detail?: string } | undefined }
 
-function headersFor(incoming: Headers): Headers {
-  const headers = new Headers({ 'Content-Type': 'application/json', Accept: 'application/json' })
-  for (const name of TRACE_HEADERS) {
-    const value = incoming.get(name)
-    if (value !== null) headers.set(name, value)
-  }
-  return headers
-}
-
-const call = (inventory: Fetcher, sku: string, action: 'reserve' | 'release', body: object, incoming: Headers) =>
-  inventory.fetch(`https://inventory/inventory/${encodeURIComponent(sku)}/${action}`, {
+const call = (inventory: Fetcher, sku: string, action: 'reserve' | 'release', body: object) =>
+  originFetch(inventory, 'inventory')(`https://inventory/inventory/${encodeURIComponent(sku)}/${action}`, {
     method: 'POST',
-    headers: headersFor(incoming),
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
   })
@@ -33,11 +25,10 @@ export async function reserveStock(
   inventory: Fetcher,
   item: { sku: string; quantity: number },
   orderId: number,
-  incoming: Headers,
 ): Promise<ReserveOutcome> {
   let res: Response
   try {
-    res = await call(inventory, item.sku, 'reserve', { quantity: item.quantity, order_id: orderId }, incoming)
+    res = await call(inventory, item.sku, 'reserve', { quantity: item.quantity, order_id: orderId })
   } catch (err) {
     log('reserve failed', { sku: item.sku, order_id: orderId, error: String(err) })
     return { ok: false, status: 0 }
@@ -57,12 +48,11 @@ export async function reserveStock(
 export async function releaseAll(
   inventory: Fetcher,
   held: { sku: string; reservationId: number }[],
-  incoming: Headers,
 ): Promise<void> {
   await Promise.all(
     held.map(async ({ sku, reservationId }) => {
       try {
-        const res = await call(inventory, sku, 'release', { reservation_id: reservationId }, incoming)
+        const res = await call(inventory, sku, 'release', { reservation_id: reservationId })
         await res.body?.cancel()
         if (!res.ok) log('release refused', { sku, reservation_id: reservationId, status: res.status })
       } catch (err) {
@@ -73,5 +63,5 @@ export async function releaseAll(
 }
 
 function log(msg: string, fields: Record<string, unknown>): void {
-  console.error(JSON.stringify({ level: 'warn', msg, service: 'orders', ...fields }))
+  console.error(JSON.stringify({ level: 'warn', msg, service: 'orders', ...traceLogFields(), ...fields }))
 }

@@ -1,0 +1,85 @@
+import { context } from '@opentelemetry/api'
+import type { Context, MiddlewareHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { routePath } from 'hono/route'
+import { ProblemError } from '../src/problem'
+import { TRACERESPONSE, traceparentOf } from '../src/tracing/propagator'
+import { endServerSpan, startServerSpan } from '../src/tracing/server-span'
+import type { Telemetry } from '../src/tracing/telemetry'
+import type { GatewayEnv } from '../src/types'
+
+export interface TraceContextOptions {
+  /** From `createTelemetry(config.tracing)`. */
+  telemetry: Telemetry
+  /** Keeps the span export alive after the response; defaults to `c.executionCtx.waitUntil`. */
+  waitUntil?: (c: Context<GatewayEnv>, promise: Promise<unknown>) => void
+  /** The client's address as the platform saw it, for `client.address`. */
+  clientIp?: (c: Context<GatewayEnv>) => string | undefined
+  /** Send `traceresponse` (W3C Trace Context Level 2 draft) on every response. Default true. */
+  traceResponse?: boolean
+}
+
+/** The route that answered: the gateway's template, else the handler's own path (not a `*` catch-all). */
+function routeOf(c: Context<GatewayEnv>): string | undefined {
+  const template = c.get('routeTemplate')
+  if (template) return template
+  const path = routePath(c)
+  return path.includes('*') ? undefined : path
+}
+
+/**
+ * W3C trace context for every request: continues a valid `traceparent` (and its
+ * `tracestate`), else starts a new trace with a random id; runs the rest of the
+ * request inside a SERVER span named `{method} {route}` that every upstream call
+ * becomes a child of (and whose ids `traceAwareLogger` puts on every log line); answers
+ * with `traceresponse: 00-<trace-id>-<span-id>-<flags>`; exports the spans after the
+ * response when an exporter is configured.
+ *
+ * @example
+ * ```ts
+ * const telemetry = createTelemetry(config.tracing)
+ * app.use(requestId())
+ * app.use(traceContext({ telemetry, waitUntil: (c, p) => c.executionCtx.waitUntil(p) }))
+ * app.use(accessLog(traceAwareLogger(logger))) // its lines now carry trace_id and span_id
+ * ```
+ */
+export function traceContext(options: TraceContextOptions): MiddlewareHandler<GatewayEnv> {
+  const { telemetry, traceResponse = true } = options
+  if (!telemetry.enabled) return (_c, next) => next()
+  return async (c, next) => {
+    const server = startServerSpan(telemetry, c.req.raw, options.clientIp?.(c))
+    try {
+      await context.with(server.context, next)
+    } finally {
+      const error = c.error
+      endServerSpan(server, {
+        route: routeOf(c),
+        status: c.res.status,
+        error,
+        expected: error instanceof ProblemError || error instanceof HTTPException,
+      })
+      const traceresponse = traceResponse ? traceparentOf(server.context) : undefined
+      if (traceresponse) setHeader(c, TRACERESPONSE, traceresponse)
+      if (telemetry.exporting) (options.waitUntil ?? keepAlive)(c, telemetry.flush())
+    }
+  }
+}
+
+/** Default `waitUntil`: the Workers execution context if there is one, else the promise runs on its own. */
+function keepAlive(c: Context<GatewayEnv>, promise: Promise<unknown>): void {
+  try {
+    c.executionCtx.waitUntil(promise)
+  } catch {
+    // No execution context (Deno, app.fetch in tests).
+  }
+}
+
+/** Sets a response header, copying the response first if its headers are immutable. */
+function setHeader(c: Context<GatewayEnv>, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value)
+  } catch {
+    c.res = new Response(c.res.body, c.res)
+    c.res.headers.set(name, value)
+  }
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod'
+
+/**
+ * The `tracing` section of the gateway config. Trace context is always propagated
+ * while `enabled`; spans are exported only when `otlp` is set (or `runtime`, where
+ * the platform exports them itself).
+ */
+export const tracingConfigSchema = z
+  .object({
+    /** Off: no trace context, no spans, no `traceresponse` (used as the benchmark baseline). */
+    enabled: z.boolean().default(true),
+    /** `service.name` of the exported spans. */
+    serviceName: z.string().min(1).max(128).default('switchyard-gateway'),
+    /** Share of new traces that are sampled; a caller's sampled flag always wins (parent-based). */
+    sampleRatio: z.number().min(0).max(1).default(1),
+    /** OTLP/HTTP (JSON) export; absent: nothing is exported and spans cost next to nothing. */
+    otlp: z
+      .object({
+        /** Full traces URL, e.g. `http://collector:4318/v1/traces`. */
+        endpoint: z.url({ protocol: /^https?$/ }),
+        /** Sent with every export, e.g. an API key of a hosted collector. */
+        headers: z.record(z.string().min(1), z.string()).default({}),
+        /** Upper bound of one export (with its retries), so it fits in `waitUntil`. */
+        timeoutMs: z.number().int().positive().max(30_000).default(5000),
+      })
+      .optional(),
+    /**
+     * Use the runtime's own OpenTelemetry (Deno with `OTEL_DENO=true`): its tracer,
+     * context and exporter, and its server span, which the gateway names and annotates.
+     */
+    runtime: z.boolean().default(false),
+  })
+  .refine((t) => !(t.runtime && t.otlp), { message: 'choose either otlp export or the runtime exporter, not both' })
+
+export type TracingConfigInput = z.input<typeof tracingConfigSchema>
+export type TracingConfig = z.output<typeof tracingConfigSchema>
+
+/**
+ * Tracing config from the standard OpenTelemetry environment variables:
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (used as is) or `OTEL_EXPORTER_OTLP_ENDPOINT`
+ * (`/v1/traces` appended), `OTEL_EXPORTER_OTLP_HEADERS` (`k=v,k2=v2`, values
+ * percent-decoded), `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER_ARG` (ratio), and
+ * `OTEL_DENO=true` for Deno's built-in exporter. Values are checked by the schema.
+ */
+export function tracingFromEnv(vars: Record<string, unknown>): TracingConfigInput {
+  const str = (name: string) => {
+    const value = vars[name]
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+  }
+  const base = str('OTEL_EXPORTER_OTLP_ENDPOINT')
+  const endpoint = str('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? (base && `${base.replace(/\/+$/, '')}/v1/traces`)
+  const ratio = str('OTEL_TRACES_SAMPLER_ARG')
+  const runtime = str('OTEL_DENO') === 'true'
+  return {
+    ...(str('OTEL_SERVICE_NAME') && { serviceName: str('OTEL_SERVICE_NAME') }),
+    ...(ratio !== undefined && { sampleRatio: Number(ratio) }),
+    ...(runtime && { runtime }),
+    ...(endpoint && !runtime && { otlp: { endpoint, headers: parseHeaderList(str('OTEL_EXPORTER_OTLP_HEADERS')) } }),
+  }
+}
+
+/** `api-key=abc,x-tenant=t%201` → `{ 'api-key': 'abc', 'x-tenant': 't 1' }` (the OTel env format). */
+function parseHeaderList(raw: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const pair of raw?.split(',') ?? []) {
+    const at = pair.indexOf('=')
+    if (at <= 0) continue
+    try {
+      headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim())
+    } catch {
+      // A malformed escape: skip the pair rather than fail every request.
+    }
+  }
+  return headers
+}

@@ -1,0 +1,26 @@
+import { trace, type AttributeValue } from '@opentelemetry/api'
+
+/** Kinds of policy decision recorded on spans; each gets its own attribute namespace. */
+export type DecisionKind = 'ratelimit' | 'breaker' | 'auth' | 'cache'
+
+/**
+ * Records a policy decision on the active span: an event `switchyard.<kind>.decision`
+ * with the given attributes, and the same attributes on the span itself
+ * (`switchyard.<kind>.<name>`), so a trace search can filter on them. A no-op when
+ * there is no recording span.
+ *
+ * @example
+ * ```ts
+ * recordDecision('ratelimit', { policy: 'burst', allowed: false, remaining: 0, reset_s: 17 })
+ * recordDecision('breaker', { service: 'users', state: 'open', allowed: false })
+ * ```
+ */
+export function recordDecision(kind: DecisionKind, attributes: Record<string, AttributeValue>): void {
+  const span = trace.getActiveSpan()
+  if (!span?.isRecording()) return
+  const prefixed = Object.fromEntries(
+    Object.entries(attributes).map(([name, value]) => [`switchyard.${kind}.${name}`, value]),
+  )
+  span.addEvent(`switchyard.${kind}.decision`, prefixed)
+  span.setAttributes(prefixed)
+}

@@ -1,0 +1,45 @@
+/**
+ * The tracer used when nothing exports: every span is a non-recording span with a
+ * fresh span id in the right trace and the sampling decision in its flags. That is
+ * all propagation, `traceresponse` and log lines need, at the cost of two random ids
+ * (no attributes, events or timestamps are kept).
+ */
+import {
+  context,
+  isSpanContextValid,
+  SpanKind,
+  trace,
+  TraceFlags,
+  type Context,
+  type Span,
+  type SpanOptions,
+  type Tracer,
+} from '@opentelemetry/api'
+import { SamplingDecision, type IdGenerator, type Sampler } from '@opentelemetry/sdk-trace'
+
+export class PropagationTracer implements Tracer {
+  constructor(
+    private readonly sampler: Sampler,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  startSpan(name: string, options: SpanOptions = {}, ctx: Context = context.active()): Span {
+    const parent = options.root ? undefined : trace.getSpanContext(ctx)
+    const valid = parent !== undefined && isSpanContextValid(parent)
+    const traceId = valid ? parent.traceId : this.ids.generateTraceId()
+    const result = this.sampler.shouldSample(ctx, traceId, name, options.kind ?? SpanKind.INTERNAL, {}, [])
+    return trace.wrapSpanContext({
+      traceId,
+      spanId: this.ids.generateSpanId(),
+      traceFlags: result.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
+      ...(valid && parent.traceState && { traceState: parent.traceState }),
+    })
+  }
+
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: unknown[]): ReturnType<F> {
+    const fn = rest.pop() as F
+    const [options, ctx = context.active()] = rest as [SpanOptions | undefined, Context | undefined]
+    const span = this.startSpan(name, options, ctx)
+    return context.with(trace.setSpan(ctx, span), () => fn(span)) as ReturnType<F>
+  }
+}

@@ -1,0 +1,33 @@
+import type { CallContext, UpstreamDecorator } from '../upstream/types'
+import { forRuntimeFetch, tracedRequest } from './client'
+import type { Telemetry } from './telemetry'
+
+/**
+ * The tracing decorator of the upstream stack: one CLIENT span per request it sends,
+ * and that span's id as the parent id of the `traceparent` (with the `tracestate`)
+ * the origin receives. Its parent is the active span (the gateway's server span).
+ *
+ * Where it goes decides what a span is. Placed inside the retry layer, every attempt
+ * is its own span with its own parent id, and attempts after the first carry
+ * `http.request.resend_count` (counted per `CallContext`, which a retry layer reuses):
+ * `withBreaker(withRetry(withTrace(telemetry)(withTimeout(balance(pool)))))`.
+ *
+ * @example
+ * ```ts
+ * const users: Upstream = withTrace(telemetry)(bindingTransport(env.USERS))
+ * await users(new Request('http://users.internal/users/1'), ctx)
+ * ```
+ */
+export function withTrace(telemetry: Telemetry): UpstreamDecorator {
+  if (!telemetry.enabled) return (next) => next
+  // The runtime traces fetch itself (Deno) and adds its own traceparent.
+  if (telemetry.runtime) return (next) => (req, ctx) => next(forRuntimeFetch(req, telemetry), ctx)
+  return (next) => {
+    const sends = new WeakMap<CallContext, number>()
+    return (req, ctx) => {
+      const resendCount = sends.get(ctx) ?? 0
+      sends.set(ctx, resendCount + 1)
+      return tracedRequest(telemetry, req, { service: ctx.service, resendCount }, (traced) => next(traced, ctx))
+    }
+  }
+}
