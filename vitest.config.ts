@@ -32,15 +32,22 @@ function identityWorkers() {
   }
 }
 
-/** Origin vars for tests: stock levels go stale within seconds, so the cache tests can watch it. */
-const ORIGIN_VARS = { STOCK_CACHE_CONTROL: 'public, max-age=1, stale-while-revalidate=2' }
+/**
+ * Stock levels in tests: never stored by the edge cache, so tests that count calls at
+ * the inventory origin are not answered from it. The cache tests use their own
+ * instance (INVENTORY_CACHED) whose stock levels go stale within seconds.
+ */
+const ORIGIN_VARS = { STOCK_CACHE_CONTROL: 'no-store' }
+const cacheWorkers = () => ({
+  workers: [originVariant('inventory', 'switchyard-inventory-cached', { STOCK_CACHE_CONTROL: 'public, max-age=1, stale-while-revalidate=2' })],
+  serviceBindings: { INVENTORY_CACHED: 'switchyard-inventory-cached' },
+})
 
 /**
  * Tests run inside workerd: the gateway is the Worker under test (wrangler.toml) and
  * the five origins are real auxiliary Workers with their own D1 databases. The test
  * Worker also binds each origin's database (same id) so setup can migrate and seed it.
  */
-
 export default defineConfig(async () => {
   await buildOrigins()
   const d1Databases: Record<string, string> = {}
@@ -55,6 +62,7 @@ export default defineConfig(async () => {
     })
   }
   const identity = identityWorkers()
+  const cache = cacheWorkers()
   return {
     test: {
       projects: [
@@ -69,11 +77,12 @@ export default defineConfig(async () => {
                   d1Databases,
                   bindings: { ...seedBindings, ...identity.bindings, SWITCHYARD_ENV: 'test', OTLP_RECEIVER_URL: otlp },
                   // USERS_B: a second users instance, for balancing and ejection tests.
-                  serviceBindings: { USERS_B: 'switchyard-users-b', ...identity.serviceBindings },
+                  serviceBindings: { USERS_B: 'switchyard-users-b', ...identity.serviceBindings, ...cache.serviceBindings },
                   workers: [
                     ...originWorkers({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp, ...ORIGIN_VARS }),
                     ...replicaWorkers(ORIGIN_VARS),
                     ...identity.workers,
+                    ...cache.workers,
                   ],
                 },
               }

@@ -1,22 +1,37 @@
+import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { originStats, resetOrigin } from './helpers'
+import { workersConfig } from '../src/config/deployment'
+import { originStats, resetOrigin, type OriginStats } from './helpers'
 import { testGateway } from './support/gateway'
 
 // Every test gets a gateway with a cache of its own (Cache API `caches.open(<name>)`),
-// over the real origins. The test config makes stock levels
-// `public, max-age=1, stale-while-revalidate=2` so staleness can be watched.
-const fresh = () => testGateway({ caching: { name: `test-${crypto.randomUUID()}` } })
+// over the real origins. Its inventory is the test instance INVENTORY_CACHED, whose
+// stock levels are `public, max-age=1, stale-while-revalidate=2` (vitest.config.ts),
+// so staleness can be watched.
+const fresh = () =>
+  testGateway({
+    services: { ...workersConfig().services, inventory: { bindings: ['INVENTORY_CACHED'] } },
+    caching: { name: `test-${crypto.randomUUID()}` },
+  })
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const STOCK = '/api/v2/inventory/SKU-RED-MUG'
 const status = (res: Response) => res.headers.get('cache-status')
-const count = async (service: 'inventory' | 'payments' | 'users', path: string) => (await originStats(service)).byPath[path] ?? 0
 
-beforeEach(async () => {
-  await Promise.all([resetOrigin('inventory'), resetOrigin('payments'), resetOrigin('users')])
-})
-afterEach(async () => {
-  await Promise.all([resetOrigin('inventory'), resetOrigin('payments'), resetOrigin('users')])
-})
+const inventory = (env as unknown as Record<string, Fetcher>).INVENTORY_CACHED!
+async function count(service: 'inventory' | 'payments' | 'users', path: string): Promise<number> {
+  const stats =
+    service === 'inventory'
+      ? ((await (await inventory.fetch('http://origin/__faults/stats')).json()) as OriginStats)
+      : await originStats(service)
+  return stats.byPath[path] ?? 0
+}
+async function reset() {
+  await inventory.fetch('http://origin/__faults/stats', { method: 'DELETE' })
+  await Promise.all([resetOrigin('payments'), resetOrigin('users')])
+}
+
+beforeEach(reset)
+afterEach(reset)
 
 describe('response cache: miss, hit, keys', () => {
   it('a miss is stored; the next request is a hit that never reaches the origin', async () => {

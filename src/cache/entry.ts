@@ -66,6 +66,7 @@ export function decide(key: string, request: Headers, response: Response, shared
     { shared, cacheHeuristic: 0, immutableMinTimeToLive: 0 },
   )
   const cc = policy.toObject().rescc
+  if (cc['no-store'] !== undefined) return { store: false, reason: 'no-store' }
   if (cc['max-age'] === undefined && cc['s-maxage'] === undefined) return { store: false, reason: 'no-max-age' }
   if (shared && !cc.public && cc['s-maxage'] === undefined) return { store: false, reason: 'not-public' }
   if (!policy.storable()) return { store: false, reason: 'not-storable' }
