@@ -5,6 +5,7 @@
 import autocannon from 'autocannon'
 import { gatewayWorker, startOriginServers } from '../scripts/origins.mjs'
 import { runAuthBench } from './auth.mjs'
+import { adminToken } from './lib.mjs'
 import { benchVersioning } from './versioning.mjs'
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
@@ -25,17 +26,6 @@ function summary(label, r) {
       `p50 ${String(r.latency.p50).padStart(4)} ms   p99 ${String(r.latency.p99).padStart(4)} ms   non-2xx/errors ${bad}`,
   )
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 }
-}
-
-/** An admin access token from the real login (GET /users/:id needs users:read). */
-async function adminToken(gatewayUrl) {
-  const res = await fetch(`${gatewayUrl}/api/v2/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'grace@example.com', password: 'grace-dev-password' }),
-  })
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`)
-  return (await res.json()).access_token
 }
 
 const servers = await startOriginServers({ extraWorkers: [await gatewayWorker()], quiet: true })
