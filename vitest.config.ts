@@ -1,8 +1,15 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 // @ts-expect-error plain ESM script shared with dev tooling
-import { buildOrigins, databaseId, originWorkers, ROOT, SERVICES } from './scripts/origins.mjs'
+import { buildOrigins, databaseId, gatewayWorker, originWorkers, ROOT, SERVICES } from './scripts/origins.mjs'
 import path from 'node:path'
+import type { RedisContext } from './test/setup/redis'
+
+/** Rate-limit config of the second gateway instance (see test/ratelimit-exactness.test.ts). */
+const GATEWAY_B_RATE_LIMIT = {
+  store: { timeoutMs: 5000 },
+  policies: [{ name: 'shared', quota: 100, window: 3600, failure: 'closed' }],
+}
 
 /**
  * Tests run inside workerd: the gateway is the Worker under test (wrangler.toml) and
@@ -22,18 +29,47 @@ export default defineConfig(async () => {
       migrationsPattern: path.join(dir, 'seed.sql'),
     })
   }
+  // A second gateway instance (its own isolate, the real src/worker.ts) for the
+  // rate-limit tests; its Redis vars come from test/setup/redis.ts.
+  const gatewayB = await gatewayWorker({ name: 'switchyard-gateway-b' })
   return {
     test: {
       projects: [
         {
           plugins: [
-            cloudflareTest({
-              wrangler: { configPath: './wrangler.toml' },
-              miniflare: {
-                d1Databases,
-                bindings: { ...seedBindings, SWITCHYARD_ENV: 'test' },
-                workers: originWorkers(),
-              },
+            cloudflareTest(({ inject }) => {
+              const redis = inject<RedisContext>('redis')
+              const redisVars = 'url' in redis ? redis : { url: '', token: '', control: '' }
+              return {
+                wrangler: { configPath: './wrangler.toml' },
+                miniflare: {
+                  d1Databases,
+                  bindings: {
+                    ...seedBindings,
+                    SWITCHYARD_ENV: 'test',
+                    // The Worker under test is not rate limited (other files send bursts
+                    // from one address); the rate-limit tests build their own gateways.
+                    SWITCHYARD_RATE_LIMIT: 'off',
+                    REDIS_URL: redisVars.url,
+                    REDIS_TOKEN: redisVars.token,
+                    REDIS_CONTROL_URL: redisVars.control,
+                    REDIS_ERROR: 'error' in redis ? redis.error : '',
+                  },
+                  serviceBindings: { GATEWAY_B: 'switchyard-gateway-b' },
+                  workers: [
+                    ...originWorkers(),
+                    {
+                      ...gatewayB,
+                      bindings: {
+                        ...gatewayB.bindings,
+                        UPSTASH_REDIS_REST_URL: redisVars.url,
+                        UPSTASH_REDIS_REST_TOKEN: redisVars.token,
+                        SWITCHYARD_RATE_LIMIT: JSON.stringify(GATEWAY_B_RATE_LIMIT),
+                      },
+                    },
+                  ],
+                },
+              }
             }),
           ],
           test: {
@@ -41,6 +77,7 @@ export default defineConfig(async () => {
             include: ['test/**/*.test.ts'],
             exclude: ['test/deno/**'],
             setupFiles: ['test/setup/seed.ts'],
+            globalSetup: ['test/setup/redis.ts'],
             // Files share the origins' databases and in-isolate state; run them in order.
             fileParallelism: false,
             silent: 'passed-only',

@@ -9,6 +9,8 @@ export interface RouteSpec {
   /** Path at the origin and, under `/api/<version>`, at the gateway. */
   path: string
   service: string
+  /** Rate-limit route group: policies with `scope: 'group'` count per caller per group. */
+  rateLimit?: { group?: string }
 }
 
 /** Every origin serves its own OpenAPI document and Swagger UI under its prefix. */

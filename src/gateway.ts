@@ -4,6 +4,7 @@ import { bodyLimit } from '../middleware/body-limit'
 import { problemErrorHandler, problemNotFound } from '../middleware/errors'
 import { headerStrip } from '../middleware/header-strip'
 import { pathNormalize } from '../middleware/path-normalize'
+import { rateLimit } from '../middleware/rate-limit'
 import { requestId } from '../middleware/request-id'
 import { mountHealth } from '../routes/health'
 import { mountVersion } from '../routes/proxy'
@@ -12,6 +13,9 @@ import { v2Routes } from '../routes/v2'
 import type { RouteSpec } from '../routes/table'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
+import type { CallerIdentity } from './ratelimit/client-key'
+import type { Limiter } from './ratelimit/limiter'
+import { routeScopeResolver } from './ratelimit/route-scope'
 import { requestPath } from './proxy/path'
 import type { GatewayEnv } from './types'
 import { createRegistry, type BindingLookup } from './upstream/registry'
@@ -25,6 +29,10 @@ export interface GatewayDeps {
   /** The client's address as the platform saw it (never a client-sent header). */
   clientIp?: (c: Context<GatewayEnv>) => string | undefined
   logger?: Logger
+  /** Who a request counts against when rate limiting; defaults to auth's `identity` variable. */
+  identity?: (c: Context<GatewayEnv>) => CallerIdentity | undefined
+  /** A rate limiter to use instead of one built from `config.rateLimit` (shared state, stats). */
+  rateLimiter?: Limiter
 }
 
 const ROUTE_TABLES: Record<string, RouteSpec[]> = { v1: v1Routes, v2: v2Routes }
@@ -65,6 +73,19 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
   // version negotiation, auth, rate limit, cache: mounted here by their own work.
+  if (config.rateLimit) {
+    const tables = config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] }))
+    app.use(
+      '/api/*',
+      rateLimit({
+        config: config.rateLimit,
+        clientIp,
+        identity: deps.identity,
+        scope: routeScopeResolver(tables),
+        limiter: deps.rateLimiter,
+      }),
+    )
+  }
 
   mountHealth(app, config, registry, waitUntil)
   for (const version of config.versions.supported) {

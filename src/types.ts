@@ -9,6 +9,10 @@ export interface GatewayVariables {
   routeTemplate?: string
   /** Service the request was sent to, for the access log. */
   upstream?: string
+  /** The verified caller (set by auth; absent for anonymous requests). */
+  identity?: { sub: string; scopes: string[]; claims: Record<string, unknown> }
+  /** The rate limiter's decision, for logs and traces. */
+  rateLimit?: { outcome: string; policies: string[]; violated?: string[] }
 }
 
 export interface GatewayEnv {

@@ -12,9 +12,9 @@ export const v2Routes: RouteSpec[] = [
 
   { method: 'GET', path: '/payments/users/:id/methods', service: 'payments' },
   { method: 'GET', path: '/payments/charges', service: 'payments' },
-  { method: 'POST', path: '/payments/charges', service: 'payments' },
+  { method: 'POST', path: '/payments/charges', service: 'payments', rateLimit: { group: 'payments-write' } },
   { method: 'GET', path: '/payments/charges/:id', service: 'payments' },
-  { method: 'POST', path: '/payments/charges/:id/refunds', service: 'payments' },
+  { method: 'POST', path: '/payments/charges/:id/refunds', service: 'payments', rateLimit: { group: 'payments-write' } },
 
   { method: 'GET', path: '/inventory', service: 'inventory' },
   { method: 'GET', path: '/inventory/:sku', service: 'inventory' },

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { rateLimitConfigSchema } from '../ratelimit/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
 export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
@@ -40,6 +41,7 @@ export const gatewayConfigSchema = z.object({
       timeoutMs: z.number().int().positive().default(2000),
     })
     .default({ timeoutMs: 2000 }),
+  rateLimit: rateLimitConfigSchema.optional(),
 })
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>
