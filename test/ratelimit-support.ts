@@ -4,7 +4,8 @@ import { env } from 'cloudflare:workers'
 import { parseList } from 'structured-headers'
 import type { GatewayDeps } from '../src/gateway'
 import { createLogger } from '../src/log'
-import type { RateLimitConfigInput } from '../src/ratelimit/config'
+import { parseRateLimitConfig, type RateLimitConfigInput } from '../src/ratelimit/config'
+import { createLimiter } from '../src/ratelimit/limiter'
 import { customGateway, logCapture } from './helpers'
 
 const vars = env as unknown as Record<string, string>
@@ -59,7 +60,10 @@ export function uniqueIp(): string {
   return `10.${a}.${b}.${c! % 254 + 1}`
 }
 
-/** A gateway over the real origins, rate limited on the test Redis with `rateLimit`. */
+/**
+ * A gateway over the real origins, rate limited on the test Redis with `rateLimit`;
+ * returns its limiter (for its counters) and its log lines.
+ */
 export function limitedGateway(
   rateLimit: Omit<RateLimitConfigInput, 'store'> & { store?: Record<string, unknown> },
   deps: GatewayDeps = {},
@@ -67,11 +71,13 @@ export function limitedGateway(
   const redis = testRedis()
   const logs = logCapture()
   const { store, ...rest } = rateLimit
+  const section = { ...rest, store: { kind: 'upstash', url: redis.url, token: redis.token, ...store } } as RateLimitConfigInput
+  const limiter = createLimiter(parseRateLimitConfig(section))
   const gw = customGateway(
-    { rateLimit: { ...rest, store: { kind: 'upstash', url: redis.url, token: redis.token, ...store } as RateLimitConfigInput['store'] } },
-    { logger: createLogger({ service: 'switchyard' }, logs.sink), ...deps },
+    { rateLimit: section },
+    { logger: createLogger({ service: 'switchyard' }, logs.sink), rateLimiter: limiter, ...deps },
   )
-  return { ...gw, logs }
+  return { ...gw, logs: logs.lines, limiter }
 }
 
 export type ParsedLimits = Map<string, Record<string, unknown>>
