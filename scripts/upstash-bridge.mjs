@@ -119,14 +119,23 @@ export async function startBridge({ redisUrl, token, port = 0, host = '127.0.0.1
       }
     }
     const commands = toCommands(body)
-    count(kind === 'pipeline' ? '/pipeline' : '/multi-exec', commands)
-    const batch = redis.multi()
-    for (const command of commands) batch.addCommand(command)
+    if (kind === 'pipeline') {
+      count('/pipeline', commands)
+      // Sent back to back on one connection (node-redis pipelines a tick's commands),
+      // each with its own reply, as Upstash's non-atomic pipeline does.
+      const settled = await Promise.allSettled(commands.map((command) => redis.sendCommand(command)))
+      const lost = settled.find((s) => s.status === 'rejected' && !isReplyError(s.reason))
+      if (lost) throw transportError(lost.reason)
+      return settled.map((s) => (s.status === 'fulfilled' ? { result: encode(s.value, base64) } : { error: s.reason.message }))
+    }
+    count('/multi-exec', commands)
+    const transaction = redis.multi()
+    for (const command of commands) transaction.addCommand(command)
     let replies
     try {
-      replies = kind === 'pipeline' ? await batch.execAsPipeline() : await batch.exec()
+      replies = await transaction.exec()
     } catch (err) {
-      // Some commands failed: the others' replies are still there, one per command.
+      // Some commands failed inside EXEC: the others' replies are still there.
       if (err instanceof MultiErrorReply) replies = err.replies
       // MULTI aborted as a whole (EXECABORT: a command was rejected while queueing).
       else if (isReplyError(err)) throw new BridgeError(400, err.message)
