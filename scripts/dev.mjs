@@ -1,10 +1,14 @@
-// `npm run dev`: migrates and seeds each origin's local D1, then runs the gateway
-// (http://localhost:8787) and all five origins in one `wrangler dev`.
+// `npm run dev`: migrates and seeds each origin's local D1, starts redis-server and the
+// Upstash-compatible bridge for rate limiting (when redis-server is installed), then runs
+// the gateway (http://localhost:8787) and all five origins in one `wrangler dev`.
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
+import { freePort } from './deno-gateway.mjs'
 import { ROOT, SERVICES } from './origins.mjs'
+import { findRedisServer, startRedisServer } from './redis-server.mjs'
+import { startBridge } from './upstash-bridge.mjs'
 
 const PERSIST = path.join(ROOT, '.wrangler', 'state')
 const wrangler = path.join(ROOT, 'node_modules', '.bin', 'wrangler')
@@ -38,11 +42,42 @@ for (const name of SERVICES) {
   writeFileSync(marker, print)
 }
 
+// Rate limiting: the real limiter on a local redis-server when there is one, else the
+// gateway's in-memory limiter (chosen here, so the gateway itself stays quiet about it).
+const DEV_TOKEN = 'switchyard-dev-token'
+let vars = ['SWITCHYARD_RATE_LIMIT_STORE:memory']
+let stopLimiter = async () => {}
+if (findRedisServer()) {
+  const redis = await startRedisServer({ port: await freePort() })
+  const bridge = await startBridge({ redisUrl: redis.url, token: DEV_TOKEN, port: await freePort() })
+  console.log(`rate limits on ${redis.url} through the Upstash bridge ${bridge.url} (token ${DEV_TOKEN})`)
+  vars = [`UPSTASH_REDIS_REST_URL:${bridge.url}`, `UPSTASH_REDIS_REST_TOKEN:${DEV_TOKEN}`]
+  stopLimiter = async () => {
+    await bridge.close()
+    await redis.stop()
+  }
+} else {
+  console.warn(
+    'warning: redis-server not found, rate limits use an in-memory limiter (per isolate, not shared); install redis-server for the real one',
+  )
+}
+
 const configs = ['wrangler.toml', ...SERVICES.map((n) => `services/${n}/wrangler.toml`)]
 const child = spawn(
   wrangler,
-  ['dev', ...configs.flatMap((c) => ['-c', c]), '--persist-to', PERSIST, '--port', process.env.PORT ?? '8787'],
+  [
+    'dev',
+    ...configs.flatMap((c) => ['-c', c]),
+    '--persist-to',
+    PERSIST,
+    '--port',
+    process.env.PORT ?? '8787',
+    ...vars.flatMap((v) => ['--var', v]),
+  ],
   { cwd: ROOT, stdio: 'inherit' },
 )
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
-child.on('exit', (code) => process.exit(code ?? 0))
+child.on('exit', async (code) => {
+  await stopLimiter()
+  process.exit(code ?? 0)
+})
