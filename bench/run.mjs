@@ -37,3 +37,6 @@ try {
 } finally {
   await servers.dispose()
 }
+
+// Rate limiting on a real redis-server (bench/ratelimit.mjs).
+await import('./ratelimit.mjs')

@@ -89,14 +89,21 @@ export async function migrateAndSeed(db, name) {
  * Starts every origin in one Miniflare, each on its own loopback port, with
  * migrated and seeded databases. Returns their base URLs by service name.
  */
-export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0.1', extraWorkers = [] } = {}) {
+export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0.1', extraWorkers = [], quiet = false } = {}) {
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare')
   await buildOrigins()
   const workers = [...extraWorkers, ...originWorkers(vars)].map((w) => ({
     ...w,
     unsafeDirectSockets: [{ host, port: 0 }],
   }))
-  const mf = new Miniflare(convertV4MiniflareOptions({ workers, ...(persistTo ? { d1Persist: persistTo } : {}) }))
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      workers,
+      ...(persistTo ? { d1Persist: persistTo } : {}),
+      // `quiet`: drop the Workers' own log lines (benchmarks print only their figures).
+      ...(quiet ? { handleStructuredLogs: () => {} } : {}),
+    }),
+  )
   await mf.ready
   const urls = {}
   for (const name of SERVICES) {
