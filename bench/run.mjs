@@ -24,7 +24,8 @@ function summary(label, r) {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 }
 }
 
-const servers = await startOriginServers({ extraWorkers: [await gatewayWorker()] })
+// Not rate limited here: this measures proxying (bench/ratelimit.mjs measures limiting).
+const servers = await startOriginServers({ extraWorkers: [await gatewayWorker({ bindings: { SWITCHYARD_RATE_LIMIT: 'off' } })] })
 try {
   console.log(`GET /api/v2/users/1 — ${CONNECTIONS} connections, ${DURATION} s each, loopback`)
   await load(`${servers.urls.users}/users/1`) // warm-up of both isolates' code paths

@@ -5,10 +5,8 @@ import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
-import { freePort } from './deno-gateway.mjs'
+import { startDevLimiter } from './dev-limiter.mjs'
 import { ROOT, SERVICES } from './origins.mjs'
-import { findRedisServer, startRedisServer } from './redis-server.mjs'
-import { startBridge } from './upstash-bridge.mjs'
 
 const PERSIST = path.join(ROOT, '.wrangler', 'state')
 const wrangler = path.join(ROOT, 'node_modules', '.bin', 'wrangler')
@@ -42,25 +40,9 @@ for (const name of SERVICES) {
   writeFileSync(marker, print)
 }
 
-// Rate limiting: the real limiter on a local redis-server when there is one, else the
-// gateway's in-memory limiter (chosen here, so the gateway itself stays quiet about it).
-const DEV_TOKEN = 'switchyard-dev-token'
-let vars = ['SWITCHYARD_RATE_LIMIT_STORE:memory']
-let stopLimiter = async () => {}
-if (findRedisServer()) {
-  const redis = await startRedisServer({ port: await freePort() })
-  const bridge = await startBridge({ redisUrl: redis.url, token: DEV_TOKEN, port: await freePort() })
-  console.log(`rate limits on ${redis.url} through the Upstash bridge ${bridge.url} (token ${DEV_TOKEN})`)
-  vars = [`UPSTASH_REDIS_REST_URL:${bridge.url}`, `UPSTASH_REDIS_REST_TOKEN:${DEV_TOKEN}`]
-  stopLimiter = async () => {
-    await bridge.close()
-    await redis.stop()
-  }
-} else {
-  console.warn(
-    'warning: redis-server not found, rate limits use an in-memory limiter (per isolate, not shared); install redis-server for the real one',
-  )
-}
+// Rate limiting: redis-server + the Upstash bridge, or the in-memory limiter.
+const limiter = await startDevLimiter()
+const vars = Object.entries(limiter.vars).map(([name, value]) => `${name}:${value}`)
 
 const configs = ['wrangler.toml', ...SERVICES.map((n) => `services/${n}/wrangler.toml`)]
 const child = spawn(
@@ -78,6 +60,6 @@ const child = spawn(
 )
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
 child.on('exit', async (code) => {
-  await stopLimiter()
+  await limiter.stop()
   process.exit(code ?? 0)
 })

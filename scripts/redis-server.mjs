@@ -60,6 +60,10 @@ export async function startRedisServer({ port, host = '127.0.0.1', bin = findRed
       child.once('exit', () => resolve())
       child.kill('SIGKILL')
     })
+  // Never outlive the process that started it (a crash or process.exit in the caller).
+  process.once('exit', () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
   await start()
   return {
     url: `redis://${host}:${port}`,
