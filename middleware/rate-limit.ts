@@ -52,12 +52,13 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
   const { config, clientIp } = options
   const limiter = options.limiter ?? createLimiter(config)
   const identity = options.identity ?? ((c: Context<GatewayEnv>) => c.get('identity'))
-  const scope = options.scope ?? (() => ({}))
+  const scope: (c: Context<GatewayEnv>) => RouteScope = options.scope ?? (() => ({}))
   const tiers: TierRule = { ...config.tier, known: knownTiers(config) }
 
   return async (c, next) => {
     const caller = callerFor(identity(c), clientIp(c), tiers, config.ipv6PrefixBits)
-    const outcome: Outcome = await limiter.decide(caller, scope(c))
+    const routeScope = scope(c)
+    const outcome: Outcome = await limiter.decide(caller, routeScope)
     if (outcome.kind === 'unlimited') return next()
 
     const names = outcome.policies.map((p) => p.name)
@@ -68,6 +69,10 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
       ...(outcome.kind === 'denied' ? { violated: outcome.violated } : {}),
     })
 
+    // Answered here, before the route's handler: name the route for the access log.
+    if ((outcome.kind === 'denied' || outcome.kind === 'fail-closed') && routeScope.route) {
+      c.set('routeTemplate', routeScope.route)
+    }
     switch (outcome.kind) {
       case 'denied':
         return problemResponse(

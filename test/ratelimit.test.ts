@@ -78,6 +78,9 @@ describe('rate-limit headers (draft-ietf-httpapi-ratelimit-headers-11)', () => {
     expect(parseLimitField(res.headers.get('ratelimit-policy')).size).toBe(2)
     // Nothing beyond the quota reached the origin.
     expect((await originStats('users')).requests).toBe(5)
+    // The access log names the route even though its handler never ran.
+    const line = gw.logs.find((l) => l.msg === 'request' && l.status === 429)
+    expect(line).toMatchObject({ route: '/api/v2/users/:id', upstream: null })
   })
 
   it('limits unmatched /api paths too (404 with headers), and never /health', async () => {

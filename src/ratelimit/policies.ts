@@ -5,6 +5,8 @@ import type { PolicyConfig, RateLimitConfig } from './config'
 export interface RouteScope {
   service?: string
   group?: string
+  /** The matched route template, for logs of requests the limiter answers itself. */
+  route?: string
 }
 
 /** One policy as it applies to one request: the caller's tier resolved, the partition named. */

@@ -3,12 +3,6 @@ import type { RedisStoreConfig } from './config'
 import { parseScriptReply, scriptArgs, SLIDING_WINDOW_SCRIPT } from './script'
 import { StoreUnavailableError, type LimitCheck, type RateLimitStore, type StoreDecision } from './store'
 
-export interface RedisStoreStats {
-  /** Decisions sent to Redis (each one HTTP round trip, two after a script flush). */
-  calls: number
-  failures: number
-}
-
 /** A member unique to one request in a partition's sorted set (never client-chosen). */
 function uniqueMember(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12))
@@ -32,7 +26,7 @@ function deadline(ms: number): { promise: Promise<never>; cancel: () => void } {
  * overall deadline of `timeoutMs`, and no client retries (its default would retry a
  * failed call for ~4 s; a limiter must answer now, and the policy's `failure` says how).
  */
-export function createRedisStore(config: RedisStoreConfig): RateLimitStore & { stats: RedisStoreStats } {
+export function createRedisStore(config: RedisStoreConfig): RateLimitStore {
   const redis = new Redis({
     url: config.url,
     token: config.token,
@@ -45,13 +39,10 @@ export function createRedisStore(config: RedisStoreConfig): RateLimitStore & { s
     readYourWrites: false,
   })
   const script = redis.createScript<unknown>(SLIDING_WINDOW_SCRIPT)
-  const stats: RedisStoreStats = { calls: 0, failures: 0 }
 
   return {
     kind: 'upstash',
-    stats,
     async check(checks: LimitCheck[]): Promise<StoreDecision> {
-      stats.calls += 1
       const keys = checks.map((c) => c.key)
       const args = scriptArgs(checks, uniqueMember()).map(String)
       const limit = deadline(config.timeoutMs)
@@ -60,7 +51,6 @@ export function createRedisStore(config: RedisStoreConfig): RateLimitStore & { s
       try {
         return parseScriptReply(await Promise.race([call, limit.promise]), checks.length)
       } catch (err) {
-        stats.failures += 1
         const reason = err instanceof Error ? err.message : String(err)
         throw new StoreUnavailableError(`rate-limit store failed: ${reason}`, { cause: err })
       } finally {

@@ -18,7 +18,8 @@ export function routeScopeResolver(tables: MountedTable[]): (c: Context) => Rout
   const byRoute = new Map<string, RouteScope>()
   for (const { prefix, routes } of tables) {
     for (const spec of routes) {
-      byRoute.set(`${spec.method} ${prefix}${spec.path}`, { service: spec.service, group: spec.rateLimit?.group })
+      const route = `${prefix}${spec.path}`
+      byRoute.set(`${spec.method} ${route}`, { service: spec.service, group: spec.rateLimit?.group, route })
     }
   }
   return (c) => {
