@@ -1,5 +1,5 @@
 import { Redis } from '@upstash/redis/cloudflare'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SLIDING_WINDOW_SCRIPT } from '../src/ratelimit/script'
 import { testRedis, type RedisAccess } from './ratelimit-support'
 
@@ -7,29 +7,24 @@ import { testRedis, type RedisAccess } from './ratelimit-support'
  * scripts/upstash-bridge.mjs speaks the Upstash REST API over a real redis-server:
  * checked here with @upstash/redis itself (what the limiter uses) and raw requests.
  */
-let redis: RedisAccess
-let client: Redis
+/** Built per test: each one fails on its own when redis-server is missing. */
+function upstash(): Redis {
+  const { url, token } = testRedis()
+  return new Redis({ url, token, enableTelemetry: false, enableAutoPipelining: false, retry: { retries: 0, backoff: () => 0 } })
+}
 
-beforeAll(() => {
-  redis = testRedis()
-  client = new Redis({
-    url: redis.url,
-    token: redis.token,
-    enableTelemetry: false,
-    enableAutoPipelining: false,
-    retry: { retries: 0, backoff: () => 0 },
-  })
-})
-
-const raw = (path: string, body: string, headers: Record<string, string> = {}) =>
-  fetch(`${redis.url}${path}`, {
+function raw(path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
+  const redis: RedisAccess = testRedis()
+  return fetch(`${redis.url}${path}`, {
     method: 'POST',
     body,
     headers: { authorization: `Bearer ${redis.token}`, ...headers },
   })
+}
 
 describe('Upstash REST bridge, through @upstash/redis', () => {
   it('runs commands, pipelines and transactions (base64 responses decoded by the client)', async () => {
+    const client = upstash()
     const key = `bridge:${crypto.randomUUID()}`
     expect(await client.set(key, 'grüße ✓')).toBe('OK')
     expect(await client.get(key)).toBe('grüße ✓')
@@ -50,7 +45,7 @@ describe('Upstash REST bridge, through @upstash/redis', () => {
   })
 
   it('runs the limiter script by EVALSHA after one EVAL, on stock redis-server (no shebang flags)', async () => {
-    const script = client.createScript<number[]>(SLIDING_WINDOW_SCRIPT)
+    const script = upstash().createScript<number[]>(SLIDING_WINDOW_SCRIPT)
     const key = `bridge:{t}:${crypto.randomUUID()}`
     const reply = await script.exec([key], ['m1', '5', '60000'])
     expect(reply[0]).toBe(1) // allowed
@@ -64,7 +59,7 @@ describe('Upstash REST bridge, through @upstash/redis', () => {
 
 describe('Upstash REST bridge, raw protocol', () => {
   it('answers 401 without the right bearer token', async () => {
-    const missing = await fetch(redis.url, { method: 'POST', body: '["PING"]' })
+    const missing = await fetch(testRedis().url, { method: 'POST', body: '["PING"]' })
     expect(missing.status).toBe(401)
     expect(await missing.json()).toEqual({ error: 'Unauthorized' })
     const wrong = await raw('/', '["PING"]', { authorization: 'Bearer nope' })

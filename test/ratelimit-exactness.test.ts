@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { originStats, resetOrigin } from './helpers'
-import { bridgeStats, burst, limitedGateway, parseLimitField, resetBridgeStats, testRedis, uniqueIp } from './ratelimit-support'
+import { bridgeStats, burst, limitedGateway, parseLimitField, resetBridgeStats, uniqueIp } from './ratelimit-support'
 
 /** The second gateway instance: its own Worker and isolate (vitest.config.ts, GATEWAY_B). */
 const gatewayB = (env as unknown as { GATEWAY_B: Fetcher }).GATEWAY_B
@@ -13,10 +13,6 @@ const shared = {
   store: { timeoutMs: 5000 },
   policies: [{ name: 'shared', quota: 100, window: 3600, failure: 'closed' as const }],
 }
-
-beforeAll(() => {
-  testRedis()
-})
 
 describe('exactness under concurrency (one atomic script per request)', () => {
   it('admits exactly 100 of 500 concurrent requests against a limit of 100', async () => {

@@ -16,7 +16,12 @@ export interface RedisAccess {
   control: string
 }
 
-/** The test Redis; throws (so the test fails, never skips) when redis-server is missing. */
+export const hasTestRedis = (): boolean => !vars.REDIS_ERROR && Boolean(vars.REDIS_URL)
+
+/**
+ * The test Redis; throws when redis-server is missing, so every test that needs it
+ * fails (never skips), in CI as anywhere.
+ */
 export function testRedis(): RedisAccess {
   if (vars.REDIS_ERROR) throw new Error(vars.REDIS_ERROR)
   if (!vars.REDIS_URL) throw new Error('REDIS_URL is not bound: test/setup/redis.ts did not run')

@@ -1,9 +1,9 @@
 import type { Context } from 'hono'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { QUOTA_EXCEEDED_TYPE } from '../src/ratelimit/headers'
 import type { GatewayEnv } from '../src/types'
 import { expectProblem, originStats, resetOrigin } from './helpers'
-import { limitedGateway, parseLimitField, redisCommand, testRedis, uniqueIp } from './ratelimit-support'
+import { limitedGateway, parseLimitField, redisCommand, uniqueIp } from './ratelimit-support'
 
 /** Test-only identity: what auth would set, taken here from test headers. */
 const headerIdentity = (c: Context<GatewayEnv>) => {
@@ -19,10 +19,6 @@ const twoPolicies = {
     { name: 'sustained', quota: 50, window: 60 },
   ],
 }
-
-beforeAll(() => {
-  testRedis()
-})
 
 describe('rate-limit headers (draft-ietf-httpapi-ratelimit-headers-11)', () => {
   it('advertises every policy and counts down r on each admitted request', async () => {
