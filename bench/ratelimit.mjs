@@ -8,6 +8,7 @@
 //   node bench/ratelimit.mjs            (BENCH_SECONDS, BENCH_CONNECTIONS as in run.mjs)
 import autocannon from 'autocannon'
 import { spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { freePort } from '../scripts/deno-gateway.mjs'
 import { gatewayWorker, ROOT, startOriginServers } from '../scripts/origins.mjs'
@@ -83,6 +84,38 @@ async function spawnBridge(redisUrl) {
   throw new Error('the Upstash bridge did not start')
 }
 
+/** The limiter's Lua source, read from src/ratelimit/script.ts (the one template literal there). */
+async function limiterScript() {
+  const source = await readFile(path.join(ROOT, 'src', 'ratelimit', 'script.ts'), 'utf8')
+  return /SLIDING_WINDOW_SCRIPT = `([^`]*)`/.exec(source)[1]
+}
+
+/** One limiter decision straight at the bridge, no gateway: the floor of what limiting adds. */
+function loadBridge(bridge, sha) {
+  let n = 0
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: bridge.url,
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        connections: CONNECTIONS,
+        duration: DURATION,
+        requests: [
+          {
+            setupRequest: (req) => {
+              n += 1
+              const body = JSON.stringify(['EVALSHA', sha, 1, `bench:{10.0.${(n >> 8) & 255}.${n & 255}}:burst`, `m${n}`, 1_000_000, 60_000])
+              return { ...req, body }
+            },
+          },
+        ],
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    )
+  })
+}
+
 /** Limiter script calls redis-server ran since the last CONFIG RESETSTAT. */
 async function scriptCalls(bridge) {
   const info = await bridge.command(['INFO', 'commandstats'])
@@ -121,16 +154,26 @@ if (!findRedisServer()) {
       const requests = r.requests.total
       const trips = (await scriptCalls(bridge)) / Math.max(requests, 1)
       const statuses = `2xx ${r['2xx']}  429 ${r.non2xx}  errors ${r.errors + r.timeouts}`
-      rows.push({ v, p50: r.latency.p50, p99: r.latency.p99 })
+      rows.push({ v, mean: r.latency.mean, p50: r.latency.p50, p99: r.latency.p99 })
       console.log(
-        `${v.label.padEnd(16)} req/s ${r.requests.average.toFixed(0).padStart(6)}   p50 ${String(r.latency.p50).padStart(5)} ms   ` +
+        `${v.label.padEnd(16)} req/s ${r.requests.average.toFixed(0).padStart(6)}   mean ${r.latency.mean.toFixed(2).padStart(6)} ms   ` +
+          `p50 ${String(r.latency.p50).padStart(5)} ms   ` +
           `p99 ${String(r.latency.p99).padStart(5)} ms   redis round trips/request ${trips.toFixed(3)}   ${statuses}`,
       )
     }
+    const sha = await bridge.command(['SCRIPT', 'LOAD', await limiterScript()])
+    await loadBridge(bridge, sha)
+    const direct = await loadBridge(bridge, sha)
+    console.log(
+      `${'bridge alone'.padEnd(16)} req/s ${direct.requests.average.toFixed(0).padStart(6)}   mean ${direct.latency.mean.toFixed(2).padStart(6)} ms   ` +
+        `p50 ${String(direct.latency.p50).padStart(5)} ms   ` +
+        `p99 ${String(direct.latency.p99).padStart(5)} ms   (one limiter EVALSHA, Node HTTP bridge + redis-server, no gateway)`,
+    )
     const base = rows[0]
     for (const row of rows.slice(1)) {
       console.log(
-        `added by ${row.v.label.padEnd(16)} p50 ${(row.p50 - base.p50).toFixed(2).padStart(6)} ms   p99 ${(row.p99 - base.p99).toFixed(2).padStart(6)} ms`,
+        `added by ${row.v.label.padEnd(16)} mean ${(row.mean - base.mean).toFixed(2).padStart(6)} ms   ` +
+          `p50 ${(row.p50 - base.p50).toFixed(2).padStart(6)} ms   p99 ${(row.p99 - base.p99).toFixed(2).padStart(6)} ms`,
       )
     }
   } finally {
