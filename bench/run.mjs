@@ -38,7 +38,11 @@ async function adminToken(gatewayUrl) {
   return (await res.json()).access_token
 }
 
-const servers = await startOriginServers({ extraWorkers: [await gatewayWorker()], quiet: true })
+const servers = await startOriginServers({
+  // Not rate limited here: this measures proxying (bench/ratelimit.mjs measures limiting).
+  extraWorkers: [await gatewayWorker({ bindings: { SWITCHYARD_RATE_LIMIT: 'off' } })],
+  quiet: true,
+})
 try {
   console.log(`GET /api/v2/users/1 — ${CONNECTIONS} connections, ${DURATION} s each, loopback`)
   const auth = { authorization: `Bearer ${await adminToken(servers.urls.gateway)}` }
@@ -63,3 +67,7 @@ await runResilienceBench()
 // Identity: access-token verification with a warm key cache.
 console.log()
 await runAuthBench()
+
+// Rate limiting on a real redis-server (bench/ratelimit.mjs).
+console.log()
+await import('./ratelimit.mjs')

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { resilienceSchema } from '../upstream/config'
 import { authConfigSchema } from '../auth/config'
 import { deprecationsSchema } from '../versioning/config'
+import { rateLimitConfigSchema } from '../ratelimit/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
 export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
@@ -49,6 +50,8 @@ export const gatewayConfigSchema = z.object({
   resilience: resilienceSchema,
   /** Access-token verification and identity forwarding (src/auth/config.ts). */
   auth: authConfigSchema.prefault({}),
+  /** Rate-limit policies on Redis (src/ratelimit/config.ts); absent → no limiting. */
+  rateLimit: rateLimitConfigSchema.optional(),
 })
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>
