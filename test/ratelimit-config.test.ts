@@ -6,7 +6,7 @@ import { parseRateLimitConfig } from '../src/ratelimit/config'
 import { DEFAULT_POLICIES, rateLimitFromEnv } from '../src/ratelimit/env'
 import { createMemoryStore } from '../src/ratelimit/memory-store'
 import { customGateway } from './helpers'
-import { parseLimitField } from './ratelimit-support'
+import { parseLimitField, PUBLIC_PATH } from './ratelimit-support'
 
 const memory = { kind: 'memory' as const }
 
@@ -126,7 +126,7 @@ describe('in-memory store (the no-Redis fallback)', () => {
     const gw = customGateway({ rateLimit: { store: memory, policies: [{ name: 'mem', quota: 1, window: 60 }] } })
     const statuses: number[] = []
     for (const ip of ['garbage', 'x'.repeat(5000), '::zz', 'garbage']) {
-      const res = await gw.fetch('/api/v2/users/1', { headers: { 'cf-connecting-ip': ip } })
+      const res = await gw.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': ip } })
       statuses.push(res.status)
       expect(parseLimitField(res.headers.get('ratelimit-policy')).get('mem')).toEqual({ q: 1, w: 60 })
       await res.body?.cancel()

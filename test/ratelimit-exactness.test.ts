@@ -1,7 +1,17 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { originStats, resetOrigin } from './helpers'
-import { bridgeStats, burst, limitedGateway, parseLimitField, resetBridgeStats, uniqueIp } from './ratelimit-support'
+import {
+  bridgeStats,
+  burst,
+  limitedGateway,
+  parseLimitField,
+  PUBLIC_PATH,
+  redisCommand,
+  resetBridgeStats,
+  uniqueIp,
+  verifiedUser,
+} from './ratelimit-support'
 
 /** The second gateway instance: its own Worker and isolate (vitest.config.ts, GATEWAY_B). */
 const gatewayB = (env as unknown as { GATEWAY_B: Fetcher }).GATEWAY_B
@@ -19,14 +29,14 @@ describe('exactness under concurrency (one atomic script per request)', () => {
     const gw = limitedGateway(shared)
     const ip = uniqueIp()
     // Load the script into Redis first (a fresh Redis answers the first EVALSHAs NOSCRIPT).
-    const warm = await gw.fetch('/api/v2/users/1', { headers: { 'cf-connecting-ip': uniqueIp() } })
+    const warm = await gw.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } })
     await warm.body?.cancel()
-    await resetOrigin('users')
+    await resetOrigin('inventory')
     await resetBridgeStats()
-    const { statuses, responses } = await burst(500, () => gw.fetch('/api/v2/users/1', { headers: { 'cf-connecting-ip': ip } }))
+    const { statuses, responses } = await burst(500, () => gw.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': ip } }))
     expect(statuses).toEqual({ 200: 100, 429: 400 })
     // The origin saw exactly the admitted ones.
-    expect((await originStats('users')).requests).toBe(100)
+    expect((await originStats('inventory')).requests).toBe(100)
     // Every admitted response reports a distinct remaining quota, 99 down to 0.
     const remaining = responses
       .filter((r) => r.status === 200)
@@ -43,10 +53,10 @@ describe('exactness under concurrency (one atomic script per request)', () => {
   it('admits exactly 100 across two gateway instances sharing Redis', async () => {
     const gw = limitedGateway(shared)
     const ip = uniqueIp()
-    await resetOrigin('users')
+    await resetOrigin('inventory')
     const sendB = () =>
-      gatewayB.fetch('http://gateway.test/api/v2/users/1', { headers: { 'cf-connecting-ip': ip } })
-    const sendA = () => gw.fetch('/api/v2/users/1', { headers: { 'cf-connecting-ip': ip } })
+      gatewayB.fetch(`http://gateway.test${PUBLIC_PATH}`, { headers: { 'cf-connecting-ip': ip } })
+    const sendA = () => gw.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': ip } })
     const [a, b] = await Promise.all([burst(250, sendA), burst(250, sendB)])
     const admitted = (a.statuses[200] ?? 0) + (b.statuses[200] ?? 0)
     const denied = (a.statuses[429] ?? 0) + (b.statuses[429] ?? 0)
@@ -56,6 +66,25 @@ describe('exactness under concurrency (one atomic script per request)', () => {
     for (const res of [...a.responses, ...b.responses]) {
       expect(res.headers.get('ratelimit-policy')).toBe('"shared";q=100;w=3600')
     }
+    expect((await originStats('inventory')).requests).toBe(100)
+  })
+
+  it('counts a verified user once across both instances, whatever the addresses', async () => {
+    // GATEWAY_B is the deployed entry (src/worker.ts): its limiter keys on the identity
+    // its auth middleware verified, as the gateway built here does.
+    const gw = limitedGateway(shared)
+    const user = await verifiedUser()
+    await resetOrigin('users')
+    const send = (fetcher: (url: string, init: RequestInit) => Promise<Response>) => () =>
+      fetcher('/api/v2/users/1', { headers: { 'cf-connecting-ip': uniqueIp(), authorization: user.authorization } })
+    const [a, b] = await Promise.all([
+      burst(60, send(gw.fetch)),
+      burst(60, send((path, init) => gatewayB.fetch(`http://gateway.test${path}`, init))),
+    ])
+    expect((a.statuses[200] ?? 0) + (b.statuses[200] ?? 0)).toBe(100)
+    expect((a.statuses[429] ?? 0) + (b.statuses[429] ?? 0)).toBe(20)
+    // One partition, the subject's (each instance sent only 60, so both counted in it).
+    expect(await redisCommand(['ZCARD', `sy:rl:{u:${user.sub}}:shared`])).toBe(100)
     expect((await originStats('users')).requests).toBe(100)
   })
 })

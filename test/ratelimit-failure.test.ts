@@ -5,6 +5,7 @@ import {
   burst,
   limitedGateway,
   parseLimitField,
+  PUBLIC_PATH,
   redisCommand,
   resetBridgeStats,
   startRedis,
@@ -26,7 +27,7 @@ describe('Redis stopped mid-test', () => {
     const hard = limitedGateway({ policies: [closed] })
     const mixed = limitedGateway({ policies: [open, closed] })
     const ip = uniqueIp()
-    const send = (gw: typeof soft) => () => gw.fetch('/api/v2/users/1', { headers: { 'cf-connecting-ip': ip } })
+    const send = (gw: typeof soft) => () => gw.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': ip } })
 
     // Working first: limited and counted.
     const before = await send(soft)()
@@ -49,7 +50,7 @@ describe('Redis stopped mid-test', () => {
 
     const failClosed = await send(hard)()
     const body = await expectProblem(failClosed, 503)
-    expect(body).toMatchObject({ policies: ['hard'], instance: '/api/v2/users/1' })
+    expect(body).toMatchObject({ policies: ['hard'], instance: PUBLIC_PATH })
     expect(failClosed.headers.get('retry-after')).toBe('1')
     expect(failClosed.headers.get('ratelimit-policy')).toBe('"hard";q=50;w=60')
     expect(hard.limiter.stats.failClosed).toBe(1)
@@ -76,13 +77,13 @@ describe('Redis stopped mid-test', () => {
 
   it('a wrong token or an unreachable endpoint fails open too, never a 500', async () => {
     const badToken = limitedGateway({ policies: [open], store: { token: 'not-the-token' } })
-    const res = await badToken.fetch('/api/v2/users/1', { headers: { 'cf-connecting-ip': uniqueIp() } })
+    const res = await badToken.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } })
     expect(res.status).toBe(200)
     expect(badToken.limiter.stats.failOpen).toBe(1)
     expect(String(badToken.logs.find((l) => l.level === 'warn')?.error)).toContain('Unauthorized')
 
     const nowhere = limitedGateway({ policies: [closed], store: { url: 'http://127.0.0.1:9' } })
-    await expectProblem(await nowhere.fetch('/api/v2/users/1', { headers: { 'cf-connecting-ip': uniqueIp() } }), 503)
+    await expectProblem(await nowhere.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } }), 503)
   })
 })
 
@@ -91,19 +92,19 @@ describe('Redis slowed beyond the timeout', () => {
     const soft = limitedGateway({ policies: [open], store: { timeoutMs: 100 } })
     const hard = limitedGateway({ policies: [closed], store: { timeoutMs: 100 } })
     // Warm: the script is loaded and connections are open.
-    await (await soft.fetch('/api/v2/users/1', { headers: { 'cf-connecting-ip': uniqueIp() } })).body?.cancel()
+    await (await soft.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } })).body?.cancel()
 
     // The real server holds every write (the limiter script writes) for 1.5 s.
     await redisCommand(['CLIENT', 'PAUSE', '1500', 'WRITE'])
     try {
       let started = performance.now()
-      const admitted = await soft.fetch('/api/v2/users/1', { headers: { 'cf-connecting-ip': uniqueIp() } })
+      const admitted = await soft.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } })
       const openMs = performance.now() - started
       expect(admitted.status).toBe(200)
       await admitted.body?.cancel()
 
       started = performance.now()
-      const refused = await hard.fetch('/api/v2/users/1', { headers: { 'cf-connecting-ip': uniqueIp() } })
+      const refused = await hard.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } })
       const closedMs = performance.now() - started
       await expectProblem(refused, 503)
 
@@ -124,7 +125,7 @@ describe('in-isolate deny cache', () => {
   it('answers an identity already denied without any Redis call until its reset', async () => {
     const gw = limitedGateway({ policies: [{ name: 'short', quota: 2, window: 2 }] })
     const ip = uniqueIp()
-    const send = () => gw.fetch('/api/v2/users/1', { headers: { 'cf-connecting-ip': ip } })
+    const send = () => gw.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': ip } })
     const first = await burst(3, send)
     expect(first.statuses).toEqual({ 200: 2, 429: 1 })
 
@@ -151,8 +152,8 @@ describe('in-isolate deny cache', () => {
   it('blocks only the denied partition: another caller still reaches Redis and is admitted', async () => {
     const gw = limitedGateway({ policies: [{ name: 'one', quota: 1, window: 30 }] })
     const blockedIp = uniqueIp()
-    await burst(2, () => gw.fetch('/api/v2/users/1', { headers: { 'cf-connecting-ip': blockedIp } }))
-    const other = await gw.fetch('/api/v2/users/1', { headers: { 'cf-connecting-ip': uniqueIp() } })
+    await burst(2, () => gw.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': blockedIp } }))
+    const other = await gw.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } })
     expect(other.status).toBe(200)
   })
 })

@@ -1,12 +1,14 @@
 // Shared pieces of the rate-limit tests: the real Redis (through the Upstash-compatible
 // bridge that test/setup/redis.ts starts), its control endpoint, and header parsing.
 import { env } from 'cloudflare:workers'
+import type { JWTPayload } from 'jose'
 import { parseList } from 'structured-headers'
 import type { GatewayDeps } from '../src/gateway'
 import { createLogger } from '../src/log'
 import { parseRateLimitConfig, type RateLimitConfigInput } from '../src/ratelimit/config'
 import { createLimiter } from '../src/ratelimit/limiter'
 import { customGateway, logCapture } from './helpers'
+import { claimsFor, signToken } from './tokens'
 
 const vars = env as unknown as Record<string, string>
 
@@ -63,6 +65,24 @@ export const startRedis = () => control('POST', '/redis/start')
 export function uniqueIp(): string {
   const [a, b, c] = crypto.getRandomValues(new Uint8Array(3))
   return `10.${a}.${b}.${c! % 254 + 1}`
+}
+
+/**
+ * A public route (no token, so no identity): callers here are counted by address.
+ * Protected routes answer an anonymous caller 401 before the limiter runs.
+ */
+export const PUBLIC_PATH = '/api/v2/inventory/SKU-RED-MUG'
+
+/**
+ * A caller with a real access token — signed with the dev key and verified by the
+ * gateway against the auth origin's JWKS — for a subject no other test uses (with the
+ * admin's scopes and roles, so every route admits it). `claims` adds or overrides
+ * claims, e.g. `{ tier: 'pro' }`.
+ */
+export async function verifiedUser(claims: JWTPayload = {}): Promise<{ sub: string; authorization: string }> {
+  const sub = `rl-${crypto.randomUUID()}`
+  const token = await signToken({ ...claimsFor('grace'), sub, ...claims })
+  return { sub, authorization: `Bearer ${token}` }
 }
 
 /**
