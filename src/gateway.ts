@@ -21,7 +21,6 @@ import { createPolicyResolver } from './auth/policy'
 import { createVerifier } from './auth/verify'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
-import type { CallerIdentity } from './ratelimit/client-key'
 import type { Limiter } from './ratelimit/limiter'
 import { routeScopeResolver } from './ratelimit/route-scope'
 import { requestPath } from './proxy/path'
@@ -39,8 +38,6 @@ export interface GatewayDeps {
   /** The client's address as the platform saw it (never a client-sent header). */
   clientIp?: (c: Context<GatewayEnv>) => string | undefined
   logger?: Logger
-  /** Who a request counts against when rate limiting; defaults to auth's `identity` variable. */
-  identity?: (c: Context<GatewayEnv>) => CallerIdentity | undefined
   /** A rate limiter to use instead of one built from `config.rateLimit` (shared state, stats). */
   rateLimiter?: Limiter
 }
@@ -109,8 +106,8 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       '/api/*',
       rateLimit({
         config: config.rateLimit,
+        // Who is counted: the identity auth verified just above, else the address.
         clientIp,
-        identity: deps.identity,
         scope: routeScopeResolver(tables),
         limiter: deps.rateLimiter,
       }),
