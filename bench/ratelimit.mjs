@@ -1,6 +1,7 @@
 // Rate-limit bench (loopback only, bounded): a real redis-server behind the Upstash bridge,
 // the gateway Worker in workerd four times over — not limited, one policy, three policies,
-// and a caller already denied — each driven by autocannon against GET /api/v2/users/1.
+// and a caller already denied — each driven by autocannon against a public route (no
+// token: callers are their addresses, and token verification is not part of the figure).
 // Reports Redis round trips per request (counted by redis-server itself, INFO
 // commandstats) and the latency that limiting adds to the not-limited gateway. The bridge
 // runs in its own process so it does not share an event loop with autocannon.
@@ -18,6 +19,7 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 const TOKEN = 'bench-token'
 const ROOMY = { quota: 1_000_000, window: 60 } // never reached: every request is admitted
+const PATH = '/api/v2/inventory/SKU-RED-MUG'
 
 const VARIANTS = [
   { name: 'none', label: 'no limiting', rateLimit: 'off' },
@@ -144,10 +146,10 @@ if (!findRedisServer()) {
   }
   const servers = await startOriginServers({ extraWorkers: gateways, quiet: true })
   try {
-    console.log(`\nrate limiting — GET /api/v2/users/1, ${CONNECTIONS} connections, ${DURATION} s each, loopback, real redis-server`)
+    console.log(`\nrate limiting — GET ${PATH}, ${CONNECTIONS} connections, ${DURATION} s each, loopback, real redis-server`)
     const rows = []
     for (const v of VARIANTS) {
-      const url = `${servers.urls[`gateway-rl-${v.name}`]}/api/v2/users/1`
+      const url = `${servers.urls[`gateway-rl-${v.name}`]}${PATH}`
       await load(url, v.oneCaller) // warm-up (script load, connections, JIT)
       await bridge.command(['CONFIG', 'RESETSTAT'])
       const r = await load(url, v.oneCaller)
