@@ -28,7 +28,11 @@ function summary(label, r) {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 }
 }
 
-const servers = await startOriginServers({ extraWorkers: [await gatewayWorker()], quiet: true })
+const servers = await startOriginServers({
+  // Not rate limited here: this measures proxying (bench/ratelimit.mjs measures limiting).
+  extraWorkers: [await gatewayWorker({ bindings: { SWITCHYARD_RATE_LIMIT: 'off' } })],
+  quiet: true,
+})
 try {
   console.log(`GET /api/v2/users/1 — ${CONNECTIONS} connections, ${DURATION} s each, loopback`)
   const auth = { authorization: `Bearer ${await adminToken(servers.urls.gateway)}` }
@@ -58,3 +62,7 @@ await runAuthBench()
 console.log()
 const { runTracingBench } = await import('./tracing.mjs')
 await runTracingBench()
+
+// Rate limiting on a real redis-server (bench/ratelimit.mjs).
+console.log()
+await import('./ratelimit.mjs')
