@@ -1,9 +1,16 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 // @ts-expect-error plain ESM script shared with dev tooling
-import { buildOrigins, databaseId, devVars, originVariant, originWorkers, replicaWorkers, ROOT, SERVICES } from './scripts/origins.mjs'
+import { buildOrigins, databaseId, devVars, gatewayWorker, originVariant, originWorkers, replicaWorkers, ROOT, SERVICES } from './scripts/origins.mjs'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import type { RedisContext } from './test/setup/redis'
+
+/** Rate-limit config of the second gateway instance (see test/ratelimit-exactness.test.ts). */
+const GATEWAY_B_RATE_LIMIT = {
+  store: { timeoutMs: 5000 },
+  policies: [{ name: 'shared', quota: 100, window: 3600, failure: 'closed' }],
+}
 
 /** HMAC key of identity headers in tests only (as an origin served at a URL would hold it). */
 const TEST_IDENTITY_SECRET = 'test-only-identity-secret-0123456789abcdef'
@@ -62,6 +69,9 @@ export default defineConfig(async () => {
     })
   }
   const identity = identityWorkers()
+  // A second gateway instance (its own isolate, the real src/worker.ts) for the
+  // rate-limit tests; its Redis vars come from test/setup/redis.ts.
+  const gatewayB = await gatewayWorker({ name: 'switchyard-gateway-b' })
   const cache = cacheWorkers()
   return {
     test: {
@@ -71,17 +81,45 @@ export default defineConfig(async () => {
             cloudflareTest(({ inject }) => {
               // Local OTLP receiver (test/setup/otlp.ts): the origins export to it.
               const otlp = inject<string>('otlpReceiverUrl')
+              const redis = inject<RedisContext>('redis')
+              const redisVars = 'url' in redis ? redis : { url: '', token: '', control: '' }
               return {
                 wrangler: { configPath: './wrangler.toml' },
                 miniflare: {
                   d1Databases,
-                  bindings: { ...seedBindings, ...identity.bindings, SWITCHYARD_ENV: 'test', OTLP_RECEIVER_URL: otlp },
-                  // USERS_B: a second users instance, for balancing and ejection tests.
-                  serviceBindings: { USERS_B: 'switchyard-users-b', ...identity.serviceBindings, ...cache.serviceBindings },
+                  bindings: {
+                    ...seedBindings,
+                    ...identity.bindings,
+                    SWITCHYARD_ENV: 'test',
+                    OTLP_RECEIVER_URL: otlp,
+                    // The Worker under test is not rate limited (other files send bursts
+                    // from one address); the rate-limit tests build their own gateways.
+                    SWITCHYARD_RATE_LIMIT: 'off',
+                    REDIS_URL: redisVars.url,
+                    REDIS_TOKEN: redisVars.token,
+                    REDIS_CONTROL_URL: redisVars.control,
+                    REDIS_ERROR: 'error' in redis ? redis.error : '',
+                  },
+                  serviceBindings: {
+                    // A second users instance, for balancing and ejection tests.
+                    USERS_B: 'switchyard-users-b',
+                    GATEWAY_B: 'switchyard-gateway-b',
+                    ...identity.serviceBindings,
+                    ...cache.serviceBindings,
+                  },
                   workers: [
                     ...originWorkers({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp, ...ORIGIN_VARS }),
                     ...replicaWorkers(ORIGIN_VARS),
                     ...identity.workers,
+                    {
+                      ...gatewayB,
+                      bindings: {
+                        ...gatewayB.bindings,
+                        UPSTASH_REDIS_REST_URL: redisVars.url,
+                        UPSTASH_REDIS_REST_TOKEN: redisVars.token,
+                        SWITCHYARD_RATE_LIMIT: JSON.stringify(GATEWAY_B_RATE_LIMIT),
+                      },
+                    },
                     ...cache.workers,
                   ],
                 },
@@ -93,7 +131,7 @@ export default defineConfig(async () => {
             include: ['test/**/*.test.ts'],
             exclude: ['test/deno/**'],
             setupFiles: ['test/setup/seed.ts'],
-            globalSetup: ['test/setup/otlp.ts'],
+            globalSetup: ['test/setup/otlp.ts', 'test/setup/redis.ts'],
             // Files share the origins' databases and in-isolate state; run them in order.
             fileParallelism: false,
             silent: 'passed-only',

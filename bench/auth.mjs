@@ -2,35 +2,23 @@
 // it takes. The gateway's own verifier (src/auth/verify.ts + jwks.ts, bundled) runs in
 // Node against a real token from the auth origin; the origins run in Miniflare on
 // loopback. Bounded by count: BENCH_AUTH_ITERATIONS (default 5000).
-import { build } from 'esbuild'
-import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { ROOT, startOriginServers } from '../scripts/origins.mjs'
+import { startOriginServers } from '../scripts/origins.mjs'
+import { importBundled, quantile } from './lib.mjs'
 
 const ITERATIONS = Number(process.env.BENCH_AUTH_ITERATIONS ?? 5000)
 const JWKS_PATH = '/.well-known/jwks.json'
 
-async function loadVerifier() {
-  const outfile = path.join(ROOT, '.wrangler', 'bench', 'auth-verify.mjs')
-  await build({
-    stdin: {
-      contents: `export { createVerifier } from './src/auth/verify'
+const loadVerifier = () =>
+  importBundled(
+    'auth-verify',
+    `export { createVerifier } from './src/auth/verify'
 export { createKeySource } from './src/auth/jwks'
 export { checkCompactToken } from './src/auth/compact'
 export { authConfigSchema } from './src/auth/config'`,
-      resolveDir: ROOT,
-      loader: 'ts',
-    },
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    logLevel: 'error',
-  })
-  return import(pathToFileURL(outfile).href)
-}
+    { target: 'node' },
+  )
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]
 
 async function timeEach(n, fn) {
   const samples = new Float64Array(n)
@@ -40,7 +28,7 @@ async function timeEach(n, fn) {
     samples[i] = (performance.now() - started) * 1000
   }
   samples.sort()
-  return { median: percentile(samples, 0.5), p99: percentile(samples, 0.99) }
+  return { median: quantile(samples, 0.5), p99: quantile(samples, 0.99) }
 }
 
 export async function runAuthBench() {

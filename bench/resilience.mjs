@@ -6,37 +6,22 @@
 // 2. Over loopback HTTP (gateway and origins in workerd via Miniflare): latency through
 //    the gateway with the users origin healthy, then failing with the breaker open.
 import autocannon from 'autocannon'
-import { build } from 'esbuild'
-import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { gatewayWorker, ROOT, startOriginServers } from '../scripts/origins.mjs'
+import { gatewayWorker, startOriginServers } from '../scripts/origins.mjs'
+import { adminToken, importBundled, quantile } from './lib.mjs'
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 20_000)
 const WARMUP = Math.min(2000, CALLS)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 
-async function loadUpstream() {
-  const outfile = path.join(ROOT, '.wrangler', 'bench', 'upstream.mjs')
-  await build({
-    stdin: {
-      contents: `export { createRegistry } from './src/upstream/registry'
+const loadUpstream = () =>
+  importBundled(
+    'upstream',
+    `export { createRegistry } from './src/upstream/registry'
 export { urlTransport } from './src/upstream/transport'
 export { parseConfig } from './src/config/schema'`,
-      resolveDir: ROOT,
-      loader: 'ts',
-    },
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
-    logLevel: 'error',
-  })
-  return import(pathToFileURL(outfile).href)
-}
-
-const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+  )
 
 /** Times `calls` sequential calls; returns median and p99 in µs. */
 async function time(call) {
@@ -94,9 +79,9 @@ async function inProcess() {
   console.log(`  fast-fail, breaker open p50 ${us(openT.p50)}   p99 ${us(openT.p99)}`)
 }
 
-function load(url) {
+function load(url, headers) {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: SECONDS }, (err, r) => (err ? reject(err) : resolve(r)))
+    autocannon({ url, headers, connections: CONNECTIONS, duration: SECONDS }, (err, r) => (err ? reject(err) : resolve(r)))
   })
 }
 
@@ -104,26 +89,27 @@ async function overHttp() {
   const servers = await startOriginServers({ extraWorkers: [await gatewayWorker()], quiet: true })
   try {
     const url = `${servers.urls.gateway}/api/v2/users/1`
+    const auth = { authorization: `Bearer ${await adminToken(servers.urls.gateway)}` }
     const line = (label, r) =>
       console.log(
         `  ${label.padEnd(24)} req/s ${r.requests.average.toFixed(0).padStart(6)}   p50 ${String(r.latency.p50).padStart(3)} ms   ` +
           `p99 ${String(r.latency.p99).padStart(3)} ms   statuses ${JSON.stringify(r.statusCodeStats)}`,
       )
     console.log(`over loopback HTTP, GET /api/v2/users/1 through the gateway, ${CONNECTIONS} connections, ${SECONDS} s each`)
-    await load(url) // warm-up
-    line('users healthy', await load(url))
+    await load(url, auth) // warm-up
+    line('users healthy', await load(url, auth))
     await fetch(`${servers.urls.users}/__faults`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ mode: 'status', status: 503 }),
     })
     // The deployed defaults: five failed calls in a row open the breaker for 5 s.
-    for (let i = 0; i < 5; i++) await (await fetch(url)).arrayBuffer()
-    const check = await fetch(url)
+    for (let i = 0; i < 5; i++) await (await fetch(url, { headers: auth })).arrayBuffer()
+    const check = await fetch(url, { headers: auth })
     const type = (await check.json()).type ?? ''
     if (!type.endsWith('#circuit-open')) throw new Error(`breaker not open: ${type}`)
     const before = (await (await fetch(`${servers.urls.users}/__faults/stats`)).json()).requests
-    line('users failing, open', await load(url))
+    line('users failing, open', await load(url, auth))
     const after = (await (await fetch(`${servers.urls.users}/__faults/stats`)).json()).requests
     console.log(`  origin calls while open: ${after - before} (half-open probes only)`)
   } finally {
@@ -136,4 +122,4 @@ export async function runResilienceBench() {
   await overHttp()
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) await runResilienceBench()
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runResilienceBench()

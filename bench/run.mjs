@@ -5,6 +5,7 @@
 import autocannon from 'autocannon'
 import { gatewayWorker, startOriginServers } from '../scripts/origins.mjs'
 import { runAuthBench } from './auth.mjs'
+import { adminToken } from './lib.mjs'
 import { benchVersioning } from './versioning.mjs'
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
@@ -27,18 +28,11 @@ function summary(label, r) {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 }
 }
 
-/** An admin access token from the real login (GET /users/:id needs users:read). */
-async function adminToken(gatewayUrl) {
-  const res = await fetch(`${gatewayUrl}/api/v2/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'grace@example.com', password: 'grace-dev-password' }),
-  })
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`)
-  return (await res.json()).access_token
-}
-
-const servers = await startOriginServers({ extraWorkers: [await gatewayWorker()], quiet: true })
+const servers = await startOriginServers({
+  // Not rate limited here: this measures proxying (bench/ratelimit.mjs measures limiting).
+  extraWorkers: [await gatewayWorker({ bindings: { SWITCHYARD_RATE_LIMIT: 'off' } })],
+  quiet: true,
+})
 try {
   console.log(`GET /api/v2/users/1 — ${CONNECTIONS} connections, ${DURATION} s each, loopback`)
   const auth = { authorization: `Bearer ${await adminToken(servers.urls.gateway)}` }
@@ -68,6 +62,10 @@ await runAuthBench()
 console.log()
 const { runTracingBench } = await import('./tracing.mjs')
 await runTracingBench()
+
+// Rate limiting on a real redis-server (bench/ratelimit.mjs).
+console.log()
+await import('./ratelimit.mjs')
 
 // Aggregation: three parts in parallel vs the slowest alone, and the merge overhead.
 console.log()

@@ -6,37 +6,19 @@
 // the gateway's own work. Requests are sequential and the modes alternate in rounds, so
 // drift hits all three alike.
 // Bounded: BENCH_TRACING_REQUESTS per mode (default 20 000) plus a warm-up.
-import { build } from 'esbuild'
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { ROOT } from '../scripts/origins.mjs'
+import { importBundled, quantile } from './lib.mjs'
 
 const REQUESTS = Number(process.env.BENCH_TRACING_REQUESTS ?? 20_000)
 const ROUNDS = 5
-const OUT = path.join(ROOT, '.wrangler', 'bench', 'gateway-lib.mjs')
 
 /** The gateway code bundled as Workers get it (browser/worker conditions: the fetch exporter). */
-async function loadGateway() {
-  await build({
-    stdin: {
-      contents: "export { createGateway } from './src/gateway'\nexport { createLogger } from './src/log'\n",
-      resolveDir: ROOT,
-      loader: 'ts',
-    },
-    outfile: OUT,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    external: ['node:*'],
-    logLevel: 'error',
-  })
-  return import(pathToFileURL(OUT).href)
-}
+const loadGateway = () =>
+  importBundled('gateway-lib', "export { createGateway } from './src/gateway'\nexport { createLogger } from './src/log'\n")
 
 /** The receiver in its own process, so its work is not counted as the gateway's. */
 function startReceiver() {
@@ -77,7 +59,6 @@ async function timeRequests(app, count, samples) {
   }
 }
 
-const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
 
 export async function runTracingBench() {
   const lib = await loadGateway()

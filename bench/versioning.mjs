@@ -10,6 +10,7 @@ import autocannon from 'autocannon'
 import { build } from 'esbuild'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { adminToken } from './lib.mjs'
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
@@ -39,23 +40,25 @@ export async function microVersioning(iterations = Number(process.env.BENCH_ITER
 }
 
 export async function benchVersioning(gateway) {
+  // Every call as the seeded admin (the routes need users:read / users:write).
+  const auth = { authorization: `Bearer ${await adminToken(gateway)}` }
   await microVersioning()
   console.log(`versioning — ${CONNECTIONS} connections, ${DURATION} s each, loopback`)
-  await load({ url: `${gateway}/api/v1/users/1`, duration: 2 }) // warm-up
-  const v2 = line('GET /api/v2/users/1', await load({ url: `${gateway}/api/v2/users/1` }))
-  line('GET /api/users/1 API-Version:2', await load({ url: `${gateway}/api/users/1`, headers: { 'api-version': '2' } }))
-  const v1 = line('GET /api/v1/users/1 (transform)', await load({ url: `${gateway}/api/v1/users/1` }))
+  await load({ url: `${gateway}/api/v1/users/1`, headers: auth, duration: 2 }) // warm-up
+  const v2 = line('GET /api/v2/users/1', await load({ url: `${gateway}/api/v2/users/1`, headers: auth }))
+  line('GET /api/users/1 API-Version:2', await load({ url: `${gateway}/api/users/1`, headers: { ...auth, 'api-version': '2' } }))
+  const v1 = line('GET /api/v1/users/1 (transform)', await load({ url: `${gateway}/api/v1/users/1`, headers: auth }))
   // PATCH to the same value: validated at the gateway, idempotent at the origin.
   line('PATCH /api/v2/users/1 (validated)', await load({
     url: `${gateway}/api/v2/users/1`,
     method: 'PATCH',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...auth, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'Ada Lovelace' }),
   }))
   console.log(`ratio v1/v2 req/s: ${(v1 / v2).toFixed(2)}`)
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { gatewayWorker, startOriginServers } = await import('../scripts/origins.mjs')
   const servers = await startOriginServers({ extraWorkers: [await gatewayWorker()], quiet: true })
   try {

@@ -18,6 +18,8 @@ export interface RouteSpec {
   auth?: RoutePolicy
   /** Origin path built from the verified caller instead of the request's, e.g. `/users/{sub}`. */
   originPath?: string
+  /** Rate-limit route group: policies with `scope: 'group'` count per caller per group. */
+  rateLimit?: { group?: string }
   /**
    * GET responses may be cached at the edge (middleware/cache.ts) when the origin allows
    * it. `perUser`: authenticated callers get entries of their own; otherwise requests

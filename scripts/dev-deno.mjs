@@ -2,6 +2,7 @@
 // .wrangler/state-deno) and the gateway under `deno serve` on http://localhost:8787.
 import { DEV_IDENTITY_SECRET, startOriginServers } from './origins.mjs'
 import { startDenoGateway } from './deno-gateway.mjs'
+import { startDevLimiter } from './dev-limiter.mjs'
 
 const port = Number(process.env.PORT ?? 8787)
 // Origins at URLs accept identity headers only when the gateway signed them. The gateway
@@ -15,18 +16,23 @@ const origins = await startOriginServers({
   },
 })
 for (const [name, url] of Object.entries(origins.urls)) console.log(`origin ${name.padEnd(9)} ${url}`)
+const limiter = await startDevLimiter()
 const gateway = await startDenoGateway({
   urls: origins.urls,
   port,
   stdio: 'inherit',
-  env: { SWITCHYARD_IDENTITY_SECRET: DEV_IDENTITY_SECRET },
+  env: { SWITCHYARD_IDENTITY_SECRET: DEV_IDENTITY_SECRET, ...limiter.vars },
 })
 console.log(`gateway (deno)  ${gateway.base}`)
 
 const stop = async () => {
   gateway.stop()
-  await origins.dispose()
-  process.exit(0)
+  try {
+    await limiter.stop()
+    await origins.dispose()
+  } finally {
+    process.exit(0)
+  }
 }
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)

@@ -1,9 +1,11 @@
-// `npm run dev`: migrates and seeds each origin's local D1, then runs the gateway
-// (http://localhost:8787) and all five origins in one `wrangler dev`.
+// `npm run dev`: migrates and seeds each origin's local D1, starts redis-server and the
+// Upstash-compatible bridge for rate limiting (when redis-server is installed), then runs
+// the gateway (http://localhost:8787) and all five origins in one `wrangler dev`.
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
+import { startDevLimiter } from './dev-limiter.mjs'
 import { ROOT, SERVICES } from './origins.mjs'
 
 const PERSIST = path.join(ROOT, '.wrangler', 'state')
@@ -38,6 +40,10 @@ for (const name of SERVICES) {
   writeFileSync(marker, print)
 }
 
+// Rate limiting: redis-server + the Upstash bridge, or the in-memory limiter.
+const limiter = await startDevLimiter()
+const vars = Object.entries(limiter.vars).map(([name, value]) => `${name}:${value}`)
+
 const configs = ['wrangler.toml', ...SERVICES.map((n) => `services/${n}/wrangler.toml`)]
 // OTEL_* variables of the shell (e.g. OTEL_EXPORTER_OTLP_ENDPOINT) reach the gateway,
 // the first Worker; origins read theirs from services/<name>/.dev.vars.
@@ -46,8 +52,20 @@ const otelVars = Object.entries(process.env)
   .flatMap(([key, value]) => ['--var', `${key}:${value}`])
 const child = spawn(
   wrangler,
-  ['dev', ...configs.flatMap((c) => ['-c', c]), '--persist-to', PERSIST, '--port', process.env.PORT ?? '8787', ...otelVars],
+  [
+    'dev',
+    ...configs.flatMap((c) => ['-c', c]),
+    '--persist-to',
+    PERSIST,
+    '--port',
+    process.env.PORT ?? '8787',
+    ...vars.flatMap((v) => ['--var', v]),
+    ...otelVars,
+  ],
   { cwd: ROOT, stdio: 'inherit' },
 )
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
-child.on('exit', (code) => process.exit(code ?? 0))
+child.on('exit', async (code) => {
+  await limiter.stop()
+  process.exit(code ?? 0)
+})

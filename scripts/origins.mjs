@@ -150,8 +150,11 @@ export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0
   return { urls, dispose: () => mf.dispose() }
 }
 
-/** The gateway Worker itself, bundled, bound to the origins as in wrangler.toml. */
-export async function gatewayWorker() {
+/**
+ * The gateway Worker itself, bundled, bound to the origins as in wrangler.toml.
+ * `name` and `bindings` let tests run a second gateway instance with its own vars.
+ */
+export async function gatewayWorker({ name = 'switchyard-gateway', bindings = {} } = {}) {
   const outfile = path.join(OUT_DIR, 'gateway.js')
   await build({
     entryPoints: [path.join(ROOT, 'src', 'worker.ts')],
@@ -166,12 +169,12 @@ export async function gatewayWorker() {
     logLevel: 'error',
   })
   return {
-    name: 'switchyard-gateway',
+    name,
     modules: true,
     scriptPath: outfile,
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: ['nodejs_compat', 'enable_request_signal'],
     serviceBindings: Object.fromEntries(SERVICES.map((n) => [n.toUpperCase(), `switchyard-${n}`])),
-    bindings: { SWITCHYARD_ENV: 'bench' },
+    bindings: { SWITCHYARD_ENV: 'bench', ...bindings },
   }
 }

@@ -1,5 +1,6 @@
 import { urlConfig } from './config/deployment'
 import { createGateway } from './gateway'
+import { rateLimitFromEnv } from './ratelimit/env'
 
 /** Deno entry (`deno serve src/deno.ts`): origins are base URLs from the environment. */
 declare const Deno: { env: { toObject(): Record<string, string> } }
@@ -8,7 +9,9 @@ interface DenoServeInfo {
   remoteAddr?: { hostname?: string }
 }
 
-export default createGateway(urlConfig(Deno.env.toObject()), {
+const vars = Deno.env.toObject()
+
+export default createGateway({ ...urlConfig(vars), rateLimit: rateLimitFromEnv(vars) }, {
   // `deno serve` passes the connection info as the second fetch argument (Hono's env).
   clientIp: (c) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
 })

@@ -5,6 +5,7 @@ import { bodyLimit } from '../middleware/body-limit'
 import { problemErrorHandler, problemNotFound } from '../middleware/errors'
 import { headerStrip } from '../middleware/header-strip'
 import { pathNormalize } from '../middleware/path-normalize'
+import { rateLimit } from '../middleware/rate-limit'
 import { requestId } from '../middleware/request-id'
 import { traceContext } from '../middleware/trace-context'
 import { versionNegotiation } from '../middleware/version'
@@ -22,6 +23,8 @@ import { createPolicyResolver } from './auth/policy'
 import { createVerifier } from './auth/verify'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
+import type { Limiter } from './ratelimit/limiter'
+import { routeScopeResolver } from './ratelimit/route-scope'
 import { requestPath } from './proxy/path'
 import { traceAwareLogger } from './tracing/log-fields'
 import { createTelemetry } from './tracing/telemetry'
@@ -40,6 +43,8 @@ export interface GatewayDeps {
   /** The client's address as the platform saw it (never a client-sent header). */
   clientIp?: (c: Context<GatewayEnv>) => string | undefined
   logger?: Logger
+  /** A rate limiter to use instead of one built from `config.rateLimit` (shared state, stats). */
+  rateLimiter?: Limiter
 }
 
 const ROUTE_TABLES: Record<string, RouteSpec[]> = { v1: v1Routes, v2: v2Routes }
@@ -107,7 +112,19 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       maxTokenBytes: config.auth.maxTokenBytes,
     }),
   )
-  // rate limit: mounted here by its own work.
+  if (config.rateLimit) {
+    const tables = config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] }))
+    app.use(
+      '/api/*',
+      rateLimit({
+        config: config.rateLimit,
+        // Who is counted: the identity auth verified just above, else the address.
+        clientIp,
+        scope: routeScopeResolver(tables),
+        limiter: deps.rateLimiter,
+      }),
+    )
+  }
   // cache: per route (RouteSpec.cache), innermost, in routes/proxy.ts.
   const cache = config.caching.enabled ? { storage: cacheStorage(config.caching.name) } : undefined
 

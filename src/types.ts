@@ -23,6 +23,8 @@ export interface GatewayVariables {
   identity?: Identity
   /** API version negotiated for an `/api/...` request (`v2`). */
   apiVersion?: string
+  /** The rate limiter's decision, for logs and traces. */
+  rateLimit?: { outcome: string; policies: string[]; violated?: string[] }
 }
 
 export interface GatewayEnv {

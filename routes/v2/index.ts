@@ -40,9 +40,16 @@ export const v2Routes: RouteSpec[] = [
     service: 'payments',
     auth: { scopes: ['payments:write'] },
     timeout: { perTryMs: 10_000, deadlineMs: 15_000 },
+    rateLimit: { group: 'payments-write' },
   },
   { method: 'GET', path: '/payments/charges/:id', service: 'payments', auth: { scopes: ['payments:read'] } },
-  { method: 'POST', path: '/payments/charges/:id/refunds', service: 'payments', auth: { roles: ['admin'] } },
+  {
+    method: 'POST',
+    path: '/payments/charges/:id/refunds',
+    service: 'payments',
+    auth: { roles: ['admin'] },
+    rateLimit: { group: 'payments-write' },
+  },
 
   // The catalogue is public; holding stock is for the back office.
   { method: 'GET', path: '/inventory', service: 'inventory', auth: 'public' },

@@ -4,6 +4,7 @@ import { resilienceSchema } from '../upstream/config'
 import { authConfigSchema } from '../auth/config'
 import { tracingConfigSchema } from '../tracing/config'
 import { deprecationsSchema } from '../versioning/config'
+import { rateLimitConfigSchema } from '../ratelimit/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
 export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
@@ -53,6 +54,8 @@ export const gatewayConfigSchema = z.object({
   auth: authConfigSchema.prefault({}),
   /** Trace context, spans and OTLP export (src/tracing/config.ts). */
   tracing: tracingConfigSchema.prefault({}),
+  /** Rate-limit policies on Redis (src/ratelimit/config.ts); absent → no limiting. */
+  rateLimit: rateLimitConfigSchema.optional(),
   caching: cachingConfigSchema,
 })
 

@@ -28,12 +28,17 @@ export interface DenoStack {
 
 /**
  * The origins in Miniflare on loopback ports and the gateway under `deno serve`,
- * sharing the identity secret (identity goes to URL origins signed).
+ * sharing the identity secret (identity goes to URL origins signed). `env` adds to the
+ * gateway's environment (e.g. its rate-limit settings).
  */
-export async function startDenoStack(): Promise<DenoStack> {
+export async function startDenoStack({ env = {} }: { env?: Record<string, string> } = {}): Promise<DenoStack> {
   const secret = DEV_IDENTITY_SECRET as string
   const origins = await startOriginServers({ vars: { IDENTITY_SECRET: secret } })
-  const gw = await startDenoGateway({ urls: origins.urls, port: await freePort(), env: { SWITCHYARD_IDENTITY_SECRET: secret } })
+  const gw = await startDenoGateway({
+    urls: origins.urls,
+    port: await freePort(),
+    env: { ...env, SWITCHYARD_IDENTITY_SECRET: secret },
+  })
   const admin = { authorization: `Bearer ${await loginAdmin(gw.base)}` }
   return {
     origins,

@@ -1,0 +1,46 @@
+// Shared by the benchmarks: bundle project TypeScript with esbuild and import it into
+// this Node process, summarise timings, and log in through a gateway.
+import { build } from 'esbuild'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { ROOT } from '../scripts/origins.mjs'
+
+/**
+ * Bundles `source` (TypeScript re-exports, resolved from the project root) to
+ * .wrangler/bench/<name>.mjs and imports it. `worker` resolves packages as Workers get
+ * them (workerd/worker/browser conditions); `node` as Node does.
+ */
+export async function importBundled(name, source, { target = 'worker' } = {}) {
+  const outfile = path.join(ROOT, '.wrangler', 'bench', `${name}.mjs`)
+  await build({
+    stdin: { contents: source, resolveDir: ROOT, loader: 'ts' },
+    outfile,
+    bundle: true,
+    format: 'esm',
+    logLevel: 'error',
+    ...(target === 'node'
+      ? { platform: 'node' }
+      : {
+          platform: 'neutral',
+          target: 'es2022',
+          conditions: ['workerd', 'worker', 'browser'],
+          mainFields: ['module', 'main'],
+          external: ['node:*'],
+        }),
+  })
+  return import(pathToFileURL(outfile).href)
+}
+
+/** The q-quantile of an ascending array. */
+export const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+
+/** An admin access token from the real login (the seeded dev account; README). */
+export async function adminToken(gatewayUrl) {
+  const res = await fetch(`${gatewayUrl}/api/v2/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'grace@example.com', password: 'grace-dev-password' }),
+  })
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`)
+  return (await res.json()).access_token
+}

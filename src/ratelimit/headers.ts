@@ -1,0 +1,54 @@
+import { serializeList, type Item } from 'structured-headers'
+import { problemType, type Problem } from '../problem'
+import type { AppliedPolicy } from './policies'
+
+/**
+ * Response fields of draft-ietf-httpapi-ratelimit-headers-11, as structured-field
+ * Lists: `RateLimit-Policy: "burst";q=20;w=1, "sustained";q=600;w=60` and
+ * `RateLimit: "burst";r=19;t=1, "sustained";r=599;t=60`.
+ */
+export interface ServiceLimit {
+  name: string
+  /** Available quota (`r`). */
+  remaining: number
+  /** Seconds within which no more than `remaining` may be used (`t`). */
+  resetSeconds: number
+}
+
+const params = (entries: [string, number][]) => new Map<string, number>(entries)
+
+export function rateLimitPolicyHeader(policies: AppliedPolicy[]): string {
+  return serializeList(policies.map((p): Item => [p.name, params([['q', p.quota], ['w', p.window]])]))
+}
+
+export function rateLimitHeader(limits: ServiceLimit[]): string {
+  return serializeList(
+    limits.map((l): Item => [l.name, params([['r', Math.max(0, l.remaining)], ['t', Math.max(0, l.resetSeconds)]])]),
+  )
+}
+
+/** Whole seconds, rounded up: a client that waits this long is never early. */
+export const toSeconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000))
+
+/** The draft's registered problem type, so clients that know the draft can branch on it. */
+export const QUOTA_EXCEEDED_TYPE = 'https://iana.org/assignments/http-problem-types#quota-exceeded'
+
+export function quotaExceeded(violated: string[], retryAfterSeconds: number): Problem {
+  return {
+    type: QUOTA_EXCEEDED_TYPE,
+    title: 'Quota Exceeded',
+    status: 429,
+    detail: `Too many requests for policy ${violated.join(', ')}; retry after ${retryAfterSeconds} s.`,
+    'violated-policies': violated,
+  }
+}
+
+export function limiterUnavailable(policies: string[]): Problem {
+  return {
+    type: problemType('rate-limit-unavailable'),
+    title: 'Service Unavailable',
+    status: 503,
+    detail: 'The rate limiter cannot decide right now, and this route does not admit requests unchecked.',
+    policies,
+  }
+}

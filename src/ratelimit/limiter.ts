@@ -1,0 +1,121 @@
+import type { Caller } from './client-key'
+import type { RateLimitConfig } from './config'
+import { DenyCache } from './deny-cache'
+import { toSeconds, type ServiceLimit } from './headers'
+import { createMemoryStore } from './memory-store'
+import { applicablePolicies, type AppliedPolicy, type RouteScope } from './policies'
+import { createRedisStore } from './redis-store'
+import { StoreUnavailableError, type RateLimitStore } from './store'
+
+/** What the limiter decided for one request. */
+export type Outcome =
+  | { kind: 'unlimited' }
+  | { kind: 'allowed'; policies: AppliedPolicy[]; limits: ServiceLimit[] }
+  | {
+      kind: 'denied'
+      policies: AppliedPolicy[]
+      limits: ServiceLimit[]
+      violated: string[]
+      retryAfterSeconds: number
+      /** Answered from the in-isolate deny cache, without a store call. */
+      cached: boolean
+    }
+  | { kind: 'fail-open'; policies: AppliedPolicy[]; error: string }
+  | { kind: 'fail-closed'; policies: AppliedPolicy[]; closed: string[]; error: string; retryAfterSeconds: number }
+
+export interface LimiterStats {
+  decisions: number
+  storeCalls: number
+  cachedDenials: number
+  failOpen: number
+  failClosed: number
+}
+
+export interface Limiter {
+  decide(caller: Caller, scope: RouteScope): Promise<Outcome>
+  readonly store: RateLimitStore
+  readonly stats: LimiterStats
+}
+
+export function createStore(config: RateLimitConfig): RateLimitStore {
+  return config.store.kind === 'upstash' ? createRedisStore(config.store) : createMemoryStore()
+}
+
+/**
+ * Decides a request against all its policies in one store call. Partitions seen full
+ * are answered from the deny cache until they admit again; a store failure applies
+ * each policy's `failure` mode (any `closed` one → 503, else admit and count).
+ */
+export function createLimiter(
+  config: RateLimitConfig,
+  options: { store?: RateLimitStore; now?: () => number } = {},
+): Limiter {
+  const store = options.store ?? createStore(config)
+  const denied = new DenyCache(config.denyCacheEntries, options.now)
+  const stats: LimiterStats = { decisions: 0, storeCalls: 0, cachedDenials: 0, failOpen: 0, failClosed: 0 }
+
+  return {
+    store,
+    stats,
+    async decide(caller, scope) {
+      const policies = applicablePolicies(config, caller, scope)
+      if (policies.length === 0) return { kind: 'unlimited' }
+      stats.decisions += 1
+
+      const waits = policies.map((p) => denied.remaining(p.key))
+      if (waits.some((ms) => ms > 0)) {
+        stats.cachedDenials += 1
+        const blocked = policies.filter((_, i) => waits[i]! > 0)
+        const longest = Math.max(...waits)
+        return {
+          kind: 'denied',
+          policies,
+          limits: blocked.map((p) => ({ name: p.name, remaining: 0, resetSeconds: toSeconds(denied.remaining(p.key)) })),
+          violated: blocked.map((p) => p.name),
+          retryAfterSeconds: Math.max(1, toSeconds(longest)),
+          cached: true,
+        }
+      }
+
+      stats.storeCalls += 1
+      let decision
+      try {
+        decision = await store.check(policies.map((p) => ({ key: p.key, quota: p.quota, windowMs: p.window * 1000 })))
+      } catch (err) {
+        if (!(err instanceof StoreUnavailableError)) throw err
+        const closed = policies.filter((p) => p.failure === 'closed').map((p) => p.name)
+        if (closed.length > 0) {
+          stats.failClosed += 1
+          return {
+            kind: 'fail-closed',
+            policies,
+            closed,
+            error: err.message,
+            retryAfterSeconds: config.unavailableRetryAfterSeconds,
+          }
+        }
+        stats.failOpen += 1
+        return { kind: 'fail-open', policies, error: err.message }
+      }
+
+      const limits = policies.map((p, i) => ({
+        name: p.name,
+        remaining: p.quota - decision.states[i]!.count,
+        resetSeconds: toSeconds(decision.states[i]!.resetMs),
+      }))
+      if (decision.allowed) return { kind: 'allowed', policies, limits }
+
+      const violatedIdx = policies.map((_, i) => i).filter((i) => decision.states[i]!.violated)
+      for (const i of violatedIdx) denied.deny(policies[i]!.key, decision.states[i]!.resetMs)
+      const longest = Math.max(...violatedIdx.map((i) => decision.states[i]!.resetMs))
+      return {
+        kind: 'denied',
+        policies,
+        limits,
+        violated: violatedIdx.map((i) => policies[i]!.name),
+        retryAfterSeconds: Math.max(1, toSeconds(longest)),
+        cached: false,
+      }
+    },
+  }
+}
