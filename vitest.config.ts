@@ -118,6 +118,8 @@ export default defineConfig(async () => {
                         UPSTASH_REDIS_REST_URL: redisVars.url,
                         UPSTASH_REDIS_REST_TOKEN: redisVars.token,
                         SWITCHYARD_RATE_LIMIT: JSON.stringify(GATEWAY_B_RATE_LIMIT),
+                        // The rate-limit tests count each admitted request at the origin.
+                        SWITCHYARD_COALESCE: 'off',
                       },
                     },
                     ...cache.workers,

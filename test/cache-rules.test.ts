@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { cachingFromEnv } from '../src/cache/config'
 import { decide } from '../src/cache/entry'
 import { baseKey, variantKey, varyNames } from '../src/cache/key'
 import { formatCacheStatus } from '../src/cache/status'
@@ -75,6 +76,17 @@ describe('keys', () => {
     expect(varyNames('Prefer, Accept-Language ,prefer')).toEqual(['accept-language', 'prefer'])
     expect(varyNames('Accept, *')).toBe('*')
     expect(varyNames(null)).toEqual([])
+  })
+})
+
+describe('deployment variables', () => {
+  it('turn the cache and coalescing off, or name the storage; unset means on', () => {
+    expect(cachingFromEnv({})).toEqual({ enabled: true, coalesce: true })
+    expect(cachingFromEnv({ SWITCHYARD_CACHE: 'off', SWITCHYARD_COALESCE: 'off', SWITCHYARD_CACHE_NAME: 'edge' })).toEqual({
+      enabled: false,
+      coalesce: false,
+      name: 'edge',
+    })
   })
 })
 

@@ -99,7 +99,8 @@ export function limitedGateway(
   const section = { ...rest, store: { kind: 'upstash', url: redis.url, token: redis.token, ...store } } as RateLimitConfigInput
   const limiter = createLimiter(parseRateLimitConfig(section))
   const gw = customGateway(
-    { rateLimit: section },
+    // No coalescing: the tests count each admitted request at the origin.
+    { rateLimit: section, caching: { coalesce: false } },
     { logger: createLogger({ service: 'switchyard' }, logs.sink), rateLimiter: limiter, ...deps },
   )
   return { ...gw, logs: logs.lines, limiter }

@@ -19,3 +19,22 @@ export const cachingConfigSchema = z
   .default({ enabled: true, coalesce: true })
 
 export type CachingConfig = z.output<typeof cachingConfigSchema>
+export type CachingConfigInput = z.input<typeof cachingConfigSchema>
+
+/**
+ * The `caching` section from deployment variables: `SWITCHYARD_CACHE=off` turns the
+ * response cache off, `SWITCHYARD_COALESCE=off` request coalescing, and
+ * `SWITCHYARD_CACHE_NAME` names the Cache API storage. Unset: the defaults (both on).
+ */
+export function cachingFromEnv(vars: Record<string, unknown>): CachingConfigInput {
+  const str = (name: string) => {
+    const value = vars[name]
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+  }
+  const name = str('SWITCHYARD_CACHE_NAME')
+  return {
+    enabled: str('SWITCHYARD_CACHE') !== 'off',
+    coalesce: str('SWITCHYARD_COALESCE') !== 'off',
+    ...(name && { name }),
+  }
+}

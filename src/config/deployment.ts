@@ -1,3 +1,4 @@
+import { cachingFromEnv } from '../cache/config'
 import { tracingFromEnv } from '../tracing/config'
 import type { GatewayConfigInput } from './schema'
 
@@ -14,6 +15,7 @@ export function workersConfig(vars: Record<string, unknown> = {}): GatewayConfig
       SERVICE_NAMES.map((name) => [name, { bindings: [name.toUpperCase()] }]),
     ),
     tracing: tracingFromEnv(vars),
+    caching: cachingFromEnv(vars),
   }
 }
 
@@ -40,5 +42,6 @@ export function urlConfig(vars: Record<string, string | undefined>): GatewayConf
       ...(vars.SWITCHYARD_IDENTITY_SECRET && { identitySecret: vars.SWITCHYARD_IDENTITY_SECRET }),
     },
     tracing: tracingFromEnv(vars),
+    caching: cachingFromEnv(vars),
   }
 }
