@@ -5,6 +5,7 @@ import { limiterUnavailable, quotaExceeded, rateLimitHeader, rateLimitPolicyHead
 import { createLimiter, type Limiter, type Outcome } from '../src/ratelimit/limiter'
 import { knownTiers, type RouteScope } from '../src/ratelimit/policies'
 import { problemResponse } from '../src/problem'
+import { recordDecision } from '../src/tracing/decisions'
 import type { GatewayEnv } from '../src/types'
 
 export interface RateLimitOptions {
@@ -64,6 +65,11 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
     const names = outcome.policies.map((p) => p.name)
     const policyHeader = { 'RateLimit-Policy': rateLimitPolicyHeader(outcome.policies) }
     c.set('rateLimit', {
+      outcome: outcome.kind,
+      policies: names,
+      ...(outcome.kind === 'denied' ? { violated: outcome.violated } : {}),
+    })
+    recordDecision('ratelimit', {
       outcome: outcome.kind,
       policies: names,
       ...(outcome.kind === 'denied' ? { violated: outcome.violated } : {}),

@@ -95,7 +95,7 @@ export async function startBridge({ redisUrl, token, port = 0, host = '127.0.0.1
   })
   await redis.connect()
 
-  const stats = { requests: 0, byPath: {}, commands: {} }
+  const stats = { requests: 0, byPath: {}, commands: {}, lastTraceparent: null }
   const count = (path, commands) => {
     stats.requests += 1
     stats.byPath[path] = (stats.byPath[path] ?? 0) + 1
@@ -165,6 +165,8 @@ export async function startBridge({ redisUrl, token, port = 0, host = '127.0.0.1
         throw new BridgeError(400, 'ERR the body is not valid JSON')
       }
       const base64 = String(req.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64'
+      // Lets tests see that the caller's trace continues into the store.
+      stats.lastTraceparent = req.headers.traceparent ?? null
       send(200, await run(kind, body, base64))
     } catch (err) {
       if (err instanceof BridgeError) send(err.status, { error: err.message })

@@ -53,6 +53,8 @@ export interface BridgeStats {
   requests: number
   byPath: Record<string, number>
   commands: Record<string, number>
+  /** `traceparent` of the last REST call the bridge received. */
+  lastTraceparent: string | null
 }
 
 export const bridgeStats = () => control('GET', '/stats') as Promise<BridgeStats>

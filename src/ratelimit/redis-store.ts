@@ -1,4 +1,6 @@
 import { Redis } from '@upstash/redis/cloudflare'
+import { SpanKind } from '@opentelemetry/api'
+import { injectTraceHeaders } from '../tracing/client'
 import type { RedisStoreConfig } from './config'
 import { parseScriptReply, scriptArgs, SLIDING_WINDOW_SCRIPT } from './script'
 import { StoreUnavailableError, type LimitCheck, type RateLimitStore, type StoreDecision } from './store'
@@ -21,13 +23,29 @@ function deadline(ms: number): { promise: Promise<never>; cancel: () => void } {
 }
 
 /**
+ * The Upstash client whose every REST call carries the request's trace context (a new
+ * parent id per call): the client has no fetch hook, but its requester takes
+ * per-request headers, so the subclass wraps it.
+ */
+class TracedRedis extends Redis {
+  constructor(config: ConstructorParameters<typeof Redis>[0]) {
+    super(config)
+    const http = this.client
+    this.client = {
+      ...http,
+      request: (req) => http.request({ ...req, headers: injectTraceHeaders({ ...req.headers }, 'redis', SpanKind.CLIENT) }),
+    }
+  }
+}
+
+/**
  * The limiter's store on Redis through the Upstash REST API (@upstash/redis): one
  * EVALSHA per decision (EVAL once after NOSCRIPT), a per-call abort signal and an
  * overall deadline of `timeoutMs`, and no client retries (its default would retry a
  * failed call for ~4 s; a limiter must answer now, and the policy's `failure` says how).
  */
 export function createRedisStore(config: RedisStoreConfig): RateLimitStore {
-  const redis = new Redis({
+  const redis = new TracedRedis({
     url: config.url,
     token: config.token,
     retry: { retries: 0, backoff: () => 0 },

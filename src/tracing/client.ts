@@ -167,18 +167,19 @@ const carrierSetter = {
 
 /**
  * Writes `traceparent` (and `tracestate`) for one outgoing message into `carrier`,
- * with a new span id of its own (a PRODUCER span, ended at once). Returns the carrier.
+ * with a new span id of its own (a span of `kind`, PRODUCER by default, ended at once).
+ * Returns the carrier.
  *
  * @example
  * ```ts
  * await env.QUEUE.send({ order_id: 7, trace: injectTraceHeaders({}) })
  * ```
  */
-export function injectTraceHeaders<C extends Carrier>(carrier: C, name = 'send'): C {
+export function injectTraceHeaders<C extends Carrier>(carrier: C, name = 'send', kind: SpanKind = SpanKind.PRODUCER): C {
   const telemetry = activeTelemetry()
   if (!telemetry?.enabled) return carrier
   const base = parentOf(context.active())
-  const span = telemetry.tracer.startSpan(name, { kind: SpanKind.PRODUCER }, base)
+  const span = telemetry.tracer.startSpan(name, { kind }, base)
   telemetry.propagator.inject(trace.setSpan(base, span), carrier, carrierSetter)
   span.end()
   return carrier

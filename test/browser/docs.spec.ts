@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error plain ESM script shared with dev tooling
 import { gatewayWorker, ROOT, SERVICES, startOriginServers } from '../../scripts/origins.mjs'
 import { SWAGGER_UI_VERSION } from '../../services/shared/docs'
+// @ts-expect-error plain ESM script shared with the benchmarks
+import { adminToken } from '../../bench/lib.mjs'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const CDN = 'https://cdn.jsdelivr.net/npm/'
@@ -87,6 +89,12 @@ describe('Swagger UI through the gateway, in headless Chromium', () => {
 
     const getUser = page.locator('.opblock-get', { has: page.locator('[data-path="/users/{id}"]') })
     await getUser.locator('.opblock-summary').click()
+    // The API needs a token; the service's own document does not carry the gateway's
+    // auth scheme, so the admin's bearer token (a real login) is added as a client would.
+    const token = await adminToken(gw)
+    await page.route('**/api/v2/users/1', (route) =>
+      route.continue({ headers: { ...route.request().headers(), authorization: `Bearer ${token}` } }),
+    )
     await getUser.getByRole('button', { name: 'Try it out' }).click()
     await getUser.locator('input[placeholder="id"]').fill('1')
     const [response] = await Promise.all([
