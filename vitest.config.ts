@@ -131,13 +131,24 @@ export default defineConfig(async () => {
           test: {
             name: 'workerd',
             include: ['test/**/*.test.ts'],
-            exclude: ['test/deno/**'],
+            exclude: ['test/deno/**', 'test/http/**'],
             setupFiles: ['test/setup/seed.ts'],
             globalSetup: ['test/setup/otlp.ts', 'test/setup/redis.ts'],
             // Files share the origins' databases and in-isolate state; run them in order.
             fileParallelism: false,
             silent: 'passed-only',
             testTimeout: 20_000,
+          },
+        },
+        {
+          // The gateway Worker served by workerd over HTTP, for what only separate client
+          // requests show (each in its own request context).
+          test: {
+            name: 'http',
+            include: ['test/http/**/*.test.ts'],
+            environment: 'node',
+            testTimeout: 30_000,
+            hookTimeout: 120_000,
           },
         },
         {

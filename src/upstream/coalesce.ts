@@ -6,8 +6,10 @@ import type { CallContext, Upstream, UpstreamDecorator } from './types'
  * caller and the request headers that can change the answer (credentials, content
  * negotiation); two callers never share a call, whatever else matches.
  *
- * Each waiter gets its own copy of the response (`Response.clone()` tees the body).
- * A waiter that is aborted leaves alone; the shared call is aborted only when every
+ * The shared answer is read once into memory and every waiter builds its own Response
+ * from those bytes: on Workers a body stream belongs to the request whose call opened
+ * it, and reading it from another request's handler fails ("Cannot perform I/O on
+ * behalf of a different request"), so streams are never handed across. A waiter that is aborted leaves alone; the shared call is aborted only when every
  * waiter has left, so one caller's short timeout never cuts off another's answer.
  *
  * Hand-written: singleflight is a few lines over a Map, and none of the resilience
@@ -25,6 +27,7 @@ export function withCoalescing(options: CoalesceOptions = {}): UpstreamDecorator
     const key = keyOf(req, ctx)
     if (key === undefined) return next(req, ctx)
     let flight = inflight.get(key)
+    const follower = flight !== undefined
     if (!flight) {
       const started: Flight = new Flight(next, req, ctx, () => {
         // Only its own entry: an abandoned flight may already have a successor.
@@ -33,7 +36,12 @@ export function withCoalescing(options: CoalesceOptions = {}): UpstreamDecorator
       inflight.set(key, started)
       flight = started
     }
-    return flight.join([req.signal, ctx.signal])
+    const shared = flight.join([req.signal, ctx.signal]).then(toResponse)
+    if (!follower) return shared
+    // A follower's own request has no I/O of its own pending while it waits; Workers
+    // would take it for hung and cancel it. A timer keeps it visibly alive.
+    const keepAlive = setInterval(() => {}, 20)
+    return shared.finally(() => clearInterval(keepAlive))
   }
 }
 
@@ -53,8 +61,28 @@ export function coalesceKey(req: Request, ctx: CallContext): string | undefined 
   return JSON.stringify([ctx.service, url.pathname, url.search, ctx.caller ?? null, ...headers])
 }
 
+/** A response as plain data, safe to hand from one request's handler to another's. */
+interface Snapshot {
+  status: number
+  statusText: string
+  headers: [string, string][]
+  body: ArrayBuffer | null
+}
+
+async function snapshot(res: Response): Promise<Snapshot> {
+  const body = res.body === null ? null : await res.arrayBuffer()
+  return { status: res.status, statusText: res.statusText, headers: [...res.headers], body }
+}
+
+const toResponse = (shot: Snapshot): Response =>
+  new Response(shot.body === null ? null : shot.body.slice(0), {
+    status: shot.status,
+    statusText: shot.statusText,
+    headers: shot.headers,
+  })
+
 interface Waiter {
-  resolve: (res: Response) => void
+  resolve: (res: Snapshot) => void
   reject: (reason: unknown) => void
   detach: () => void
 }
@@ -75,14 +103,15 @@ class Flight {
     const signal = this.controller.signal
     Promise.resolve()
       .then(() => next(new Request(req, { signal }), { ...ctx, signal }))
+      .then(snapshot)
       .then(
-        (res) => this.settle((waiters) => deliver(waiters, res)),
+        (shot) => this.settle((waiters) => waiters.forEach((w) => w.resolve(shot))),
         (err: unknown) => this.settle((waiters) => waiters.forEach((w) => w.reject(err))),
       )
   }
 
-  join(signals: (AbortSignal | undefined)[]): Promise<Response> {
-    return new Promise<Response>((resolve, reject) => {
+  join(signals: (AbortSignal | undefined)[]): Promise<Snapshot> {
+    return new Promise<Snapshot>((resolve, reject) => {
       const listening = signals.filter((s): s is AbortSignal => s !== undefined)
       const waiter: Waiter = {
         resolve,
@@ -118,15 +147,4 @@ class Flight {
     waiters.forEach((w) => w.detach())
     hand(waiters)
   }
-}
-
-/** Every waiter gets its own body; all copies are made before anyone can read one. */
-function deliver(waiters: Waiter[], res: Response): void {
-  if (waiters.length === 0) {
-    void res.body?.cancel().catch(() => {})
-    return
-  }
-  const copies = waiters.slice(1).map(() => res.clone())
-  waiters[0]!.resolve(res)
-  waiters.slice(1).forEach((w, i) => w.resolve(copies[i]!))
 }
