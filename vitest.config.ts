@@ -90,7 +90,6 @@ export default defineConfig(async () => {
                   bindings: {
                     ...seedBindings,
                     ...identity.bindings,
-                    SWITCHYARD_ENV: 'test',
                     OTLP_RECEIVER_URL: otlp,
                     // The Worker under test is not rate limited (other files send bursts
                     // from one address); the rate-limit tests build their own gateways.

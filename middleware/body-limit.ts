@@ -5,8 +5,8 @@ import type { GatewayEnv } from '../src/types'
 
 /**
  * Caps request bodies at `maxBytes` (413 problem+json). A declared
- * `Content-Length` is checked up front and the body still streams to the origin;
- * chunked bodies are counted as they arrive.
+ * `Content-Length` is checked up front and the body still streams to the origin; a
+ * chunked body is read (and so buffered, at most `maxBytes`) to count it.
  *
  * @example app.use(bodyLimit(1024 * 1024))
  */

@@ -39,7 +39,7 @@ export function mountVersion(
       const originPath = spec.originPath
         ? expandOriginPath(spec.originPath, c.get('identity'))
         : c.req.path.slice(prefix.length)
-      return forward(c, spec, originPath, options)
+      return forward(c, spec, originPath, options, prefix)
     }
     // The cache runs last before the handler: after auth and rate limits, per route.
     const cache: MiddlewareHandler<GatewayEnv>[] =
@@ -76,6 +76,8 @@ export async function forward(
   spec: RouteSpec,
   originPath: string,
   options: ProxyOptions,
+  /** Public path prefix of the route (`/api/v2`): origin-relative `Location`s get it back. */
+  publicPrefix = '',
 ): Promise<Response> {
   const upstream = options.registry.get(spec.service)
   if (!upstream) throw new ProblemError(problems.badGateway(spec.service, 'Service is not configured.'))
@@ -121,9 +123,15 @@ export async function forward(
     })
     throw new ProblemError(problems.badGateway(spec.service, `The ${spec.service} service could not be reached.`))
   }
+  const responseHeaders = downstreamResponseHeaders(response.headers)
+  const location = responseHeaders.get('location')
+  // The origin names its own path (`/orders/7`); the client knows it as `/api/v2/orders/7`.
+  if (publicPrefix && location?.startsWith('/') && !location.startsWith('//')) {
+    responseHeaders.set('location', publicPrefix + location)
+  }
   return new Response(response.body, {
     status: response.status,
     statusText: response.statusText,
-    headers: downstreamResponseHeaders(response.headers),
+    headers: responseHeaders,
   })
 }

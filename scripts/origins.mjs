@@ -175,6 +175,6 @@ export async function gatewayWorker({ name = 'switchyard-gateway', bindings = {}
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: ['nodejs_compat', 'enable_request_signal'],
     serviceBindings: Object.fromEntries(SERVICES.map((n) => [n.toUpperCase(), `switchyard-${n}`])),
-    bindings: { SWITCHYARD_ENV: 'bench', ...bindings },
+    bindings,
   }
 }

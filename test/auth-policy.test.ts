@@ -78,6 +78,13 @@ describe('auth config', () => {
     )
   })
 
+  it('takes a JWKS URL over https, or plain http only on loopback', () => {
+    const build = (url: string) => () => createGateway({ services: {}, auth: { jwks: { url } } }, {})
+    expect(build('http://auth.internal/.well-known/jwks.json')).toThrow(/must be https/)
+    expect(build('https://auth.example/.well-known/jwks.json')).not.toThrow()
+    expect(build('http://127.0.0.1:8801/.well-known/jwks.json')).not.toThrow()
+  })
+
   it('needs its JWKS binding to be bound', () => {
     expect(() => createGateway({ services: {} }, { bindings: () => undefined })).toThrow(/binding AUTH is not bound/)
   })

@@ -49,6 +49,16 @@ describe('request coalescing through the gateway', () => {
     expect((await originStats('orders')).byPath['/orders']).toBe(2)
   })
 
+  it('conditional or range requests never share: each gets its own 304/206 or full answer', async () => {
+    const path = '/api/v2/inventory?skus=SKU-RED-MUG'
+    await Promise.all([
+      gw.fetch(path),
+      gw.fetch(path, { headers: { 'if-none-match': '"abc"' } }),
+      gw.fetch(path, { headers: { range: 'bytes=0-3' } }),
+    ])
+    expect((await originStats('inventory')).byPath['/inventory']).toBe(3)
+  })
+
   it('only concurrent calls share: one after another → one call each', async () => {
     await gw.fetch('/api/v2/orders/1', { as: 'ada' })
     await gw.fetch('/api/v2/orders/1', { as: 'ada' })

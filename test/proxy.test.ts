@@ -48,6 +48,8 @@ describe('proxying to origins over service bindings', () => {
     })
     expect(created.status).toBe(201)
     const order = (await created.json()) as { id: number; total_cents: number }
+    // The origin's `Location: /orders/<id>` comes back as the client's path to it.
+    expect(created.headers.get('location')).toBe(`/api/v2/orders/${order.id}`)
     expect(order.total_cents).toBe(1200)
     const read = await gateway(`/api/v2/orders/${order.id}`, { headers: await bearer('grace') })
     expect(read.status).toBe(200)

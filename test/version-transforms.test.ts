@@ -5,7 +5,7 @@ import type { RouteSpec } from '../routes/table'
 import { downgrade, pick, renameFields, upgradeBody, upgradeQuery, type VersionStep } from '../src/versioning/transforms'
 import { createVersioning } from '../src/versioning/versioning'
 import { expectProblem, gateway as anonymousGateway, originStats, resetOrigin } from './helpers'
-import { callingAs } from './tokens'
+import { bearer, callingAs } from './tokens'
 
 /** API routes need a token: these tests call as the seeded admin. */
 const gateway = callingAs('grace', anonymousGateway)
@@ -26,6 +26,11 @@ describe('v1 served from the v2 origins by transforms', () => {
     ])
     const next = (await (await gateway(`/api/v1/users?limit=2&cursor=${page.next_cursor}`)).json()) as { data: { id: number }[] }
     expect(next.data.map((u) => u.id)).toEqual([3, 4])
+  })
+
+  it('users: /users/me is downgraded too', async () => {
+    const me = await anonymousGateway('/api/v1/users/me', { headers: await bearer('ada') })
+    expect(await me.json()).toEqual({ id: 1, name: 'Ada Lovelace' })
   })
 
   it('orders: user_id is customer_id and created_at is Unix seconds in v1', async () => {

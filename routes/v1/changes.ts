@@ -29,6 +29,8 @@ export const v1Changes: VersionStep = {
     'GET /users': { response: eachItem(userV1) },
     'GET /users/:id': { response: userV1 },
     'PATCH /users/:id': { response: userV1 },
+    'GET /users/me': { response: userV1 },
+    'PATCH /users/me': { response: userV1 },
     'GET /orders': { request: { query: { customer: 'user' } }, response: eachItem(orderV1) },
     'POST /orders': { request: { body: { customer_id: 'user_id' } }, response: orderV1 },
     'GET /orders/:id': { response: orderV1 },

@@ -21,7 +21,14 @@ export const v2Routes: RouteSpec[] = [
   { method: 'PATCH', path: '/users/:id', service: 'users', auth: { scopes: ['users:write'] } },
 
   { method: 'GET', path: '/orders', service: 'orders', auth: { scopes: ['orders:read'] } },
-  { method: 'POST', path: '/orders', service: 'orders', auth: { scopes: ['orders:write'] } },
+  // Creating an order reserves stock item by item at the inventory origin: a longer budget.
+  {
+    method: 'POST',
+    path: '/orders',
+    service: 'orders',
+    auth: { scopes: ['orders:write'] },
+    timeout: { perTryMs: 15_000, deadlineMs: 20_000 },
+  },
   { method: 'GET', path: '/orders/:id', service: 'orders', auth: { scopes: ['orders:read'] } },
 
   {

@@ -14,7 +14,14 @@ const jwksSourceSchema = z.union([
     path: z.string().startsWith('/').default('/.well-known/jwks.json'),
   }),
   /** Deno or any runtime without bindings: an HTTPS (or loopback HTTP) URL. */
-  z.strictObject({ url: z.url({ protocol: /^https?$/ }) }),
+  z.strictObject({
+    url: z
+      .url({ protocol: /^https?$/ })
+      // Keys fetched over plain HTTP could be swapped on the way: only loopback may skip TLS.
+      .refine((u) => u.startsWith('https:') || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(`${u}/`), {
+        message: 'the JWKS URL must be https (plain http only on loopback)',
+      }),
+  }),
 ])
 
 export const authConfigSchema = z.strictObject({

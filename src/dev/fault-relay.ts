@@ -23,7 +23,7 @@ export type OriginLookup = (service: string) => Pick<Fetcher, 'fetch'> | undefin
 export function mountFaultRelay(app: Hono<GatewayEnv>, origin: OriginLookup): void {
   app.on(['GET', 'PUT', 'DELETE'], '/__dev/faults/:service/:rest{stats}?', async (c) => {
     const service = c.req.param('service')
-    const target = origin(service)
+    const target = typeof origin(service)?.fetch === 'function' ? origin(service) : undefined
     if (!target) throw new ProblemError(problems.notFound(`No service named ${service}.`))
     const path = c.req.param('rest') ? '/__faults/stats' : '/__faults'
     const res = await target.fetch(`http://${service}.internal${path}`, {

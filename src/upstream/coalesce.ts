@@ -54,8 +54,12 @@ export interface CoalesceOptions {
 const KEY_HEADERS = ['authorization', 'cookie', 'accept', 'accept-language', 'prefer'] as const
 
 /** GETs without a body share when service, URL, caller and {@link KEY_HEADERS} are equal. */
+/** Headers that make an answer partial or conditional (206, 304): never shared. */
+const PRIVATE_ANSWER_HEADERS = ['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']
+
 export function coalesceKey(req: Request, ctx: CallContext): string | undefined {
   if (req.method !== 'GET' || req.body !== null) return undefined
+  if (PRIVATE_ANSWER_HEADERS.some((name) => req.headers.has(name))) return undefined
   const url = new URL(req.url)
   const headers = KEY_HEADERS.map((name) => req.headers.get(name))
   return JSON.stringify([ctx.service, url.pathname, url.search, ctx.caller ?? null, ...headers])
