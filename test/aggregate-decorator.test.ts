@@ -4,6 +4,7 @@ import { composite } from '../src/aggregate/composite'
 import { compileComposite } from '../src/aggregate/compile'
 import { applyMapping } from '../src/aggregate/mapping'
 import type { CompositeSpec } from '../src/aggregate/types'
+import { setIdentityHeaders } from '../src/auth/identity-headers'
 import { workersConfig } from '../src/config/deployment'
 import { parseConfig } from '../src/config/schema'
 import { ProblemError } from '../src/problem'
@@ -16,10 +17,16 @@ const bindings = env as unknown as Record<string, Fetcher>
 const registry = createRegistry(parseConfig(workersConfig()), { bindings: (name) => bindings[name] })
 const ctx: CallContext = { service: 'composite', route: '/test', requestId: 'test', caller: '1', waitUntil: () => {} }
 
-async function call(spec: CompositeSpec, params: Record<string, string> = {}) {
+// The identity the gateway forwards (routes/aggregates.ts): Ada, or Grace (admin) to read others' data.
+const ADA = { sub: '1', scopes: ['orders:read', 'payments:read'], roles: ['customer'], claims: {} }
+const GRACE = { sub: '2', scopes: ['orders:read', 'payments:read'], roles: ['admin'], claims: {} }
+
+async function call(spec: CompositeSpec, params: Record<string, string> = {}, identity = ADA) {
   const upstream = composite(spec, registry)
+  const headers = new Headers()
+  setIdentityHeaders(headers, identity)
   try {
-    return { response: await upstream(new Request('http://gateway.test/x'), { ...ctx, params }) }
+    return { response: await upstream(new Request('http://gateway.test/x', { headers }), { ...ctx, caller: identity.sub, params }) }
   } catch (err) {
     if (err instanceof ProblemError) return { problem: err.problem }
     throw err
@@ -112,7 +119,7 @@ describe('stages', () => {
   })
 
   it('fills later stages from earlier results', async () => {
-    const { response } = await call(chained, { id: '4' })
+    const { response } = await call(chained, { id: '4' }, GRACE)
     const body = (await response!.json()) as Record<string, { id?: number; name?: string }[] & { name?: string }>
     expect(body.buyer!.name).toBe('Grace Hopper')
     expect(body.methods).toEqual([{ id: 3 }])
@@ -120,7 +127,7 @@ describe('stages', () => {
 
   it('a failed optional part skips its dependants (424, not called) but not the others', async () => {
     await setFault('users', { mode: 'status', status: 503, paths: '/users' })
-    const { response } = await call(chained, { id: '4' })
+    const { response } = await call(chained, { id: '4' }, GRACE)
     const body = (await response!.json()) as { stock: unknown[]; methods: null; errors: Record<string, Record<string, unknown>> }
     expect(body.stock).toHaveLength(1)
     expect(body.methods).toBeNull()
@@ -134,7 +141,7 @@ describe('stages', () => {
       ...chained,
       parts: { ...chained.parts, order: { ...chained.parts.order!, required: false }, stock: { ...chained.parts.stock!, required: true } },
     }
-    const { problem } = await call(spec, { id: '4' })
+    const { problem } = await call(spec, { id: '4' }, GRACE)
     // stock is required and failed (424) because order failed; order's own 503 is in errors
     expect(problem).toMatchObject({ status: 502, part: 'stock' })
     expect((problem!.errors as Record<string, { status: number }>).order!.status).toBe(503)

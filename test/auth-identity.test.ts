@@ -98,7 +98,11 @@ describe('an origin with IDENTITY_SECRET trusts only signed identity', () => {
 
 describe('an origin without IDENTITY_SECRET (reachable only through bindings)', () => {
   it('takes the identity headers as they are', async () => {
-    const res = await bindings.USERS!.fetch('http://users/users/1', { headers: identity })
-    expect(res.status).toBe(200)
+    // An owner-scoped read: the subject in the headers decides who gets it.
+    const asUser = (subject: string) => ({ [IDENTITY_HEADERS.subject]: subject, [IDENTITY_HEADERS.roles]: 'customer' })
+    const read = (headers: HeadersInit) => bindings.ORDERS!.fetch('http://orders/orders/4', { headers })
+    expect(await (await read(asUser('2'))).json()).toMatchObject({ id: 4, user_id: 2 })
+    await expectProblem(await read(asUser('1')), 404)
+    await expectProblem(await read({}), 401)
   })
 })

@@ -7,6 +7,7 @@
 import type { RouteConfig } from '@hono/zod-openapi'
 import { env } from 'cloudflare:workers'
 import { afterAll, describe, expect, it } from 'vitest'
+import { IDENTITY_HEADERS } from '../services/shared/identity-signature'
 import { ORIGIN_ROUTES } from '../src/versioning/contracts'
 import { essence } from '../src/versioning/media-type'
 import { resetOrigin, setFault, type ServiceName } from './helpers'
@@ -18,12 +19,29 @@ const label = (service: string, name: string, status: number | string) => `${ser
 type Body = Record<string, unknown>
 
 /** Calls `service.name` at its origin and checks the answer against the declaration. */
-async function call(service: ServiceName, name: string, path: string, init: RequestInit & { json?: unknown } = {}): Promise<{ status: number; body: Body }> {
+// The identity the gateway forwards after verifying a token (services/shared/identity-signature.ts).
+const CALLERS = {
+  admin: { [IDENTITY_HEADERS.subject]: '2', [IDENTITY_HEADERS.roles]: 'admin' },
+  ada: { [IDENTITY_HEADERS.subject]: '1', [IDENTITY_HEADERS.roles]: 'customer' },
+  anonymous: {},
+}
+
+/** Calls `service.name` at its origin (as the admin unless `as` says otherwise) and checks the answer against the declaration. */
+async function call(
+  service: ServiceName,
+  name: string,
+  path: string,
+  init: RequestInit & { json?: unknown; as?: keyof typeof CALLERS } = {},
+): Promise<{ status: number; body: Body }> {
   const route = ORIGIN_ROUTES[service]![name] as RouteConfig
-  const { json, ...rest } = init
+  const { json, as = 'admin', headers: extra, ...rest } = init
+  const headers = new Headers(CALLERS[as])
+  if (json !== undefined) headers.set('content-type', 'application/json')
+  new Headers(extra).forEach((value, key) => headers.set(key, value))
   const res = await bindings[service.toUpperCase()]!.fetch(`http://origin${path}`, {
     method: route.method.toUpperCase(),
-    ...(json !== undefined && { body: JSON.stringify(json), headers: { 'content-type': 'application/json' } }),
+    ...(json !== undefined && { body: JSON.stringify(json) }),
+    headers,
     ...rest,
   })
   const where = `${route.method.toUpperCase()} ${path} → ${res.status}`
@@ -70,6 +88,9 @@ describe('orders origin answers as declared', () => {
     await setFault('inventory', { mode: 'status', status: 500, times: 1 })
     const failing = await call('orders', 'createOrder', '/orders', { json: { user_id: 4, currency: 'EUR', items: [item('SKU-RED-MUG', 1)] } })
     expect(failing.status).toBe(502)
+    const forGrace = { json: { user_id: 2, currency: 'EUR', items: [item('SKU-BLUE-CAP', 1)] } }
+    expect((await call('orders', 'createOrder', '/orders', { ...forGrace, as: 'ada' })).status).toBe(403)
+    expect((await call('orders', 'createOrder', '/orders', { ...forGrace, as: 'anonymous' })).status).toBe(401)
   })
 
   it('getOrder and listOrders', async () => {
@@ -78,6 +99,10 @@ describe('orders origin answers as declared', () => {
     expect((await call('orders', 'getOrder', '/orders/999999')).status).toBe(404)
     expect((await call('orders', 'listOrders', '/orders?user=1')).body.data).not.toHaveLength(0)
     expect((await call('orders', 'listOrders', '/orders')).status).toBe(400)
+    expect((await call('orders', 'getOrder', '/orders/4', { as: 'ada' })).status).toBe(404)
+    expect((await call('orders', 'getOrder', '/orders/1', { as: 'anonymous' })).status).toBe(401)
+    expect((await call('orders', 'listOrders', '/orders?user=2', { as: 'ada' })).status).toBe(403)
+    expect((await call('orders', 'listOrders', '/orders?user=1', { as: 'anonymous' })).status).toBe(401)
   })
 })
 
@@ -96,6 +121,14 @@ describe('payments origin answers as declared', () => {
     expect((await call('payments', 'getCharge', '/payments/charges/999999')).status).toBe(404)
     expect((await call('payments', 'listCharges', '/payments/charges?order=4')).body.data).toHaveLength(1)
     expect((await call('payments', 'listCharges', '/payments/charges?order=')).status).toBe(400)
+    expect((await call('payments', 'listMethods', '/payments/users/2/methods', { as: 'ada' })).status).toBe(403)
+    expect((await call('payments', 'listMethods', '/payments/users/1/methods', { as: 'anonymous' })).status).toBe(401)
+    expect((await call('payments', 'createCharge', '/payments/charges', { json: { ...charge, user_id: 2, method_id: 3 }, as: 'ada' })).status).toBe(403)
+    expect((await call('payments', 'createCharge', '/payments/charges', { json: charge, as: 'anonymous' })).status).toBe(401)
+    expect((await call('payments', 'getCharge', '/payments/charges/2', { as: 'ada' })).status).toBe(404)
+    expect((await call('payments', 'getCharge', '/payments/charges/1', { as: 'anonymous' })).status).toBe(401)
+    expect((await call('payments', 'listCharges', '/payments/charges?order=4', { as: 'ada' })).body.data).toHaveLength(0)
+    expect((await call('payments', 'listCharges', '/payments/charges?order=4', { as: 'anonymous' })).status).toBe(401)
     const refunds = `/payments/charges/${created.body.id}/refunds`
     expect((await call('payments', 'createRefund', refunds, { json: { amount_cents: 100 } })).status).toBe(201)
     expect((await call('payments', 'createRefund', refunds, { json: { amount_cents: -1 } })).status).toBe(400)

@@ -18,6 +18,8 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
@@ -142,6 +144,8 @@ export const ProblemSchema = z
 
 const DESCRIPTIONS = {
   400: 'Invalid input (validation errors listed in `errors`) or malformed JSON',
+  401: 'The request carried no verified caller (the gateway forwards one for every token)',
+  403: "The caller may not act on this user's data",
   404: 'Resource not found',
   409: 'Conflict with the current state of the resource',
   415: 'Request body is not JSON',

@@ -1,5 +1,6 @@
 /** Orders origin: order placement (reserving stock through inventory) and lookups. */
 import { createOrigin } from '../../shared/app'
+import { canAccess, requireCaller, requireOwner } from '../../shared/ownership'
 import { notFoundProblem, ProblemError } from '../../shared/problem'
 import type { OriginBindings } from '../../shared/types'
 import { now, toPage } from '../../shared/schemas'
@@ -36,6 +37,8 @@ function reservationProblem(sku: string, outcome: Extract<ReserveOutcome, { ok: 
 
 app.openapi(createOrder, async (c) => {
   const input = c.req.valid('json')
+  // A customer orders for themselves only; checked before any stock is held.
+  requireOwner(c, input.user_id)
   const id = await repo.allocateOrderId(c.env.DB)
 
   // One at a time, so a refusal stops further reservations and only held ones need releasing.
@@ -72,13 +75,16 @@ app.openapi(createOrder, async (c) => {
 
 app.openapi(getOrder, async (c) => {
   const { id } = c.req.valid('param')
+  const caller = requireCaller(c)
   const order = await repo.getOrder(c.env.DB, id)
-  if (!order) throw notFoundProblem('Order', id)
+  // Someone else's order answers as a missing one: its existence is not revealed.
+  if (!order || !canAccess(caller, order.user_id)) throw notFoundProblem('Order', id)
   return c.json(order, 200)
 })
 
 app.openapi(listOrders, async (c) => {
   const { user, limit, cursor } = c.req.valid('query')
+  requireOwner(c, user)
   const rows = await repo.listOrders(c.env.DB, user, cursor ?? 0, limit)
   return c.json(toPage(rows, limit), 200)
 })

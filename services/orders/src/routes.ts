@@ -17,7 +17,7 @@ export const createOrder = createRoute({
   request: { body: { required: true, content: json(CreateOrder) } },
   responses: {
     201: { description: 'The order, with its items', content: json(Order) },
-    ...problemResponses(400, 409, 415, 502),
+    ...problemResponses(400, 401, 403, 409, 415, 502),
   },
 })
 
@@ -27,7 +27,7 @@ export const getOrder = createRoute({
   tags,
   summary: 'Get one order with its items',
   request: { params: IdParams },
-  responses: { 200: { description: 'The order', content: json(Order) }, ...problemResponses(400, 404) },
+  responses: { 200: { description: 'The order', content: json(Order) }, ...problemResponses(400, 401, 404) },
 })
 
 export const listOrders = createRoute({
@@ -36,5 +36,5 @@ export const listOrders = createRoute({
   tags,
   summary: "List a user's orders, ordered by id",
   request: { query: OrdersQuery },
-  responses: { 200: { description: 'A page of orders', content: json(OrderPage) }, ...problemResponses(400) },
+  responses: { 200: { description: 'A page of orders', content: json(OrderPage) }, ...problemResponses(400, 401, 403) },
 })

@@ -1,5 +1,6 @@
 /** Payments origin: payment methods, charges for orders, refunds. */
 import { createOrigin } from '../../shared/app'
+import { canAccess, isAdmin, requireCaller, requireOwner } from '../../shared/ownership'
 import { notFoundProblem, ProblemError } from '../../shared/problem'
 import * as repo from './repo'
 import { createCharge, createRefund, getCharge, listCharges, listMethods } from './routes'
@@ -8,6 +9,7 @@ const app = createOrigin('payments', { description: 'Payment methods, charges an
 
 app.openapi(listMethods, async (c) => {
   const { id } = c.req.valid('param')
+  requireOwner(c, id)
   // One user's data: a private cache (or a per-user entry at the edge) may keep it a minute.
   c.header('Cache-Control', 'private, max-age=60')
   return c.json({ data: await repo.listMethods(c.env.DB, id) }, 200)
@@ -15,6 +17,8 @@ app.openapi(listMethods, async (c) => {
 
 app.openapi(createCharge, async (c) => {
   const input = c.req.valid('json')
+  // Only the card holder (or an admin) charges; the insert also checks the method is theirs.
+  requireOwner(c, input.user_id)
   const charge = await repo.insertCharge(c.env.DB, input, new Date())
   if (charge) return c.json(charge, 201, { Location: `/payments/charges/${charge.id}` })
   // Nothing was written; read only to explain why.
@@ -40,14 +44,20 @@ app.openapi(createCharge, async (c) => {
 
 app.openapi(getCharge, async (c) => {
   const { id } = c.req.valid('param')
+  const caller = requireCaller(c)
   const charge = await repo.getCharge(c.env.DB, id)
-  if (!charge) throw notFoundProblem('Charge', id)
+  // Someone else's charge answers as a missing one: its existence is not revealed.
+  if (!charge || !canAccess(caller, charge.user_id)) throw notFoundProblem('Charge', id)
   return c.json(charge, 200)
 })
 
 app.openapi(listCharges, async (c) => {
   const { order } = c.req.valid('query')
-  return c.json({ data: await repo.listCharges(c.env.DB, order) }, 200)
+  const caller = requireCaller(c)
+  // A customer sees only their own charges: someone else's order looks unpaid, not refused,
+  // so order ids reveal nothing. (Payments has no orders table to check the order's owner.)
+  const owner = isAdmin(caller) ? null : Number(caller.subject)
+  return c.json({ data: await repo.listCharges(c.env.DB, order, owner) }, 200)
 })
 
 app.openapi(createRefund, async (c) => {

@@ -65,10 +65,11 @@ export async function getCharge(db: D1Database, id: number): Promise<Charge | nu
   return row ? ((await withRefunds(db, [row]))[0] ?? null) : null
 }
 
-export async function listCharges(db: D1Database, orderId: number): Promise<Charge[]> {
+/** The order's charges; only those of user `userId` unless it is null. */
+export async function listCharges(db: D1Database, orderId: number, userId: number | null): Promise<Charge[]> {
   const { results } = await db
-    .prepare(`SELECT ${CHARGE} FROM charges c WHERE c.order_id = ?1 ORDER BY c.id`)
-    .bind(orderId)
+    .prepare(`SELECT ${CHARGE} FROM charges c WHERE c.order_id = ?1 AND (?2 IS NULL OR c.user_id = ?2) ORDER BY c.id`)
+    .bind(orderId, userId)
     .all<ChargeRow>()
   return withRefunds(db, results)
 }

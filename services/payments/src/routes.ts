@@ -13,7 +13,7 @@ export const listMethods = createRoute({
   tags,
   summary: "A user's payment methods",
   request: { params: UserParams },
-  responses: { 200: { description: 'Payment methods, default first', content: json(MethodList) }, ...problemResponses(400) },
+  responses: { 200: { description: 'Payment methods, default first', content: json(MethodList) }, ...problemResponses(400, 401, 403) },
 })
 
 export const createCharge = createRoute({
@@ -24,7 +24,7 @@ export const createCharge = createRoute({
   request: { body: { required: true, content: json(CreateCharge) } },
   responses: {
     201: { description: 'The charge', content: json(Charge) },
-    ...problemResponses(400, 415, 422),
+    ...problemResponses(400, 401, 403, 415, 422),
   },
 })
 
@@ -34,7 +34,7 @@ export const getCharge = createRoute({
   tags,
   summary: 'Get one charge with its refunds',
   request: { params: IdParams },
-  responses: { 200: { description: 'The charge', content: json(Charge) }, ...problemResponses(400, 404) },
+  responses: { 200: { description: 'The charge', content: json(Charge) }, ...problemResponses(400, 401, 404) },
 })
 
 export const listCharges = createRoute({
@@ -43,7 +43,7 @@ export const listCharges = createRoute({
   tags,
   summary: "An order's charges (its payment status)",
   request: { query: ChargesQuery },
-  responses: { 200: { description: 'Charges, oldest first', content: json(ChargeList) }, ...problemResponses(400) },
+  responses: { 200: { description: 'Charges, oldest first', content: json(ChargeList) }, ...problemResponses(400, 401) },
 })
 
 export const createRefund = createRoute({
