@@ -36,13 +36,31 @@ export function withCoalescing(options: CoalesceOptions = {}): UpstreamDecorator
       inflight.set(key, started)
       flight = started
     }
-    const shared = flight.join([req.signal, ctx.signal]).then(toResponse)
-    if (!follower) return shared
-    // A follower's own request has no I/O of its own pending while it waits; Workers
-    // would take it for hung and cancel it. A timer keeps it visibly alive.
-    const keepAlive = setInterval(() => {}, 20)
-    return shared.finally(() => clearInterval(keepAlive))
+    const shared = flight.join([req.signal, ctx.signal])
+    return follower ? handOver(shared) : shared.then(toResponse)
   }
+}
+
+/**
+ * A follower takes the shared answer only from a timer of its own request. On Workers
+ * the code after a promise runs in the context of the request that settled it, so a
+ * Response built there would belong to the leader's request; and a follower with no
+ * I/O of its own pending would be cancelled as hung. Its own interval fixes both.
+ */
+function handOver(shared: Promise<Snapshot>): Promise<Response> {
+  let outcome: { shot: Snapshot } | { error: unknown } | undefined
+  shared.then(
+    (shot) => (outcome = { shot }),
+    (error: unknown) => (outcome = { error }),
+  )
+  return new Promise<Response>((resolve, reject) => {
+    const tick = setInterval(() => {
+      if (!outcome) return
+      clearInterval(tick)
+      if ('shot' in outcome) resolve(toResponse(outcome.shot))
+      else reject(outcome.error)
+    }, 2)
+  })
 }
 
 export interface CoalesceOptions {
@@ -53,9 +71,10 @@ export interface CoalesceOptions {
 /** Request headers that can change an origin's answer for the same URL. */
 const KEY_HEADERS = ['authorization', 'cookie', 'accept', 'accept-language', 'prefer'] as const
 
-/** GETs without a body share when service, URL, caller and {@link KEY_HEADERS} are equal. */
 /** Headers that make an answer partial or conditional (206, 304): never shared. */
 const PRIVATE_ANSWER_HEADERS = ['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']
+
+/** GETs without a body share when service, URL, caller and {@link KEY_HEADERS} are equal. */
 
 export function coalesceKey(req: Request, ctx: CallContext): string | undefined {
   if (req.method !== 'GET' || req.body !== null) return undefined
