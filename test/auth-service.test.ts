@@ -138,6 +138,23 @@ describe('auth origin: refresh and logout', () => {
     expect(await revokedReason(first.refresh_token)).toBe('reuse')
   })
 
+  it('two refreshes racing with one token: one wins, the other counts as reuse, one token row per win', async () => {
+    const first = await login('ada')
+    const [a, b] = await Promise.all([
+      post('/auth/refresh', { refresh_token: first.refresh_token }),
+      post('/auth/refresh', { refresh_token: first.refresh_token }),
+    ])
+    expect([a.status, b.status].sort()).toEqual([200, 400])
+    // The spend and the next token commit together: exactly one successor was written.
+    const rows = await db.prepare(
+      `SELECT COUNT(*) AS n FROM refresh_tokens WHERE family_id =
+         (SELECT family_id FROM refresh_tokens WHERE token_hash = ?1)`,
+    )
+      .bind(await sha256Base64url(first.refresh_token))
+      .first<{ n: number }>()
+    expect(rows?.n).toBe(2)
+  })
+
   it('logout revokes the family; unknown tokens are answered 204 as well', async () => {
     const tokens = await login('grace')
     const out = await post('/auth/logout', { refresh_token: tokens.refresh_token })

@@ -34,11 +34,19 @@ export async function findById(db: D1Database, id: number): Promise<Credentials 
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 
 /** A fresh refresh token: 256 random bits; only its digest is stored. */
-async function newToken(db: D1Database, familyId: string, lifetimeSeconds: number) {
+/**
+ * A new refresh token and its INSERT. With `afterSpend`, the row is written only if the
+ * statement before it in the same batch changed a row (`changes() = 1`): spending the old
+ * token and issuing the next one then commit together or not at all.
+ */
+async function newToken(db: D1Database, familyId: string, lifetimeSeconds: number, afterSpend = false) {
   const token = randomToken(32)
   const issuedAt = nowSeconds()
+  const sql = afterSpend
+    ? 'INSERT INTO refresh_tokens (token_hash, family_id, issued_at, expires_at) SELECT ?1, ?2, ?3, ?4 WHERE changes() = 1'
+    : 'INSERT INTO refresh_tokens (token_hash, family_id, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4)'
   const statement = db
-    .prepare('INSERT INTO refresh_tokens (token_hash, family_id, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4)')
+    .prepare(sql)
     .bind(await sha256Base64url(token), familyId, issuedAt, issuedAt + lifetimeSeconds)
   return { token, statement }
 }
@@ -88,17 +96,17 @@ export async function rotate(db: D1Database, token: string, lifetimeSeconds: num
     return { ok: false, reason: 'reused' }
   }
   if (row.expires_at <= now) return { ok: false, reason: 'expired' }
-  // Only one caller can spend a token: the conditional update decides a race.
-  const spent = await db
-    .prepare('UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL')
-    .bind(hash, now)
-    .run()
-  if (spent.meta.changes !== 1) {
+  // Only one caller can spend a token: the conditional update decides a race, and the
+  // next token is written in the same batch (one transaction), only if this one was spent.
+  const next = await newToken(db, row.family_id, lifetimeSeconds, true)
+  const [spent] = await db.batch([
+    db.prepare('UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL').bind(hash, now),
+    next.statement,
+  ])
+  if (spent?.meta.changes !== 1) {
     await revokeFamily(db, row.family_id, 'reuse')
     return { ok: false, reason: 'reused' }
   }
-  const next = await newToken(db, row.family_id, lifetimeSeconds)
-  await next.statement.run()
   return { ok: true, token: next.token, userId: row.user_id }
 }
 
