@@ -3,7 +3,7 @@
 import { build } from 'esbuild'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { ROOT } from '../scripts/origins.mjs'
+import { ROOT, WORKER_BUILD } from '../scripts/origins.mjs'
 
 /**
  * Bundles `source` (TypeScript re-exports, resolved from the project root) to
@@ -18,15 +18,7 @@ export async function importBundled(name, source, { target = 'worker' } = {}) {
     bundle: true,
     format: 'esm',
     logLevel: 'error',
-    ...(target === 'node'
-      ? { platform: 'node' }
-      : {
-          platform: 'neutral',
-          target: 'es2022',
-          conditions: ['workerd', 'worker', 'browser'],
-          mainFields: ['module', 'main'],
-          external: ['node:*'],
-        }),
+    ...(target === 'node' ? { platform: 'node' } : WORKER_BUILD),
   })
   return import(pathToFileURL(outfile).href)
 }

@@ -15,21 +15,26 @@ const OUT_DIR = path.join(ROOT, '.wrangler', 'origins')
 /** Service bindings an origin has to other origins (mirrors services/<name>/wrangler.toml). */
 const ORIGIN_BINDINGS = { orders: { INVENTORY: 'switchyard-inventory' } }
 
+/** esbuild options that resolve packages as workerd does (its export conditions). */
+export const WORKER_BUILD = {
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  conditions: ['workerd', 'worker', 'browser'],
+  mainFields: ['module', 'main'],
+  external: ['cloudflare:*', 'node:*'],
+  logLevel: 'error',
+}
+
 /** Bundles every origin (what `wrangler deploy` would upload, minus minification). */
 export async function buildOrigins() {
   await Promise.all(
     SERVICES.map((name) =>
       build({
+        ...WORKER_BUILD,
         entryPoints: [path.join(ROOT, 'services', name, 'src', 'index.ts')],
         outfile: path.join(OUT_DIR, `${name}.js`),
-        bundle: true,
-        format: 'esm',
-        platform: 'neutral',
-        target: 'es2022',
-        conditions: ['workerd', 'worker', 'browser'],
-        mainFields: ['module', 'main'],
-        external: ['cloudflare:*', 'node:*'],
-        logLevel: 'error',
       }),
     ),
   )
@@ -156,18 +161,7 @@ export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0
  */
 export async function gatewayWorker({ name = 'switchyard-gateway', bindings = {} } = {}) {
   const outfile = path.join(OUT_DIR, 'gateway.js')
-  await build({
-    entryPoints: [path.join(ROOT, 'src', 'worker.ts')],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    external: ['cloudflare:*', 'node:*'],
-    logLevel: 'error',
-  })
+  await build({ ...WORKER_BUILD, entryPoints: [path.join(ROOT, 'src', 'worker.ts')], outfile })
   return {
     name,
     modules: true,
