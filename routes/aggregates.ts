@@ -1,12 +1,10 @@
 import type { Hono } from 'hono'
 import { composite } from '../src/aggregate/composite'
 import type { CompositeSpec } from '../src/aggregate/types'
-import { setIdentityHeaders } from '../src/auth/identity-headers'
 import type { RoutePolicy } from '../src/auth/policy'
 import { ProblemError, problems } from '../src/problem'
-import { upstreamRequestHeaders } from '../src/proxy/headers'
 import type { GatewayEnv } from '../src/types'
-import type { ProxyOptions } from './proxy'
+import { originRequestHeaders, type ProxyOptions } from './proxy'
 import type { RouteSpec } from './table'
 
 /** A composite as a route: its parts, and who may call it (as on a route table entry). */
@@ -115,19 +113,11 @@ export function mountAggregates(
     app.get(template, (c) => {
       c.set('routeTemplate', template)
       c.set('upstream', 'composite')
-      const incoming = new URL(c.req.url)
-      const headers = upstreamRequestHeaders(c.req.raw.headers, {
-        clientIp: options.clientIp(c),
-        proto: incoming.protocol.replace(':', ''),
-        host: incoming.host,
-        gatewayName: options.gatewayName,
-      })
+      // The verified caller reaches every part, as on a proxied route.
+      const headers = originRequestHeaders(c, options)
       // Parts are plain JSON GETs: no body, no ranges, no conditions meant for the composite.
       for (const name of PART_DROPPED_HEADERS) headers.delete(name)
       headers.set('accept', 'application/json')
-      headers.set('x-request-id', c.get('requestId'))
-      // The verified caller reaches every part, as on a proxied route.
-      setIdentityHeaders(headers, c.get('identity'))
       return upstream(new Request(c.req.url, { headers }), {
         service: 'composite',
         route: template,

@@ -66,6 +66,26 @@ export function mountVersion(
 }
 
 /**
+ * Headers for a call to an origin on behalf of this request: the client's, cleaned
+ * (src/proxy/headers.ts), plus the request id and the verified caller's identity.
+ */
+export function originRequestHeaders(
+  c: Context<GatewayEnv>,
+  options: Pick<ProxyOptions, 'clientIp' | 'gatewayName'>,
+): Headers {
+  const incoming = new URL(c.req.url)
+  const headers = upstreamRequestHeaders(c.req.raw.headers, {
+    clientIp: options.clientIp(c),
+    proto: incoming.protocol.replace(':', ''),
+    host: incoming.host,
+    gatewayName: options.gatewayName,
+  })
+  headers.set('x-request-id', c.get('requestId'))
+  setIdentityHeaders(headers, c.get('identity'))
+  return headers
+}
+
+/**
  * Sends the request to the route's service at the same normalized path it was
  * routed on (or at the route's caller-relative `originPath`), with the verified
  * caller's identity headers. The target host is fixed by the registry, never taken
@@ -84,14 +104,7 @@ export async function forward(
   c.set('upstream', spec.service)
 
   const incoming = new URL(c.req.url)
-  const headers = upstreamRequestHeaders(c.req.raw.headers, {
-    clientIp: options.clientIp(c),
-    proto: incoming.protocol.replace(':', ''),
-    host: incoming.host,
-    gatewayName: options.gatewayName,
-  })
-  headers.set('x-request-id', c.get('requestId'))
-  setIdentityHeaders(headers, c.get('identity'))
+  const headers = originRequestHeaders(c, options)
   const method = c.req.method
   const hasBody = method !== 'GET' && method !== 'HEAD' && c.req.raw.body !== null
   const request = new Request(`http://${spec.service}.internal${originPath}${incoming.search}`, {
