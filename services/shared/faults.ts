@@ -35,6 +35,7 @@
 import { createRoute, z, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
 import { ProblemError, problemResponse, problemResponses } from './problem'
+import { json } from './schemas'
 import type { OriginBindings } from './types'
 
 const FaultConfig = z.strictObject({
@@ -187,7 +188,6 @@ const Stats = z.object({
   byPath: z.record(z.string(), z.number().int()),
   lastHeaders: z.record(z.string(), z.string()),
 })
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } })
 const Fault = { 200: { description: 'The current fault', content: json(FaultConfig) } }
 const route = <P extends string, R extends RouteConfig['responses']>(method: 'get' | 'delete', path: P, responses: R) =>
   createRoute({ method, path, hide: true, middleware: requireEnabled, responses })

@@ -80,3 +80,6 @@ export function toPage<T extends { id: number }>(rows: T[], limit: number) {
   const last = data.at(-1)
   return { data, next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null }
 }
+
+/** An OpenAPI `content` entry for a JSON body or response described by `schema`. */
+export const json = <T>(schema: T) => ({ 'application/json': { schema } })

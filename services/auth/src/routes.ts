@@ -1,9 +1,9 @@
 /** Route declarations of the auth service (the OpenAPI document is built from these). */
 import { createRoute } from '@hono/zod-openapi'
 import { problemResponses } from '../../shared/problem'
+import { json } from '../../shared/schemas'
 import { Jwks, LoginRequest, LogoutRequest, RefreshRequest, TokenResponse } from './schemas'
 
-const json = <T>(schema: T) => ({ 'application/json': { schema } })
 const tokens = { 200: { description: 'Tokens', content: json(TokenResponse) } }
 
 export const login = createRoute({

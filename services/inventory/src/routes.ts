@@ -1,9 +1,9 @@
 /** Route declarations of the inventory service (the OpenAPI document is built from these). */
 import { createRoute, z } from '@hono/zod-openapi'
 import { problemResponses } from '../../shared/problem'
+import { json } from '../../shared/schemas'
 import { ReleaseBody, Reservation, ReserveBody, SkuParams, SkusQuery, StockItem, StockList } from './schemas'
 
-const json = <T>(schema: T) => ({ 'application/json': { schema } })
 const tags = ['inventory']
 
 export const getStock = createRoute({

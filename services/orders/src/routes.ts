@@ -1,10 +1,9 @@
 /** Route declarations of the orders service (the OpenAPI document is built from these). */
 import { createRoute } from '@hono/zod-openapi'
 import { problemResponses } from '../../shared/problem'
-import { IdParams } from '../../shared/schemas'
+import { IdParams, json } from '../../shared/schemas'
 import { CreateOrder, Order, OrderPage, OrdersQuery } from './schemas'
 
-const json = <T>(schema: T) => ({ 'application/json': { schema } })
 const tags = ['orders']
 
 export const createOrder = createRoute({

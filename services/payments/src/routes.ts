@@ -1,10 +1,9 @@
 /** Route declarations of the payments service (the OpenAPI document is built from these). */
 import { createRoute } from '@hono/zod-openapi'
 import { problemResponses } from '../../shared/problem'
-import { IdParams } from '../../shared/schemas'
+import { IdParams, json } from '../../shared/schemas'
 import { Charge, ChargeList, ChargesQuery, CreateCharge, CreateRefund, MethodList, RefundResult, UserParams } from './schemas'
 
-const json = <T>(schema: T) => ({ 'application/json': { schema } })
 const tags = ['payments']
 
 export const listMethods = createRoute({

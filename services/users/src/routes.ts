@@ -1,10 +1,9 @@
 /** Route declarations of the users service (the OpenAPI document is built from these). */
 import { createRoute } from '@hono/zod-openapi'
 import { problemResponses } from '../../shared/problem'
-import { IdParams, PageQuery } from '../../shared/schemas'
+import { IdParams, json, PageQuery } from '../../shared/schemas'
 import { User, UserPage, UserPatch } from './schemas'
 
-const json = <T>(schema: T) => ({ 'application/json': { schema } })
 
 export const listUsers = createRoute({
   method: 'get',
