@@ -4,7 +4,7 @@ import type { RateLimitConfig } from '../src/ratelimit/config'
 import { limiterUnavailable, quotaExceeded, rateLimitHeader, rateLimitPolicyHeader } from '../src/ratelimit/headers'
 import { createLimiter, type Limiter, type Outcome } from '../src/ratelimit/limiter'
 import { knownTiers, type RouteScope } from '../src/ratelimit/policies'
-import { problemResponse } from '../src/problem'
+import { ProblemError } from '../wire/problem'
 import { recordDecision } from '../src/tracing/decisions'
 import type { GatewayEnv } from '../src/types'
 
@@ -81,24 +81,21 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
     }
     switch (outcome.kind) {
       case 'denied':
-        return problemResponse(
-          { ...quotaExceeded(outcome.violated, outcome.retryAfterSeconds), instance: c.req.path },
-          {
-            ...policyHeader,
-            RateLimit: rateLimitHeader(outcome.limits),
-            'Retry-After': String(outcome.retryAfterSeconds),
-          },
-        )
+        return ProblemError.of(quotaExceeded(outcome.violated, outcome.retryAfterSeconds), {
+          ...policyHeader,
+          RateLimit: rateLimitHeader(outcome.limits),
+          'Retry-After': String(outcome.retryAfterSeconds),
+        }).toResponse(c.req.path)
       case 'fail-closed':
         c.get('logger')?.log('warn', 'rate limit store failed; failing closed', {
           error: outcome.error,
           policies: outcome.closed,
           fail_closed_total: limiter.stats.failClosed,
         })
-        return problemResponse(
-          { ...limiterUnavailable(outcome.closed), instance: c.req.path },
-          { ...policyHeader, 'Retry-After': String(outcome.retryAfterSeconds) },
-        )
+        return ProblemError.of(limiterUnavailable(outcome.closed), {
+          ...policyHeader,
+          'Retry-After': String(outcome.retryAfterSeconds),
+        }).toResponse(c.req.path)
       case 'fail-open':
         c.get('logger')?.log('warn', 'rate limit store failed; failing open', {
           error: outcome.error,

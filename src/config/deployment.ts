@@ -1,5 +1,5 @@
 import { cachingFromEnv } from '../cache/config'
-import { tracingFromEnv } from '../tracing/config'
+import { tracingFromEnv } from '../../wire/tracing/config'
 import type { GatewayConfigInput } from './schema'
 
 /** The five origins of this deployment; instances are filled in per runtime. */

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { cachingConfigSchema } from '../cache/config'
 import { resilienceSchema } from '../upstream/config'
 import { authConfigSchema } from '../auth/config'
-import { tracingConfigSchema } from '../tracing/config'
+import { tracingConfigSchema } from '../../wire/tracing/config'
 import { deprecationsSchema } from '../versioning/config'
 import { rateLimitConfigSchema } from '../ratelimit/config'
 

@@ -1,6 +1,6 @@
 import { Redis } from '@upstash/redis/cloudflare'
 import { SpanKind } from '@opentelemetry/api'
-import { injectTraceHeaders } from '../tracing/client'
+import { injectTraceHeaders } from '../../wire/tracing/client'
 import type { RedisStoreConfig } from './config'
 import { parseScriptReply, scriptArgs, SLIDING_WINDOW_SCRIPT } from './script'
 import { StoreUnavailableError, type LimitCheck, type RateLimitStore, type StoreDecision } from './store'

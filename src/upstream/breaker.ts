@@ -12,7 +12,7 @@ import {
   type IBreaker,
 } from 'cockatiel'
 import type { Logger } from '../log'
-import { ProblemError, problemType } from '../problem'
+import { ProblemError, problemType } from '../../wire/problem'
 import { recordDecision } from '../tracing/decisions'
 import { clientGone } from './signals'
 import type { Upstream, UpstreamDecorator } from './types'
@@ -159,7 +159,7 @@ export function withBreaker(options: BreakerOptions): BreakerDecorator {
 /** 503 problem+json for a call refused by an open breaker. */
 function circuitOpen(service: string, remainingMs: number): ProblemError {
   const seconds = Math.max(1, Math.ceil(remainingMs / 1000))
-  return new ProblemError(
+  return ProblemError.of(
     {
       type: problemType('circuit-open'),
       title: 'Service Unavailable',

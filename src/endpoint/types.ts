@@ -1,0 +1,35 @@
+/**
+ * The route table entry: what a version exposes and where it goes. Tables (routes/)
+ * are data of this type; policies (auth, rate limits, caching, timeouts) attach to
+ * entries, never to handlers. src/endpoint/build.ts turns each entry into one Endpoint.
+ */
+import type { RoutePolicy } from '../auth/policy'
+import type { RouteTimeouts } from '../upstream/types'
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+export interface RouteSpec {
+  method: Method
+  /** Path at the origin and, under `/api/<version>`, at the gateway. */
+  path: string
+  service: string
+  /** Overrides the service's per-try timeout and overall deadline for this route. */
+  timeout?: RouteTimeouts
+  /** Who may call it (src/auth/policy.ts); absent means any authenticated caller. */
+  auth?: RoutePolicy
+  /** Origin path built from the verified caller instead of the request's, e.g. `/users/{sub}`. */
+  originPath?: string
+  /** Rate-limit route group: policies with `scope: 'group'` count per caller per group. */
+  rateLimit?: { group?: string }
+  /**
+   * GET responses may be cached at the edge (middleware/cache.ts) when the origin allows
+   * it. `perUser`: authenticated callers get entries of their own; otherwise requests
+   * with credentials bypass the cache.
+   */
+  cache?: { perUser?: boolean }
+  /**
+   * Name of the operation in the merged document (`<service>.<operationId>`), where the
+   * service's own document names none.
+   */
+  operationId?: string
+}
