@@ -1,4 +1,5 @@
 import { urlConfig } from './config/deployment'
+import { startGateway } from './config/errors'
 import { createGateway } from './gateway'
 import { rateLimitFromEnv } from './ratelimit/env'
 
@@ -11,7 +12,10 @@ interface DenoServeInfo {
 
 const vars = Deno.env.toObject()
 
-export default createGateway({ ...urlConfig(vars), rateLimit: rateLimitFromEnv(vars) }, {
-  // `deno serve` passes the connection info as the second fetch argument (Hono's env).
-  clientIp: (c) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
-})
+// A refused config is logged once here and answered 500 `#misconfigured` on every request.
+export default startGateway(() =>
+  createGateway({ ...urlConfig(vars), rateLimit: rateLimitFromEnv(vars) }, {
+    // `deno serve` passes the connection info as the second fetch argument (Hono's env).
+    clientIp: (c) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
+  }),
+)

@@ -9,7 +9,7 @@ import { rateLimit } from '../middleware/rate-limit'
 import { requestId } from '../middleware/request-id'
 import { traceContext } from '../middleware/trace-context'
 import { versionNegotiation } from '../middleware/version'
-import { compositeRouteSpecs, mountAggregates } from '../routes/aggregates'
+import { compositeRouteSpecs, compositeTables, mountAggregates } from '../routes/aggregates'
 import { mountHealth } from '../routes/health'
 import { mountOpenApi } from '../routes/openapi'
 import { mountVersion, type ProxyOptions } from '../routes/proxy'
@@ -21,6 +21,7 @@ import { identitySigningFetch } from './auth/identity-headers'
 import { createKeySource } from './auth/jwks'
 import { createPolicyResolver } from './auth/policy'
 import { createVerifier } from './auth/verify'
+import type { TableFacts } from './config/references'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
 import type { Limiter } from './ratelimit/limiter'
@@ -53,13 +54,24 @@ const API_TABLES: Record<string, RouteSpec[]> = Object.fromEntries(
   Object.entries(ROUTE_TABLES).map(([version, routes]) => [version, [...routes, ...compositeRouteSpecs(version)]]),
 )
 
+/** What the config may refer to in the tables: route groups, services, composite parts. */
+const TABLE_FACTS: TableFacts = {
+  groups: new Set(Object.values(ROUTE_TABLES).flatMap((routes) => routes.flatMap((r) => r.rateLimit?.group ?? []))),
+  services: new Set(Object.values(ROUTE_TABLES).flatMap((routes) => routes.map((r) => r.service))),
+  compositeParts: Object.entries(compositeTables).flatMap(([version, composites]) =>
+    composites.flatMap((c) =>
+      Object.entries(c.parts).map(([name, part]) => ({ where: `composites.${version}.${c.path}.parts.${name}.service`, service: part.service })),
+    ),
+  ),
+}
+
 /**
  * Builds the gateway app from a config, validated here (throws on a bad config).
  * Middleware order follows docs/architecture.md: request id · trace context ·
  * logging · errors · hygiene · version negotiation · auth · rate limit · cache.
  */
 export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<GatewayEnv> {
-  const config: GatewayConfig = parseConfig(input)
+  const config: GatewayConfig = parseConfig(input, TABLE_FACTS)
   const telemetry = createTelemetry(config.tracing)
   // Lines logged while a request's span is active carry its trace_id and span_id.
   const logger = traceAwareLogger(deps.logger ?? createLogger({ service: config.name }))
