@@ -1,4 +1,5 @@
 import { cachingFromEnv } from '../cache/config'
+import { corsFromEnv } from '../cors/config'
 import { tracingFromEnv } from '../tracing/config'
 import type { GatewayConfigInput } from './schema'
 
@@ -16,6 +17,7 @@ export function workersConfig(vars: Record<string, unknown> = {}): GatewayConfig
     ),
     tracing: tracingFromEnv(vars),
     caching: cachingFromEnv(vars),
+    cors: corsFromEnv(vars),
   }
 }
 
@@ -43,5 +45,6 @@ export function urlConfig(vars: Record<string, string | undefined>): GatewayConf
     },
     tracing: tracingFromEnv(vars),
     caching: cachingFromEnv(vars),
+    cors: corsFromEnv(vars),
   }
 }

@@ -5,6 +5,7 @@ import { authConfigSchema } from '../auth/config'
 import { tracingConfigSchema } from '../tracing/config'
 import { deprecationsSchema } from '../versioning/config'
 import { rateLimitConfigSchema } from '../ratelimit/config'
+import { corsConfigSchema } from '../cors/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
 export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
@@ -57,6 +58,8 @@ export const gatewayConfigSchema = z.object({
   /** Rate-limit policies on Redis (src/ratelimit/config.ts); absent → no limiting. */
   rateLimit: rateLimitConfigSchema.optional(),
   caching: cachingConfigSchema,
+  /** Cross-origin browser calls (src/cors/config.ts); per-route overrides sit in the route tables. */
+  cors: corsConfigSchema.prefault({}),
 })
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>
