@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono'
 import { auth } from '../middleware/auth'
 import { cors } from '../middleware/cors'
 import { accessLog } from '../middleware/logging'
+import { requestMetrics } from '../middleware/metrics'
 import { bodyLimit } from '../middleware/body-limit'
 import { problemErrorHandler, problemNotFound } from '../middleware/errors'
 import { headerStrip } from '../middleware/header-strip'
@@ -30,6 +31,7 @@ import { routeScopeResolver } from './ratelimit/route-scope'
 import { requestPath } from './proxy/path'
 import { traceAwareLogger } from './tracing/log-fields'
 import { createTelemetry } from './tracing/telemetry'
+import { createMetrics } from './metrics'
 import type { GatewayEnv } from './types'
 import { mountContracts } from './versioning/route-contract'
 import { createVersioning } from './versioning/versioning'
@@ -66,6 +68,7 @@ const API_TABLES: Record<string, RouteSpec[]> = Object.fromEntries(
 export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<GatewayEnv> {
   const config: GatewayConfig = parseConfig(input)
   const telemetry = createTelemetry(config.tracing)
+  const metrics = createMetrics(config.metrics)
   // Lines logged while a request's span is active carry its trace_id and span_id.
   const logger = traceAwareLogger(deps.logger ?? createLogger({ service: config.name }))
   // URL upstreams get the caller's identity only signed (src/auth/identity-headers.ts).
@@ -74,6 +77,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
     logger,
     fetch: identitySigningFetch(config.auth.identitySecret, deps.fetch),
     telemetry,
+    metrics,
   })
   const clientIp = deps.clientIp ?? (() => undefined)
   const versioning = createVersioning(config, [v1Changes], ROUTE_TABLES)
@@ -98,6 +102,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(requestId())
   app.use(traceContext({ telemetry, waitUntil, clientIp }))
   app.use(accessLog(logger))
+  app.use(requestMetrics({ metrics, waitUntil }))
   app.onError(problemErrorHandler)
   app.notFound(problemNotFound)
   // Before hygiene, auth and limits: preflights end here, and every later error keeps its CORS headers.

@@ -3,6 +3,7 @@ import { cachingConfigSchema } from '../cache/config'
 import { resilienceSchema } from '../upstream/config'
 import { authConfigSchema } from '../auth/config'
 import { tracingConfigSchema } from '../tracing/config'
+import { metricsConfigSchema } from '../metrics/config'
 import { deprecationsSchema } from '../versioning/config'
 import { rateLimitConfigSchema } from '../ratelimit/config'
 import { corsConfigSchema } from '../cors/config'
@@ -55,6 +56,8 @@ export const gatewayConfigSchema = z.object({
   auth: authConfigSchema.prefault({}),
   /** Trace context, spans and OTLP export (src/tracing/config.ts). */
   tracing: tracingConfigSchema.prefault({}),
+  /** Request, upstream, breaker, limiter and cache metrics; OTLP export (src/metrics/config.ts). */
+  metrics: metricsConfigSchema.prefault({}),
   /** Rate-limit policies on Redis (src/ratelimit/config.ts); absent → no limiting. */
   rateLimit: rateLimitConfigSchema.optional(),
   caching: cachingConfigSchema,
