@@ -12,7 +12,7 @@
  * ```
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
-import { docsPage } from './docs'
+import { docsPage } from '../../wire/docs'
 import { faultInjection, mountFaultControl } from './faults'
 import { mountHealth } from './health'
 import { gatewayIdentity } from './identity'

@@ -4,6 +4,7 @@
  * entries, never to handlers. src/endpoint/build.ts turns each entry into one Endpoint.
  */
 import type { RoutePolicy } from '../auth/policy'
+import type { CorsOverride } from '../cors/config'
 import type { RouteTimeouts } from '../upstream/types'
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -27,6 +28,8 @@ export interface RouteSpec {
    * with credentials bypass the cache.
    */
   cache?: { perUser?: boolean }
+  /** CORS for this path instead of the global policy (src/cors/config.ts): any field given replaces the global one. */
+  cors?: CorsOverride
   /**
    * Name of the operation in the merged document (`<service>.<operationId>`), where the
    * service's own document names none.
