@@ -6,7 +6,9 @@
 import type { DescMethod, DescService } from '@bufbuild/protobuf'
 import { MethodOptions_IdempotencyLevel } from '@bufbuild/protobuf/wkt'
 import { InventoryService } from '../gen/switchyard/inventory/v1/inventory_pb'
+import { cors as connectCors } from '@connectrpc/connect'
 import type { RoutePolicy } from '../src/auth/policy'
+import { DEFAULT_ALLOWED_HEADERS, DEFAULT_EXPOSED_HEADERS } from '../src/cors/config'
 import type { RouteSpec } from './table'
 
 export interface RpcServiceSpec {
@@ -30,6 +32,17 @@ export const rpcServices: RpcServiceSpec[] = [
   },
 ]
 
+/**
+ * Browser clients of Connect and gRPC-web send and read protocol headers of their own
+ * (`Connect-Protocol-Version`, `X-Grpc-Web`, `Grpc-Status` …): allowed and exposed on
+ * top of the defaults (origins stay the gateway's policy).
+ */
+const RPC_CORS = {
+  methods: ['GET', 'POST'],
+  allowHeaders: [...new Set([...DEFAULT_ALLOWED_HEADERS, ...connectCors.allowedHeaders])],
+  exposeHeaders: [...new Set([...DEFAULT_EXPOSED_HEADERS, ...connectCors.exposedHeaders])],
+}
+
 /** Where RPCs are mounted. */
 export const RPC_PREFIX = '/rpc'
 
@@ -51,7 +64,7 @@ export const rpcRoutes: RouteSpec[] = rpcServices.flatMap(({ descriptor, service
     .flatMap((m) => {
       const path = `/${descriptor.typeName}/${m.name}`
       const policy = methods?.[m.name]?.auth ?? auth
-      const post: RouteSpec = { method: 'POST', path, service, auth: policy }
+      const post: RouteSpec = { method: 'POST', path, service, auth: policy, cors: RPC_CORS }
       return sideEffectFree(m) ? [post, { ...post, method: 'GET' }] : [post]
     }),
 )

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from '@connectrpc/connect'
 import { describe, expect, it } from 'vitest'
-import { gateway, originStats, resetOrigin } from './helpers'
+import { customGateway, gateway, originStats, resetOrigin } from './helpers'
 import { inventoryClient, PROTOCOLS } from './rpc-support'
 import { bearer } from './tokens'
 
@@ -131,5 +131,31 @@ describe('RPC errors made by the gateway, in each protocol', () => {
       body: new Uint8Array([0, 0, 0, 0, 0]),
     })
     expect(new TextDecoder().decode(await anonymous.arrayBuffer())).toContain('grpc-status: 12\r\n')
+  })
+})
+
+describe('RPC from browsers (CORS)', () => {
+  it('lets Connect and gRPC-web protocol headers through a preflight and exposes the status trailers', async () => {
+    const gw = customGateway({ cors: { origins: ['https://shop.example'] } })
+    const preflight = await gw.fetch(`${PROCEDURE}/GetStock`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,connect-protocol-version,x-grpc-web',
+      },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://shop.example')
+    const allowed = (preflight.headers.get('access-control-allow-headers') ?? '').toLowerCase()
+    expect(allowed).toContain('connect-protocol-version')
+    expect(allowed).toContain('x-grpc-web')
+    const res = await gw.fetch(`${PROCEDURE}/GetStock`, {
+      method: 'POST',
+      headers: { origin: 'https://shop.example', 'content-type': 'application/json' },
+      body: '{"sku":"SKU-RED-MUG"}',
+    })
+    expect(res.status).toBe(200)
+    expect((res.headers.get('access-control-expose-headers') ?? '').toLowerCase()).toContain('grpc-status')
   })
 })
