@@ -1,4 +1,4 @@
-import { docsRoutes, type RouteSpec } from '../table'
+import { deadLetterRoutes, docsRoutes, EVENT_SERVICES, type RouteSpec } from '../table'
 
 /**
  * v2: the newest contract, served as the origins implement it. `auth` is each route's
@@ -8,6 +8,7 @@ import { docsRoutes, type RouteSpec } from '../table'
 export const v2Routes: RouteSpec[] = [
   // First: `/users/:id` would match `/users/openapi.json` too, and the first matching entry wins.
   ...['auth', 'users', 'orders', 'payments', 'inventory'].flatMap(docsRoutes),
+  ...EVENT_SERVICES.flatMap(deadLetterRoutes),
 
   { method: 'POST', path: '/auth/login', service: 'auth', auth: 'public' },
   { method: 'POST', path: '/auth/refresh', service: 'auth', auth: 'public' },
