@@ -1,6 +1,8 @@
 import { Hono, type Context } from 'hono'
 import { auth } from '../middleware/auth'
+import { cors } from '../middleware/cors'
 import { accessLog } from '../middleware/logging'
+import { requestMetrics } from '../middleware/metrics'
 import { bodyLimit } from '../middleware/body-limit'
 import { problemErrorHandler, problemNotFound } from '../middleware/errors'
 import { headerStrip } from '../middleware/header-strip'
@@ -21,6 +23,7 @@ import { identitySigningFetch } from './auth/identity-headers'
 import { createKeySource } from './auth/jwks'
 import { createPolicyResolver } from './auth/policy'
 import { createVerifier } from './auth/verify'
+import { createCorsResolver } from './cors/policy'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
 import type { Limiter } from './ratelimit/limiter'
@@ -28,11 +31,13 @@ import { routeScopeResolver } from './ratelimit/route-scope'
 import { requestPath } from './proxy/path'
 import { traceAwareLogger } from './tracing/log-fields'
 import { createTelemetry } from './tracing/telemetry'
+import { createMetrics } from './metrics'
 import type { GatewayEnv } from './types'
 import { mountContracts } from './versioning/route-contract'
 import { createVersioning } from './versioning/versioning'
 import { createRegistry, type BindingLookup } from './upstream/registry'
 import { cacheStorage } from './cache/storage'
+import { mountDocsAssets, type DocsAssetSource } from './docs/assets'
 
 /** What differs between runtimes; everything else is shared. */
 export interface GatewayDeps {
@@ -45,6 +50,8 @@ export interface GatewayDeps {
   logger?: Logger
   /** A rate limiter to use instead of one built from `config.rateLimit` (shared state, stats). */
   rateLimiter?: Limiter
+  /** Swagger UI's files for the docs pages (Workers static assets, or files under Deno). */
+  docsAssets?: DocsAssetSource
 }
 
 const ROUTE_TABLES: Record<string, RouteSpec[]> = { v1: v1Routes, v2: v2Routes }
@@ -61,6 +68,7 @@ const API_TABLES: Record<string, RouteSpec[]> = Object.fromEntries(
 export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<GatewayEnv> {
   const config: GatewayConfig = parseConfig(input)
   const telemetry = createTelemetry(config.tracing)
+  const metrics = createMetrics(config.metrics)
   // Lines logged while a request's span is active carry its trace_id and span_id.
   const logger = traceAwareLogger(deps.logger ?? createLogger({ service: config.name }))
   // URL upstreams get the caller's identity only signed (src/auth/identity-headers.ts).
@@ -69,6 +77,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
     logger,
     fetch: identitySigningFetch(config.auth.identitySecret, deps.fetch),
     telemetry,
+    metrics,
   })
   const clientIp = deps.clientIp ?? (() => undefined)
   const versioning = createVersioning(config, [v1Changes], ROUTE_TABLES)
@@ -93,8 +102,17 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(requestId())
   app.use(traceContext({ telemetry, waitUntil, clientIp }))
   app.use(accessLog(logger))
+  app.use(requestMetrics({ metrics, waitUntil }))
   app.onError(problemErrorHandler)
   app.notFound(problemNotFound)
+  // Before hygiene, auth and limits: preflights end here, and every later error keeps its CORS headers.
+  app.use(
+    cors({
+      policyFor: createCorsResolver(config.cors, [
+        ...config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: API_TABLES[v] ?? [] })),
+      ]),
+    }),
+  )
   app.use(pathNormalize())
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
@@ -132,6 +150,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   mountHealth(app, config, registry, waitUntil)
   mountWellKnown(app, proxyOptions)
   mountOpenApi(app, { tables: API_TABLES, versioning, name: config.name })
+  mountDocsAssets(app, deps.docsAssets)
   for (const version of config.versions.supported) {
     const routes = ROUTE_TABLES[version]
     if (!routes) throw new Error(`no route table for version ${version}`)
