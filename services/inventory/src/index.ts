@@ -7,6 +7,7 @@ import type { OriginBindings } from '../../shared/types'
 import * as repo from './repo'
 import { getStock, listStock, release, reserve } from './routes'
 import { toCsv } from './csv'
+import { mountProtocols } from './rpc'
 import { expireHolds, sagaHandlers } from './saga'
 
 interface Bindings extends OriginBindings {
@@ -75,5 +76,7 @@ app.openapi(release, async (c) => {
   }
   return c.json(reservation, 200)
 })
+
+mountProtocols(app)
 
 export default originWorker(app, { service: 'inventory', handlers: sagaHandlers<Bindings>(), sweep: expireHolds })
