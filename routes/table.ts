@@ -4,6 +4,7 @@
  */
 import type { RouteTimeouts } from '../src/upstream/types'
 import type { RoutePolicy } from '../src/auth/policy'
+import type { CorsOverride } from '../src/cors/config'
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
@@ -26,6 +27,8 @@ export interface RouteSpec {
    * with credentials bypass the cache.
    */
   cache?: { perUser?: boolean }
+  /** CORS for this path instead of the global policy (src/cors/config.ts): any field given replaces the global one. */
+  cors?: CorsOverride
 }
 
 /** Every origin serves its own OpenAPI document and Swagger UI under its prefix. */

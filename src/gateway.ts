@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { auth } from '../middleware/auth'
+import { cors } from '../middleware/cors'
 import { accessLog } from '../middleware/logging'
 import { requestMetrics } from '../middleware/metrics'
 import { bodyLimit } from '../middleware/body-limit'
@@ -24,6 +25,7 @@ import { identitySigningFetch } from './auth/identity-headers'
 import { createKeySource } from './auth/jwks'
 import { createPolicyResolver } from './auth/policy'
 import { createVerifier } from './auth/verify'
+import { createCorsResolver } from './cors/policy'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
 import { createLimiter, type Limiter } from './ratelimit/limiter'
@@ -37,6 +39,7 @@ import { mountContracts } from './versioning/route-contract'
 import { createVersioning } from './versioning/versioning'
 import { createRegistry, type BindingLookup } from './upstream/registry'
 import { cacheStorage } from './cache/storage'
+import { mountDocsAssets, type DocsAssetSource } from './docs/assets'
 
 /** What differs between runtimes; everything else is shared. */
 export interface GatewayDeps {
@@ -49,6 +52,8 @@ export interface GatewayDeps {
   logger?: Logger
   /** A rate limiter to use instead of one built from `config.rateLimit` (shared state, stats). */
   rateLimiter?: Limiter
+  /** Swagger UI's files for the docs pages (Workers static assets, or files under Deno). */
+  docsAssets?: DocsAssetSource
 }
 
 const ROUTE_TABLES: Record<string, RouteSpec[]> = { v1: v1Routes, v2: v2Routes }
@@ -102,6 +107,14 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(requestMetrics({ metrics, waitUntil }))
   app.onError(problemErrorHandler)
   app.notFound(problemNotFound)
+  // Before hygiene, auth and limits: preflights end here, and every later error keeps its CORS headers.
+  app.use(
+    cors({
+      policyFor: createCorsResolver(config.cors, [
+        ...config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: API_TABLES[v] ?? [] })),
+      ]),
+    }),
+  )
   app.use(pathNormalize())
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
@@ -142,6 +155,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   mountStatus(app, { config, registry, metrics, limiter, waitUntil })
   mountWellKnown(app, proxyOptions)
   mountOpenApi(app, { tables: API_TABLES, versioning, name: config.name })
+  mountDocsAssets(app, deps.docsAssets)
   for (const version of config.versions.supported) {
     const routes = ROUTE_TABLES[version]
     if (!routes) throw new Error(`no route table for version ${version}`)

@@ -1,4 +1,5 @@
 import { cachingFromEnv } from '../cache/config'
+import { corsFromEnv } from '../cors/config'
 import { tracingFromEnv } from '../tracing/config'
 import { metricsFromEnv } from '../metrics/config'
 import type { GatewayConfigInput } from './schema'
@@ -18,6 +19,7 @@ export function workersConfig(vars: Record<string, unknown> = {}): GatewayConfig
     tracing: tracingFromEnv(vars),
     metrics: metricsFromEnv(vars),
     caching: cachingFromEnv(vars),
+    cors: corsFromEnv(vars),
   }
 }
 
@@ -46,5 +48,6 @@ export function urlConfig(vars: Record<string, string | undefined>): GatewayConf
     tracing: tracingFromEnv(vars),
     metrics: metricsFromEnv(vars),
     caching: cachingFromEnv(vars),
+    cors: corsFromEnv(vars),
   }
 }

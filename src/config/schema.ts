@@ -6,6 +6,7 @@ import { tracingConfigSchema } from '../tracing/config'
 import { metricsConfigSchema } from '../metrics/config'
 import { deprecationsSchema } from '../versioning/config'
 import { rateLimitConfigSchema } from '../ratelimit/config'
+import { corsConfigSchema } from '../cors/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
 export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
@@ -60,6 +61,8 @@ export const gatewayConfigSchema = z.object({
   /** Rate-limit policies on Redis (src/ratelimit/config.ts); absent → no limiting. */
   rateLimit: rateLimitConfigSchema.optional(),
   caching: cachingConfigSchema,
+  /** Cross-origin browser calls (src/cors/config.ts); per-route overrides sit in the route tables. */
+  cors: corsConfigSchema.prefault({}),
 })
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>
