@@ -83,4 +83,7 @@ export const v2Routes: RouteSpec[] = [
     auth: { roles: ['admin'] },
     rpc: { ...INVENTORY_RPC, method: 'ListReservations' },
   },
+  // Live stock levels: Server-Sent Events, and a WebSocket for signed-in clients.
+  { method: 'GET', path: '/inventory/:sku/feed', service: 'inventory', auth: 'public', stream: 'sse' },
+  { method: 'GET', path: '/inventory/:sku/live', service: 'inventory', auth: { scopes: ['inventory:read'] }, stream: 'websocket' },
 ]
