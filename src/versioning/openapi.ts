@@ -92,6 +92,8 @@ const json = (description: string, schema: JsonSchema) => ({ description, conten
 const object = (properties: Record<string, JsonSchema>) => ({ type: 'object', properties, required: Object.keys(properties) })
 const ok = { type: 'string', enum: ['ok'] }
 const anyObject = { type: 'object', properties: {}, additionalProperties: {} }
+const looseObject = (properties: Record<string, JsonSchema>) => ({ ...object(properties), additionalProperties: {} })
+const html = { type: 'string' }
 
 function ownPaths(): Record<string, Record<string, Operation>> {
   const get = (summary: string, responses: Record<string, unknown>) => ({
@@ -108,8 +110,39 @@ function ownPaths(): Record<string, Record<string, Operation>> {
     }),
     '/openapi.json': get('This document', { 200: json('OpenAPI 3.1 document', anyObject) }),
     '/docs': get('Swagger UI for this document', {
-      200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } },
+      200: { description: 'HTML page', content: { 'text/html': { schema: html } } },
     }),
+    '/': get('Where to go from here: docs, health, status page', {
+      200: {
+        description: 'Index: JSON, or HTML for a browser',
+        content: {
+          'application/json': { schema: looseObject({ links: { type: 'object', additionalProperties: looseObject({ href: { type: 'string' } }) } }) },
+          'text/html': { schema: html },
+        },
+      },
+    }),
+    ...Object.fromEntries(
+      ['/status', '/status.json'].map((path) => [
+        path,
+        {
+          get: {
+            tags: ['gateway'],
+            summary: "Operators' status: services, breakers, instances, retry budgets, recent error rates, limiter health (role admin)",
+            responses: {
+              200: {
+                description: 'Status report (`/status` answers HTML to a browser)',
+                content: {
+                  'application/json': { schema: looseObject({ status: { type: 'string', enum: ['ok', 'degraded'] } }) },
+                  ...(path === '/status' && { 'text/html': { schema: html } }),
+                },
+              },
+              401: problem('No valid access token'),
+              403: problem('The token lacks the admin role'),
+            },
+          },
+        },
+      ]),
+    ),
   }
 }
 
