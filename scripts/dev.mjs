@@ -45,10 +45,11 @@ const limiter = await startDevLimiter()
 const vars = Object.entries(limiter.vars).map(([name, value]) => `${name}:${value}`)
 
 const configs = ['wrangler.toml', ...SERVICES.map((n) => `services/${n}/wrangler.toml`)]
-// OTEL_* variables of the shell (e.g. OTEL_EXPORTER_OTLP_ENDPOINT) reach the gateway,
-// the first Worker; origins read theirs from services/<name>/.dev.vars.
+// OTEL_* and SWITCHYARD_* variables of the shell (e.g. OTEL_EXPORTER_OTLP_ENDPOINT,
+// SWITCHYARD_AUTH) reach the gateway, the first Worker; origins read theirs from
+// services/<name>/.dev.vars.
 const otelVars = Object.entries(process.env)
-  .filter(([key]) => key.startsWith('OTEL_'))
+  .filter(([key]) => key.startsWith('OTEL_') || key.startsWith('SWITCHYARD_'))
   .flatMap(([key, value]) => ['--var', `${key}:${value}`])
 const child = spawn(
   wrangler,
