@@ -19,6 +19,9 @@ import { v1Changes, v1Routes } from '../routes/v1'
 import { v2Routes } from '../routes/v2'
 import type { RouteSpec } from '../routes/table'
 import { mountWellKnown, wellKnownRoutes } from '../routes/well-known'
+import { RPC_PREFIX, rpcRoutes } from '../routes/rpc'
+import { rpcErrors } from './rpc/errors'
+import { mountRpc } from './rpc/pass-through'
 import { identitySigningFetch } from './auth/identity-headers'
 import { createKeySource } from './auth/jwks'
 import { createPolicyResolver } from './auth/policy'
@@ -110,9 +113,12 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
     cors({
       policyFor: createCorsResolver(config.cors, [
         ...config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: API_TABLES[v] ?? [] })),
+        { prefix: RPC_PREFIX, routes: rpcRoutes },
       ]),
     }),
   )
+  // RPC callers get errors in their protocol (Connect JSON, gRPC-web trailers), not problem+json.
+  app.use(`${RPC_PREFIX}/*`, rpcErrors())
   app.use(pathNormalize())
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
@@ -125,6 +131,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
         // Unversioned paths (`/api/users/1`), should they be routed, get the default version's policies.
         { prefix: '/api', routes: API_TABLES[config.versions.default] ?? [] },
         { prefix: '', routes: wellKnownRoutes },
+        { prefix: RPC_PREFIX, routes: rpcRoutes },
       ]),
       realm: config.auth.realm,
       maxTokenBytes: config.auth.maxTokenBytes,
@@ -132,16 +139,16 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   )
   if (config.rateLimit) {
     const tables = config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] }))
-    app.use(
-      '/api/*',
-      rateLimit({
-        config: config.rateLimit,
-        // Who is counted: the identity auth verified just above, else the address.
-        clientIp,
-        scope: routeScopeResolver(tables),
-        limiter: deps.rateLimiter,
-      }),
-    )
+    tables.push({ prefix: RPC_PREFIX, routes: rpcRoutes })
+    const limit = rateLimit({
+      config: config.rateLimit,
+      // Who is counted: the identity auth verified just above, else the address.
+      clientIp,
+      scope: routeScopeResolver(tables),
+      limiter: deps.rateLimiter,
+    })
+    app.use('/api/*', limit)
+    app.use(`${RPC_PREFIX}/*`, limit)
   }
   // cache: per route (RouteSpec.cache), innermost, in routes/proxy.ts.
   const cache = config.caching.enabled ? { storage: cacheStorage(config.caching.name) } : undefined
@@ -158,5 +165,6 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
     mountVersion(app, version, routes, proxyOptions)
     mountAggregates(app, version, proxyOptions)
   }
+  mountRpc(app, proxyOptions)
   return app
 }
