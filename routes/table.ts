@@ -26,6 +26,12 @@ export interface RouteSpec {
    * with credentials bypass the cache.
    */
   cache?: { perUser?: boolean }
+  /**
+   * POST/PATCH honour `Idempotency-Key` (middleware/idempotency.ts): answers are stored
+   * per caller and key and replayed; `required`: a request without a key → 400. Only
+   * such routes let the retry layer resend a keyed POST/PATCH.
+   */
+  idempotency?: { required?: boolean }
 }
 
 /** Every origin serves its own OpenAPI document and Swagger UI under its prefix. */

@@ -33,6 +33,8 @@ import { mountContracts } from './versioning/route-contract'
 import { createVersioning } from './versioning/versioning'
 import { createRegistry, type BindingLookup } from './upstream/registry'
 import { cacheStorage } from './cache/storage'
+import { createIdempotencyStore } from './idempotency'
+import type { IdempotencyStore } from './idempotency/store'
 
 /** What differs between runtimes; everything else is shared. */
 export interface GatewayDeps {
@@ -45,6 +47,8 @@ export interface GatewayDeps {
   logger?: Logger
   /** A rate limiter to use instead of one built from `config.rateLimit` (shared state, stats). */
   rateLimiter?: Limiter
+  /** An idempotency store to use instead of one built from `config.idempotency`. */
+  idempotencyStore?: IdempotencyStore
 }
 
 const ROUTE_TABLES: Record<string, RouteSpec[]> = { v1: v1Routes, v2: v2Routes }
@@ -56,7 +60,8 @@ const API_TABLES: Record<string, RouteSpec[]> = Object.fromEntries(
 /**
  * Builds the gateway app from a config, validated here (throws on a bad config).
  * Middleware order follows docs/architecture.md: request id · trace context ·
- * logging · errors · hygiene · version negotiation · auth · rate limit · cache.
+ * logging · errors · hygiene · version negotiation · auth · rate limit · (per route:
+ * body contract · idempotency keys · cache).
  */
 export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<GatewayEnv> {
   const config: GatewayConfig = parseConfig(input)
@@ -128,7 +133,12 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   // cache: per route (RouteSpec.cache), innermost, in routes/proxy.ts.
   const cache = config.caching.enabled ? { storage: cacheStorage(config.caching.name) } : undefined
 
-  const proxyOptions: ProxyOptions = { registry, gatewayName: config.name, clientIp, waitUntil, cache }
+  // idempotency keys: per route (RouteSpec.idempotency), in routes/proxy.ts.
+  const idempotency = config.idempotency.enabled
+    ? { store: deps.idempotencyStore ?? createIdempotencyStore(config.idempotency), config: config.idempotency }
+    : undefined
+
+  const proxyOptions: ProxyOptions = { registry, gatewayName: config.name, clientIp, waitUntil, cache, idempotency }
   mountHealth(app, config, registry, waitUntil)
   mountWellKnown(app, proxyOptions)
   mountOpenApi(app, { tables: API_TABLES, versioning, name: config.name })

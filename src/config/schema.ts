@@ -5,6 +5,7 @@ import { authConfigSchema } from '../auth/config'
 import { tracingConfigSchema } from '../tracing/config'
 import { deprecationsSchema } from '../versioning/config'
 import { rateLimitConfigSchema } from '../ratelimit/config'
+import { idempotencyConfigSchema } from '../idempotency/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
 export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
@@ -57,6 +58,8 @@ export const gatewayConfigSchema = z.object({
   /** Rate-limit policies on Redis (src/ratelimit/config.ts); absent → no limiting. */
   rateLimit: rateLimitConfigSchema.optional(),
   caching: cachingConfigSchema,
+  /** Idempotency keys of routes that declare them (src/idempotency/config.ts); memory store by default. */
+  idempotency: idempotencyConfigSchema,
 })
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>
