@@ -4,6 +4,7 @@
  */
 import type { RouteTimeouts } from '../src/upstream/types'
 import type { RoutePolicy } from '../src/auth/policy'
+import type { CorsOverride } from '../src/cors/config'
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
@@ -32,6 +33,20 @@ export interface RouteSpec {
    * such routes let the retry layer resend a keyed POST/PATCH.
    */
   idempotency?: { required?: boolean }
+  /** CORS for this path instead of the global policy (src/cors/config.ts): any field given replaces the global one. */
+  cors?: CorsOverride
+  /**
+   * Backed by an RPC instead of a REST route (google.api.http style): the gateway sends
+   * path parameters and query as the request message, over Connect in binary, to
+   * `service`, and answers the response message as JSON (src/rpc/transcode.ts).
+   * `responseBody` answers one field of it instead of the whole message.
+   */
+  rpc?: { service: string; method: string; responseBody?: string }
+  /**
+   * A long-lived answer: `sse` streams (never buffered, coalesced, cached or replayed);
+   * `websocket` also hands the client's `Upgrade` on to the origin.
+   */
+  stream?: 'sse' | 'websocket'
 }
 
 /** Every origin serves its own OpenAPI document and Swagger UI under its prefix. */

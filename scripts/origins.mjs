@@ -170,5 +170,11 @@ export async function gatewayWorker({ name = 'switchyard-gateway', bindings = {}
     compatibilityFlags: ['nodejs_compat', 'enable_request_signal'],
     serviceBindings: Object.fromEntries(SERVICES.map((n) => [n.toUpperCase(), `switchyard-${n}`])),
     bindings,
+    // As [assets] in wrangler.toml: Swagger UI's files for the docs pages.
+    assets: {
+      directory: path.join(ROOT, 'node_modules', 'swagger-ui-dist'),
+      binding: 'DOCS_ASSETS',
+      routerConfig: { invoke_user_worker_ahead_of_assets: true, has_user_worker: true },
+    },
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from './log'
+import type { Metrics } from './metrics'
 
 /** The caller, as decided by a verified access token (middleware/auth.ts). */
 export interface Identity {
@@ -27,6 +28,8 @@ export interface GatewayVariables {
   rateLimit?: { outcome: string; policies: string[]; violated?: string[] }
   /** The request's Idempotency-Key, once middleware/idempotency.ts holds it in the store. */
   idempotencyKey?: string
+  /** The gateway's metrics, for one-line recording calls (middleware/metrics.ts). */
+  metrics?: Metrics
 }
 
 export interface GatewayEnv {

@@ -1,5 +1,7 @@
 import { docsRoutes, type RouteSpec } from '../table'
 
+const INVENTORY_RPC = { service: 'switchyard.inventory.v1.InventoryService' }
+
 /**
  * v2: the newest contract, served as the origins implement it. `auth` is each route's
  * policy (src/auth/policy.ts): absent = any valid token; scopes come from the token's
@@ -69,4 +71,24 @@ export const v2Routes: RouteSpec[] = [
   { method: 'GET', path: '/inventory/:sku', service: 'inventory', auth: 'public', cache: {} },
   { method: 'POST', path: '/inventory/:sku/reserve', service: 'inventory', auth: { scopes: ['inventory:write'] } },
   { method: 'POST', path: '/inventory/:sku/release', service: 'inventory', auth: { scopes: ['inventory:write'] } },
+
+  // The same stock, answered by InventoryService over Connect (binary) and turned into JSON.
+  { method: 'GET', path: '/stock', service: 'inventory', auth: 'public', rpc: { ...INVENTORY_RPC, method: 'ListStock' } },
+  {
+    method: 'GET',
+    path: '/stock/:sku',
+    service: 'inventory',
+    auth: 'public',
+    rpc: { ...INVENTORY_RPC, method: 'GetStock', responseBody: 'item' },
+  },
+  {
+    method: 'GET',
+    path: '/stock/:sku/reservations',
+    service: 'inventory',
+    auth: { roles: ['admin'] },
+    rpc: { ...INVENTORY_RPC, method: 'ListReservations' },
+  },
+  // Live stock levels: Server-Sent Events, and a WebSocket for signed-in clients.
+  { method: 'GET', path: '/inventory/:sku/feed', service: 'inventory', auth: 'public', stream: 'sse' },
+  { method: 'GET', path: '/inventory/:sku/live', service: 'inventory', auth: { scopes: ['inventory:read'] }, stream: 'websocket' },
 ]

@@ -6,6 +6,7 @@ import type { OriginBindings } from '../../shared/types'
 import * as repo from './repo'
 import { getStock, listStock, release, reserve } from './routes'
 import { toCsv } from './csv'
+import { mountProtocols } from './rpc'
 
 interface Bindings extends OriginBindings {
   /** How long shared caches may serve a stock level (an ops knob; tests shorten it). */
@@ -68,5 +69,7 @@ app.openapi(release, async (c) => {
   }
   return c.json(reservation, 200)
 })
+
+mountProtocols(app)
 
 export default app
