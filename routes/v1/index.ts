@@ -9,5 +9,5 @@ export { v1Changes } from './changes'
  * v1 clients predate required `Idempotency-Key`s: there a key stays optional.
  */
 export const v1Routes: RouteSpec[] = v2Routes
-  .filter((r) => !/\/(openapi\.json|docs)$/.test(r.path))
+  .filter((r) => !/\/(openapi\.json|asyncapi\.json|docs)$/.test(r.path))
   .map((r) => (r.idempotency?.required ? { ...r, idempotency: { required: false } } : r))

@@ -1,4 +1,4 @@
-import { docsRoutes, type RouteSpec } from '../table'
+import { deadLetterRoutes, docsRoutes, EVENT_SERVICES, type RouteSpec } from '../table'
 
 const INVENTORY_RPC = { service: 'switchyard.inventory.v1.InventoryService' }
 
@@ -10,6 +10,7 @@ const INVENTORY_RPC = { service: 'switchyard.inventory.v1.InventoryService' }
 export const v2Routes: RouteSpec[] = [
   // First: `/users/:id` would match `/users/openapi.json` too, and the first matching entry wins.
   ...['auth', 'users', 'orders', 'payments', 'inventory'].flatMap(docsRoutes),
+  ...EVENT_SERVICES.flatMap(deadLetterRoutes),
 
   { method: 'POST', path: '/auth/login', service: 'auth', auth: 'public' },
   { method: 'POST', path: '/auth/refresh', service: 'auth', auth: 'public' },
