@@ -1,6 +1,7 @@
 import { urlConfig } from './config/deployment'
 import { startGateway } from './config/errors'
 import { createGateway } from './gateway'
+import { idempotencyFromEnv } from './idempotency/env'
 import { rateLimitFromEnv } from './ratelimit/env'
 import { upgradingFetch } from './proxy/websocket'
 
@@ -15,7 +16,7 @@ const vars = Deno.env.toObject()
 
 // A refused config is logged once here and answered 500 `#misconfigured` on every request.
 export default startGateway(() =>
-  createGateway({ ...urlConfig(vars), rateLimit: rateLimitFromEnv(vars) }, {
+  createGateway({ ...urlConfig(vars), rateLimit: rateLimitFromEnv(vars), idempotency: idempotencyFromEnv(vars) }, {
     // `deno serve` passes the connection info as the second fetch argument (Hono's env).
     clientIp: (c) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
     // Deno's fetch cannot upgrade: WebSocket routes open a socket to the origin instead.

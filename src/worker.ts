@@ -3,6 +3,7 @@ import { workersConfig } from './config/deployment'
 import { startGateway } from './config/errors'
 import { mountFaultRelay } from './dev/fault-relay'
 import { createGateway } from './gateway'
+import { idempotencyFromEnv } from './idempotency/env'
 import { rateLimitFromEnv } from './ratelimit/env'
 
 /** Cloudflare Workers entry: origins are service bindings in `env`. */
@@ -10,7 +11,7 @@ const bindings = env as unknown as Record<string, Fetcher | undefined>
 
 // A refused config is logged once here and answered 500 `#misconfigured` on every request.
 const app = startGateway(() => {
-  const gateway = createGateway({ ...workersConfig(bindings), rateLimit: rateLimitFromEnv(bindings) }, {
+  const gateway = createGateway({ ...workersConfig(bindings), rateLimit: rateLimitFromEnv(bindings), idempotency: idempotencyFromEnv(bindings) }, {
     bindings: (name) => bindings[name],
     // Set by Cloudflare's edge; a client cannot forge it there.
     clientIp: (c) => c.req.header('cf-connecting-ip'),
