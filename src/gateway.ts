@@ -23,7 +23,7 @@ import { createPolicyResolver } from './auth/policy'
 import { createVerifier } from './auth/verify'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
-import type { Limiter } from './ratelimit/limiter'
+import { createLimiter, type Limiter } from './ratelimit/limiter'
 import { routeScopeResolver } from './ratelimit/route-scope'
 import { requestPath } from './proxy/path'
 import { traceAwareLogger } from './tracing/log-fields'
@@ -112,6 +112,8 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       maxTokenBytes: config.auth.maxTokenBytes,
     }),
   )
+  // One limiter: the middleware decides with it, /health/ready reports its store.
+  const limiter = config.rateLimit ? (deps.rateLimiter ?? createLimiter(config.rateLimit)) : undefined
   if (config.rateLimit) {
     const tables = config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] }))
     app.use(
@@ -121,7 +123,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
         // Who is counted: the identity auth verified just above, else the address.
         clientIp,
         scope: routeScopeResolver(tables),
-        limiter: deps.rateLimiter,
+        limiter,
       }),
     )
   }
@@ -129,7 +131,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   const cache = config.caching.enabled ? { storage: cacheStorage(config.caching.name) } : undefined
 
   const proxyOptions: ProxyOptions = { registry, gatewayName: config.name, clientIp, waitUntil, cache }
-  mountHealth(app, config, registry, waitUntil)
+  mountHealth(app, config, registry, waitUntil, limiter?.health)
   mountWellKnown(app, proxyOptions)
   mountOpenApi(app, { tables: API_TABLES, versioning, name: config.name })
   for (const version of config.versions.supported) {
