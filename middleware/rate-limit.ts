@@ -79,6 +79,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
     const routeScope = scope(c)
     const outcome: Outcome = await limiter.decide(caller, routeScope)
     if (outcome.kind === 'unlimited') return next()
+    c.get('metrics')?.limiter(outcome.kind)
 
     const names = outcome.policies.map((p) => p.name)
     const policyHeader = { 'RateLimit-Policy': rateLimitPolicyHeader(outcome.policies) }

@@ -7,6 +7,7 @@ import { ProblemError, problems } from '../src/problem'
 import type { GatewayEnv } from '../src/types'
 import type { Registry } from '../src/upstream/registry'
 import type { CallContext } from '../src/upstream/types'
+import { transcoder } from '../src/rpc/transcode'
 import type { Method, RouteSpec } from './table'
 
 export interface ProxyOptions {
@@ -34,8 +35,10 @@ export function mountVersion(
   for (const spec of routes) {
     const template = prefix + spec.path
     methodsByPath.set(template, [...(methodsByPath.get(template) ?? []), spec.method])
+    const transcode = spec.rpc ? transcoder({ ...spec, rpc: spec.rpc }, options) : undefined
     const handler = (c: Context<GatewayEnv>) => {
       c.set('routeTemplate', template)
+      if (transcode) return transcode(c)
       const originPath = spec.originPath
         ? expandOriginPath(spec.originPath, c.get('identity'))
         : c.req.path.slice(prefix.length)
@@ -99,12 +102,12 @@ export async function forward(
   /** Public path prefix of the route (`/api/v2`): origin-relative `Location`s get it back. */
   publicPrefix = '',
 ): Promise<Response> {
-  const upstream = options.registry.get(spec.service)
-  if (!upstream) throw new ProblemError(problems.badGateway(spec.service, 'Service is not configured.'))
-  c.set('upstream', spec.service)
-
   const incoming = new URL(c.req.url)
   const headers = originRequestHeaders(c, options)
+  // A WebSocket route hands the upgrade on: the origin answers the handshake.
+  if (spec.stream === 'websocket' && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
+    headers.set('upgrade', 'websocket')
+  }
   const method = c.req.method
   const hasBody = method !== 'GET' && method !== 'HEAD' && c.req.raw.body !== null
   const request = new Request(`http://${spec.service}.internal${originPath}${incoming.search}`, {
@@ -116,6 +119,38 @@ export async function forward(
     ...(hasBody ? { duplex: 'half' } : {}),
   } as RequestInit)
 
+  const response = await callUpstream(c, spec, request, options)
+  const responseHeaders = downstreamResponseHeaders(response.headers)
+  const location = responseHeaders.get('location')
+  // The origin names its own path (`/orders/7`); the client knows it as `/api/v2/orders/7`.
+  if (publicPrefix && location?.startsWith('/') && !location.startsWith('//')) {
+    responseHeaders.set('location', publicPrefix + location)
+  }
+  // The origin accepted a WebSocket: the socket itself is relayed (Workers).
+  if (response.status === 101 && response.webSocket) {
+    return new Response(null, { status: 101, webSocket: response.webSocket, headers: responseHeaders })
+  }
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: responseHeaders,
+  })
+}
+
+/**
+ * Calls the route's service through its upstream stack (breaker, deadline, retries,
+ * tracing, timeouts, balancing) on behalf of this request. An upstream that throws
+ * anything but a problem (connection refused, reset) becomes a 502 naming the service.
+ */
+export async function callUpstream(
+  c: Context<GatewayEnv>,
+  spec: Pick<RouteSpec, 'service' | 'path' | 'timeout' | 'stream'>,
+  request: Request,
+  options: Pick<ProxyOptions, 'registry' | 'waitUntil'>,
+): Promise<Response> {
+  const upstream = options.registry.get(spec.service)
+  if (!upstream) throw new ProblemError(problems.badGateway(spec.service, 'Service is not configured.'))
+  c.set('upstream', spec.service)
   const ctx: CallContext = {
     service: spec.service,
     route: c.get('routeTemplate') ?? spec.path,
@@ -124,10 +159,10 @@ export async function forward(
     signal: c.req.raw.signal,
     waitUntil: (promise) => options.waitUntil(c, promise),
     timeouts: spec.timeout,
+    stream: spec.stream !== undefined,
   }
-  let response: Response
   try {
-    response = await upstream(request, ctx)
+    return await upstream(request, ctx)
   } catch (err) {
     if (err instanceof ProblemError) throw err
     c.get('logger')?.log('warn', 'upstream call failed', {
@@ -136,15 +171,4 @@ export async function forward(
     })
     throw new ProblemError(problems.badGateway(spec.service, `The ${spec.service} service could not be reached.`))
   }
-  const responseHeaders = downstreamResponseHeaders(response.headers)
-  const location = responseHeaders.get('location')
-  // The origin names its own path (`/orders/7`); the client knows it as `/api/v2/orders/7`.
-  if (publicPrefix && location?.startsWith('/') && !location.startsWith('//')) {
-    responseHeaders.set('location', publicPrefix + location)
-  }
-  return new Response(response.body, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: responseHeaders,
-  })
 }

@@ -21,7 +21,12 @@ const gateway = await startDenoGateway({
   urls: origins.urls,
   port,
   stdio: 'inherit',
-  env: { SWITCHYARD_IDENTITY_SECRET: DEV_IDENTITY_SECRET, ...limiter.vars },
+  env: {
+    SWITCHYARD_IDENTITY_SECRET: DEV_IDENTITY_SECRET,
+    // As the root .dev.vars under `npm run dev`: a web app under development may call.
+    SWITCHYARD_CORS: process.env.SWITCHYARD_CORS ?? JSON.stringify({ origins: ['http://localhost:5173'] }),
+    ...limiter.vars,
+  },
 })
 console.log(`gateway (deno)  ${gateway.base}`)
 

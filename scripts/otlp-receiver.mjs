@@ -1,12 +1,14 @@
-// A local OTLP/HTTP trace receiver: accepts `POST /v1/traces` in OTLP/JSON (what the
-// gateway's exporter and Deno with OTEL_EXPORTER_OTLP_PROTOCOL=http/json send), decodes
-// it and keeps the spans in memory. Tests read them back; run alone it prints them.
+// A local OTLP/HTTP receiver: accepts `POST /v1/traces` and `POST /v1/metrics` in
+// OTLP/JSON (what the gateway's exporters and Deno with OTEL_EXPORTER_OTLP_PROTOCOL=http/json
+// send), decodes them and keeps spans and metric points in memory. Tests read them back;
+// run alone it prints them.
 //
 //   node scripts/otlp-receiver.mjs [port]      # then OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318
 //
 //   GET    /spans[?trace_id=…]   decoded spans, oldest first
-//   GET    /exports             one entry per POST: headers, span count, trace ids, services
-//   DELETE /spans               forget everything
+//   GET    /metrics[?name=…]     decoded metric points, oldest first (one per point per export)
+//   GET    /exports             one entry per trace POST: headers, span count, trace ids, services
+//   DELETE /spans               forget everything (spans and metrics)
 import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 
@@ -60,6 +62,59 @@ export function decodeTraces(body) {
   return spans
 }
 
+const TEMPORALITY = ['UNSPECIFIED', 'DELTA', 'CUMULATIVE']
+
+/** OTLP/JSON number point: `asInt` arrives as a string (int64), `asDouble` as a number. */
+const pointValue = (p) => ('asInt' in p ? Number(p.asInt) : 'asDouble' in p ? p.asDouble : null)
+
+/** Flattens an ExportMetricsServiceRequest into one record per data point. */
+export function decodeMetrics(body) {
+  const points = []
+  for (const rm of body.resourceMetrics ?? []) {
+    const resource = attributes(rm.resource?.attributes)
+    for (const sm of rm.scopeMetrics ?? []) {
+      for (const m of sm.metrics ?? []) {
+        const base = { service: resource['service.name'], instance: resource['service.instance.id'], scope: sm.scope?.name, name: m.name, unit: m.unit || undefined }
+        const data = m.sum ?? m.gauge ?? m.histogram ?? m.exponentialHistogram ?? m.summary ?? {}
+        const kind = m.sum ? 'sum' : m.gauge ? 'gauge' : m.histogram ? 'histogram' : m.exponentialHistogram ? 'exponentialHistogram' : 'summary'
+        const temporality = data.aggregationTemporality === undefined ? undefined : enumName(data.aggregationTemporality, TEMPORALITY, 'AGGREGATION_TEMPORALITY_')
+        for (const p of data.dataPoints ?? []) {
+          const point = { ...base, kind, temporality, attributes: attributes(p.attributes), startNs: String(p.startTimeUnixNano), timeNs: String(p.timeUnixNano) }
+          if (kind === 'histogram') {
+            points.push({
+              ...point,
+              count: Number(p.count),
+              sum: p.sum,
+              min: p.min,
+              max: p.max,
+              bounds: p.explicitBounds ?? [],
+              buckets: (p.bucketCounts ?? []).map(Number),
+            })
+          } else if (kind === 'sum' || kind === 'gauge') {
+            points.push({ ...point, value: pointValue(p) })
+          } else {
+            points.push({ ...point, count: Number(p.count ?? 0), sum: p.sum })
+          }
+        }
+      }
+    }
+  }
+  return points
+}
+
+/** One line per point: `name {attributes} value` or `count=… sum=… avg=…` for a histogram. */
+export function formatMetricPoint(p) {
+  const attrs = Object.entries(p.attributes).map(([k, v]) => `${k}=${v}`).join(' ')
+  const head = `${String(p.service).padEnd(20)} ${p.name} {${attrs}}`
+  if (p.kind === 'histogram') {
+    const scale = p.unit === 's' ? 1000 : 1
+    const unit = p.unit === 's' ? 'ms' : p.unit ?? ''
+    const avg = p.count ? ((p.sum * scale) / p.count).toFixed(2) : '-'
+    return `${head} count=${p.count} avg=${avg}${unit} max=${p.max === undefined ? '-' : (p.max * scale).toFixed(2)}${unit}`
+  }
+  return `${head} ${p.value}${p.temporality ? ` (${p.temporality.toLowerCase()})` : ''}`
+}
+
 function readBody(req) {
   return new Promise((resolve, reject) => {
     const chunks = []
@@ -74,9 +129,10 @@ function send(res, status, body) {
   res.end(JSON.stringify(body))
 }
 
-/** Starts the receiver on a loopback port; `onSpans` sees each decoded batch. */
-export function startOtlpReceiver({ port = 0, host = '127.0.0.1', onSpans } = {}) {
+/** Starts the receiver on a loopback port; `onSpans` and `onMetrics` see each decoded batch. */
+export function startOtlpReceiver({ port = 0, host = '127.0.0.1', onSpans, onMetrics } = {}) {
   let spans = []
+  let metrics = []
   let exports = []
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://receiver')
@@ -96,8 +152,18 @@ export function startOtlpReceiver({ port = 0, host = '127.0.0.1', onSpans } = {}
         onSpans?.(batch)
         return send(res, 200, { partialSuccess: {} })
       }
-      // Deno's OTEL_DENO mode also sends logs and metrics: accepted, not kept.
-      if (req.method === 'POST' && (url.pathname === '/v1/logs' || url.pathname === '/v1/metrics')) {
+      if (req.method === 'POST' && url.pathname === '/v1/metrics') {
+        const type = req.headers['content-type'] ?? ''
+        const raw = await readBody(req)
+        // Deno's OTEL_DENO mode may send protobuf: accepted, not kept.
+        if (!type.startsWith('application/json')) return send(res, 200, { partialSuccess: {} })
+        const batch = decodeMetrics(JSON.parse(raw.toString('utf8')))
+        metrics.push(...batch)
+        onMetrics?.(batch)
+        return send(res, 200, { partialSuccess: {} })
+      }
+      // Deno's OTEL_DENO mode also sends logs: accepted, not kept.
+      if (req.method === 'POST' && url.pathname === '/v1/logs') {
         await readBody(req)
         return send(res, 200, { partialSuccess: {} })
       }
@@ -105,9 +171,14 @@ export function startOtlpReceiver({ port = 0, host = '127.0.0.1', onSpans } = {}
         const traceId = url.searchParams.get('trace_id')
         return send(res, 200, traceId ? spans.filter((s) => s.traceId === traceId) : spans)
       }
+      if (req.method === 'GET' && url.pathname === '/metrics') {
+        const name = url.searchParams.get('name')
+        return send(res, 200, name ? metrics.filter((m) => m.name === name) : metrics)
+      }
       if (req.method === 'GET' && url.pathname === '/exports') return send(res, 200, exports)
       if (req.method === 'DELETE' && url.pathname === '/spans') {
         spans = []
+        metrics = []
         exports = []
         return send(res, 200, {})
       }
@@ -123,13 +194,14 @@ export function startOtlpReceiver({ port = 0, host = '127.0.0.1', onSpans } = {}
       resolve({
         url: `http://${host}:${bound}`,
         spans: () => spans,
+        metrics: () => metrics,
         close: () => new Promise((done) => server.close(() => done())),
       })
     })
   })
 }
 
-// Run alone: print each span as it arrives.
+// Run alone: print each span and metric point as it arrives.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const port = Number(process.argv[2] ?? 4318)
   const receiver = await startOtlpReceiver({
@@ -143,6 +215,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
         )
       }
     },
+    onMetrics: (batch) => {
+      for (const p of batch) console.log(formatMetricPoint(p))
+    },
   })
-  console.log(`OTLP/HTTP receiver on ${receiver.url}/v1/traces (JSON)`)
+  console.log(`OTLP/HTTP receiver on ${receiver.url} (JSON): /v1/traces, /v1/metrics`)
 }

@@ -3,7 +3,7 @@ import { createGateway } from './gateway'
 import { rateLimitFromEnv } from './ratelimit/env'
 
 /** Deno entry (`deno serve src/deno.ts`): origins are base URLs from the environment. */
-declare const Deno: { env: { toObject(): Record<string, string> } }
+declare const Deno: { env: { toObject(): Record<string, string> }; readFile(path: URL): Promise<Uint8Array<ArrayBuffer>> }
 
 interface DenoServeInfo {
   remoteAddr?: { hostname?: string }
@@ -14,4 +14,12 @@ const vars = Deno.env.toObject()
 export default createGateway({ ...urlConfig(vars), rateLimit: rateLimitFromEnv(vars) }, {
   // `deno serve` passes the connection info as the second fetch argument (Hono's env).
   clientIp: (c) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
+  // The swagger-ui-dist package as installed next to this file (needs --allow-read).
+  docsAssets: async (file) => {
+    try {
+      return await Deno.readFile(new URL(`../node_modules/swagger-ui-dist/${file}`, import.meta.url))
+    } catch {
+      return undefined
+    }
+  },
 })

@@ -1,6 +1,8 @@
 import { Hono, type Context } from 'hono'
 import { auth } from '../middleware/auth'
+import { cors } from '../middleware/cors'
 import { accessLog } from '../middleware/logging'
+import { requestMetrics } from '../middleware/metrics'
 import { bodyLimit } from '../middleware/body-limit'
 import { problemErrorHandler, problemNotFound } from '../middleware/errors'
 import { headerStrip } from '../middleware/header-strip'
@@ -11,16 +13,22 @@ import { traceContext } from '../middleware/trace-context'
 import { versionNegotiation } from '../middleware/version'
 import { compositeRouteSpecs, mountAggregates } from '../routes/aggregates'
 import { mountHealth } from '../routes/health'
+import { mountHome } from '../routes/home'
+import { mountStatus, statusRoutes } from '../routes/status'
 import { mountOpenApi } from '../routes/openapi'
 import { mountVersion, type ProxyOptions } from '../routes/proxy'
 import { v1Changes, v1Routes } from '../routes/v1'
 import { v2Routes } from '../routes/v2'
 import type { RouteSpec } from '../routes/table'
 import { mountWellKnown, wellKnownRoutes } from '../routes/well-known'
+import { RPC_PREFIX, rpcRoutes } from '../routes/rpc'
+import { rpcErrors } from './rpc/errors'
+import { mountRpc } from './rpc/pass-through'
 import { identitySigningFetch } from './auth/identity-headers'
 import { createKeySource } from './auth/jwks'
 import { createPolicyResolver } from './auth/policy'
 import { createVerifier } from './auth/verify'
+import { createCorsResolver } from './cors/policy'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
 import { createLimiter, type Limiter } from './ratelimit/limiter'
@@ -28,11 +36,13 @@ import { routeScopeResolver } from './ratelimit/route-scope'
 import { requestPath } from './proxy/path'
 import { traceAwareLogger } from './tracing/log-fields'
 import { createTelemetry } from './tracing/telemetry'
+import { createMetrics } from './metrics'
 import type { GatewayEnv } from './types'
 import { mountContracts } from './versioning/route-contract'
 import { createVersioning } from './versioning/versioning'
 import { createRegistry, type BindingLookup } from './upstream/registry'
 import { cacheStorage } from './cache/storage'
+import { mountDocsAssets, type DocsAssetSource } from './docs/assets'
 
 /** What differs between runtimes; everything else is shared. */
 export interface GatewayDeps {
@@ -45,6 +55,8 @@ export interface GatewayDeps {
   logger?: Logger
   /** A rate limiter to use instead of one built from `config.rateLimit` (shared state, stats). */
   rateLimiter?: Limiter
+  /** Swagger UI's files for the docs pages (Workers static assets, or files under Deno). */
+  docsAssets?: DocsAssetSource
 }
 
 const ROUTE_TABLES: Record<string, RouteSpec[]> = { v1: v1Routes, v2: v2Routes }
@@ -61,6 +73,7 @@ const API_TABLES: Record<string, RouteSpec[]> = Object.fromEntries(
 export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<GatewayEnv> {
   const config: GatewayConfig = parseConfig(input)
   const telemetry = createTelemetry(config.tracing)
+  const metrics = createMetrics(config.metrics)
   // Lines logged while a request's span is active carry its trace_id and span_id.
   const logger = traceAwareLogger(deps.logger ?? createLogger({ service: config.name }))
   // URL upstreams get the caller's identity only signed (src/auth/identity-headers.ts).
@@ -69,6 +82,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
     logger,
     fetch: identitySigningFetch(config.auth.identitySecret, deps.fetch),
     telemetry,
+    metrics,
   })
   const clientIp = deps.clientIp ?? (() => undefined)
   const versioning = createVersioning(config, [v1Changes], ROUTE_TABLES)
@@ -93,8 +107,20 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(requestId())
   app.use(traceContext({ telemetry, waitUntil, clientIp }))
   app.use(accessLog(logger))
+  app.use(requestMetrics({ metrics, waitUntil }))
   app.onError(problemErrorHandler)
   app.notFound(problemNotFound)
+  // Before hygiene, auth and limits: preflights end here, and every later error keeps its CORS headers.
+  app.use(
+    cors({
+      policyFor: createCorsResolver(config.cors, [
+        ...config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: API_TABLES[v] ?? [] })),
+        { prefix: RPC_PREFIX, routes: rpcRoutes },
+      ]),
+    }),
+  )
+  // RPC callers get errors in their protocol (Connect JSON, gRPC-web trailers), not problem+json.
+  app.use(`${RPC_PREFIX}/*`, rpcErrors())
   app.use(pathNormalize())
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
@@ -106,34 +132,38 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
         ...config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: API_TABLES[v] ?? [] })),
         // Unversioned paths (`/api/users/1`), should they be routed, get the default version's policies.
         { prefix: '/api', routes: API_TABLES[config.versions.default] ?? [] },
-        { prefix: '', routes: wellKnownRoutes },
+        { prefix: '', routes: [...wellKnownRoutes, ...statusRoutes] },
+        { prefix: RPC_PREFIX, routes: rpcRoutes },
       ]),
       realm: config.auth.realm,
       maxTokenBytes: config.auth.maxTokenBytes,
     }),
   )
-  // One limiter: the middleware decides with it, /health/ready reports its store.
-  const limiter = config.rateLimit ? (deps.rateLimiter ?? createLimiter(config.rateLimit)) : undefined
+  // One limiter: the middleware decides with it, /health/ready and /status report it.
+  const limiter = config.rateLimit && (deps.rateLimiter ?? createLimiter(config.rateLimit))
   if (config.rateLimit) {
     const tables = config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] }))
-    app.use(
-      '/api/*',
-      rateLimit({
-        config: config.rateLimit,
-        // Who is counted: the identity auth verified just above, else the address.
-        clientIp,
-        scope: routeScopeResolver(tables),
-        limiter,
-      }),
-    )
+    tables.push({ prefix: RPC_PREFIX, routes: rpcRoutes })
+    const limit = rateLimit({
+      config: config.rateLimit,
+      // Who is counted: the identity auth verified just above, else the address.
+      clientIp,
+      scope: routeScopeResolver(tables),
+      limiter,
+    })
+    app.use('/api/*', limit)
+    app.use(`${RPC_PREFIX}/*`, limit)
   }
   // cache: per route (RouteSpec.cache), innermost, in routes/proxy.ts.
   const cache = config.caching.enabled ? { storage: cacheStorage(config.caching.name) } : undefined
 
   const proxyOptions: ProxyOptions = { registry, gatewayName: config.name, clientIp, waitUntil, cache }
-  mountHealth(app, config, registry, waitUntil, limiter?.health)
+  mountHome(app, config)
+  mountHealth(app, config, registry, waitUntil, limiter ? limiter.health : undefined)
+  mountStatus(app, { config, registry, metrics, limiter, waitUntil })
   mountWellKnown(app, proxyOptions)
   mountOpenApi(app, { tables: API_TABLES, versioning, name: config.name })
+  mountDocsAssets(app, deps.docsAssets)
   for (const version of config.versions.supported) {
     const routes = ROUTE_TABLES[version]
     if (!routes) throw new Error(`no route table for version ${version}`)
@@ -141,5 +171,6 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
     mountVersion(app, version, routes, proxyOptions)
     mountAggregates(app, version, proxyOptions)
   }
+  mountRpc(app, proxyOptions)
   return app
 }

@@ -1,4 +1,5 @@
 import type { Logger } from './log'
+import type { Metrics } from './metrics'
 
 /** The caller, as decided by a verified access token (middleware/auth.ts). */
 export interface Identity {
@@ -25,6 +26,8 @@ export interface GatewayVariables {
   apiVersion?: string
   /** The rate limiter's decision, for logs and traces. */
   rateLimit?: { outcome: string; policies: string[]; violated?: string[] }
+  /** The gateway's metrics, for one-line recording calls (middleware/metrics.ts). */
+  metrics?: Metrics
 }
 
 export interface GatewayEnv {

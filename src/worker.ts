@@ -11,6 +11,11 @@ const app = createGateway({ ...workersConfig(bindings), rateLimit: rateLimitFrom
   bindings: (name) => bindings[name],
   // Set by Cloudflare's edge; a client cannot forge it there.
   clientIp: (c) => c.req.header('cf-connecting-ip'),
+  // Workers static assets ([assets] in wrangler.toml): the swagger-ui-dist package.
+  docsAssets: async (file) => {
+    const res = await bindings.DOCS_ASSETS?.fetch(`http://assets/${file}`)
+    return res?.ok ? res.body ?? undefined : undefined
+  },
 })
 
 // Local `wrangler dev` and tests only (root .dev.vars); never set in wrangler.toml.

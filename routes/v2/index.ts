@@ -1,4 +1,6 @@
-import { docsRoutes, type RouteSpec } from '../table'
+import { deadLetterRoutes, docsRoutes, EVENT_SERVICES, type RouteSpec } from '../table'
+
+const INVENTORY_RPC = { service: 'switchyard.inventory.v1.InventoryService' }
 
 /**
  * v2: the newest contract, served as the origins implement it. `auth` is each route's
@@ -8,6 +10,7 @@ import { docsRoutes, type RouteSpec } from '../table'
 export const v2Routes: RouteSpec[] = [
   // First: `/users/:id` would match `/users/openapi.json` too, and the first matching entry wins.
   ...['auth', 'users', 'orders', 'payments', 'inventory'].flatMap(docsRoutes),
+  ...EVENT_SERVICES.flatMap(deadLetterRoutes),
 
   { method: 'POST', path: '/auth/login', service: 'auth', auth: 'public' },
   { method: 'POST', path: '/auth/refresh', service: 'auth', auth: 'public' },
@@ -64,4 +67,24 @@ export const v2Routes: RouteSpec[] = [
   { method: 'GET', path: '/inventory/:sku', service: 'inventory', auth: 'public', cache: {} },
   { method: 'POST', path: '/inventory/:sku/reserve', service: 'inventory', auth: { scopes: ['inventory:write'] } },
   { method: 'POST', path: '/inventory/:sku/release', service: 'inventory', auth: { scopes: ['inventory:write'] } },
+
+  // The same stock, answered by InventoryService over Connect (binary) and turned into JSON.
+  { method: 'GET', path: '/stock', service: 'inventory', auth: 'public', rpc: { ...INVENTORY_RPC, method: 'ListStock' } },
+  {
+    method: 'GET',
+    path: '/stock/:sku',
+    service: 'inventory',
+    auth: 'public',
+    rpc: { ...INVENTORY_RPC, method: 'GetStock', responseBody: 'item' },
+  },
+  {
+    method: 'GET',
+    path: '/stock/:sku/reservations',
+    service: 'inventory',
+    auth: { roles: ['admin'] },
+    rpc: { ...INVENTORY_RPC, method: 'ListReservations' },
+  },
+  // Live stock levels: Server-Sent Events, and a WebSocket for signed-in clients.
+  { method: 'GET', path: '/inventory/:sku/feed', service: 'inventory', auth: 'public', stream: 'sse' },
+  { method: 'GET', path: '/inventory/:sku/live', service: 'inventory', auth: { scopes: ['inventory:read'] }, stream: 'websocket' },
 ]

@@ -17,6 +17,9 @@
  * connection lost". `delayMs` also delays `status`, `hang` and `close`. A `hang` ends when
  * the caller aborts (needs the `enable_request_signal` compatibility flag).
  * `times` limits the fault to the next N matching requests; `paths` is a path prefix.
+ * Work that is not a request has a path of its own, faulted only when `paths` names it:
+ * `/__events/<Type>` handling an event (it throws, so the message is retried) and
+ * `/__relay/<subscriber>` sending the outbox to a subscriber's queue (the send fails).
  * `aborted` counts requests the caller cancelled before they were answered (a timeout
  * upstream reaching the origin).
  * Health probes are exempt unless `paths` starts with `/health`.
@@ -101,6 +104,16 @@ function hang(signal: AbortSignal): Promise<never> {
     if (signal.aborted) return onAbort()
     signal.addEventListener('abort', onAbort, { once: true })
   })
+}
+
+/**
+ * The fault for work that is not a request (`/__events/OrderCancelled`, `/__relay/orders`),
+ * if one was set for it: only a fault whose `paths` starts with `/__` applies, so
+ * request faults never touch queue handling. Consumes one of `times`.
+ */
+export function internalFault(env: OriginBindings | undefined, path: string): FaultConfig | null {
+  if (!enabled(env) || !fault.paths?.startsWith('/__') || !path.startsWith(fault.paths)) return null
+  return take(path)
 }
 
 /** 200 with a truncated JSON body whose stream then errors: a connection dropped mid-response. */

@@ -1,5 +1,7 @@
 import { cachingFromEnv } from '../cache/config'
+import { corsFromEnv } from '../cors/config'
 import { tracingFromEnv } from '../tracing/config'
+import { metricsFromEnv } from '../metrics/config'
 import type { GatewayConfigInput } from './schema'
 
 /** The five origins of this deployment; instances are filled in per runtime. */
@@ -15,7 +17,9 @@ export function workersConfig(vars: Record<string, unknown> = {}): GatewayConfig
       SERVICE_NAMES.map((name) => [name, { bindings: [name.toUpperCase()] }]),
     ),
     tracing: tracingFromEnv(vars),
+    metrics: metricsFromEnv(vars),
     caching: cachingFromEnv(vars),
+    cors: corsFromEnv(vars),
   }
 }
 
@@ -42,6 +46,8 @@ export function urlConfig(vars: Record<string, string | undefined>): GatewayConf
       ...(vars.SWITCHYARD_IDENTITY_SECRET && { identitySecret: vars.SWITCHYARD_IDENTITY_SECRET }),
     },
     tracing: tracingFromEnv(vars),
+    metrics: metricsFromEnv(vars),
     caching: cachingFromEnv(vars),
+    cors: corsFromEnv(vars),
   }
 }

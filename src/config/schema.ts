@@ -3,8 +3,10 @@ import { cachingConfigSchema } from '../cache/config'
 import { resilienceSchema } from '../upstream/config'
 import { authConfigSchema } from '../auth/config'
 import { tracingConfigSchema } from '../tracing/config'
+import { metricsConfigSchema } from '../metrics/config'
 import { deprecationsSchema } from '../versioning/config'
 import { rateLimitConfigSchema } from '../ratelimit/config'
+import { corsConfigSchema } from '../cors/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
 export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
@@ -54,9 +56,13 @@ export const gatewayConfigSchema = z.object({
   auth: authConfigSchema.prefault({}),
   /** Trace context, spans and OTLP export (src/tracing/config.ts). */
   tracing: tracingConfigSchema.prefault({}),
+  /** Request, upstream, breaker, limiter and cache metrics; OTLP export (src/metrics/config.ts). */
+  metrics: metricsConfigSchema.prefault({}),
   /** Rate-limit policies on Redis (src/ratelimit/config.ts); absent → no limiting. */
   rateLimit: rateLimitConfigSchema.optional(),
   caching: cachingConfigSchema,
+  /** Cross-origin browser calls (src/cors/config.ts); per-route overrides sit in the route tables. */
+  cors: corsConfigSchema.prefault({}),
 })
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>

@@ -60,7 +60,7 @@ export function tracingFromEnv(vars: Record<string, unknown>): TracingConfigInpu
 }
 
 /** `api-key=abc,x-tenant=t%201` → `{ 'api-key': 'abc', 'x-tenant': 't 1' }` (the OTel env format). */
-function parseHeaderList(raw: string | undefined): Record<string, string> {
+export function parseHeaderList(raw: string | undefined): Record<string, string> {
   const headers: Record<string, string> = {}
   for (const pair of raw?.split(',') ?? []) {
     const at = pair.indexOf('=')

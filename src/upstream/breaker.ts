@@ -12,6 +12,7 @@ import {
   type IBreaker,
 } from 'cockatiel'
 import type { Logger } from '../log'
+import type { Metrics } from '../metrics'
 import { ProblemError, problemType } from '../problem'
 import { recordDecision } from '../tracing/decisions'
 import { clientGone } from './signals'
@@ -28,6 +29,7 @@ export interface BreakerOptions {
   maxOpenMs: number
   halfOpenProbes: number
   logger?: Logger
+  metrics?: Metrics
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open'
@@ -117,6 +119,7 @@ export function withBreaker(options: BreakerOptions): BreakerDecorator {
   const logChanges = (requestId: string) => {
     for (const { from, to } of changes.splice(0)) {
       recordDecision('breaker', { service: options.service, from, to })
+      options.metrics?.breaker(options.service, from, to)
       options.logger?.log(to === 'open' ? 'warn' : 'info', 'circuit breaker state change', {
         request_id: requestId,
         service: options.service,

@@ -74,10 +74,11 @@ const KEY_HEADERS = ['authorization', 'cookie', 'accept', 'accept-language', 'pr
 /** Headers that make an answer partial or conditional (206, 304): never shared. */
 const PRIVATE_ANSWER_HEADERS = ['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']
 
-/** GETs without a body share when service, URL, caller and {@link KEY_HEADERS} are equal. */
-
+/** GETs without a body share when service, URL, caller and {@link KEY_HEADERS} are equal; streams never. */
 export function coalesceKey(req: Request, ctx: CallContext): string | undefined {
   if (req.method !== 'GET' || req.body !== null) return undefined
+  // A stream would be read whole before anyone got a byte, and a socket cannot be shared.
+  if (ctx.stream || req.headers.has('upgrade') || (req.headers.get('accept') ?? '').includes('text/event-stream')) return undefined
   if (PRIVATE_ANSWER_HEADERS.some((name) => req.headers.has(name))) return undefined
   const url = new URL(req.url)
   const headers = KEY_HEADERS.map((name) => req.headers.get(name))

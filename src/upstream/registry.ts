@@ -10,6 +10,7 @@ import { RetryBudget, type RetryBudgetStatus } from './retry-budget'
 import { withTimeout } from './timeout'
 import type { Telemetry } from '../tracing/telemetry'
 import { withTrace } from '../tracing/upstream'
+import { withMetrics, type Metrics } from '../metrics'
 import { bindingTransport, urlTransport } from './transport'
 import type { Upstream } from './types'
 
@@ -23,6 +24,8 @@ export interface RegistryDeps {
   logger?: Logger
   /** Tracing: every call gets a client span and a fresh traceparent (withTrace). */
   telemetry?: Telemetry
+  /** Attempts, retries and breaker changes are counted here. */
+  metrics?: Metrics
 }
 
 /** What `/health/ready` reports per upstream. */
@@ -80,16 +83,17 @@ export function createRegistry(config: GatewayConfig, deps: RegistryDeps): Regis
     const policy: ResiliencePolicy = resolvePolicy(resilience.defaults, resilience.services?.[name])
     const balanced = balance(pool, { service: name, ...policy.balance, logger: deps.logger })
     const budget = new RetryBudget(policy.retry.budget)
-    const breaker = withBreaker({ service: name, ...policy.breaker, logger: deps.logger })
+    const breaker = withBreaker({ service: name, ...policy.breaker, logger: deps.logger, metrics: deps.metrics })
     const stack = [
       // Outermost: calls it merges make no origin call, and count once at the breaker.
       ...(config.caching.coalesce ? [withCoalescing()] : []),
       withProblemGuard(),
       breaker,
       withTimeout({ ms: policy.timeout.deadlineMs, scope: 'deadline' }),
-      withRetry({ ...policy.retry, budget, logger: deps.logger }),
+      withRetry({ ...policy.retry, budget, logger: deps.logger, metrics: deps.metrics }),
       // Inside the retries: every attempt is its own client span with its own traceparent.
       ...(deps.telemetry ? [withTrace(deps.telemetry)] : []),
+      ...(deps.metrics ? [withMetrics(deps.metrics)] : []),
       withTimeout({ ms: policy.timeout.perTryMs, scope: 'try' }),
     ]
     upstreams.set(name, stack.reduceRight<Upstream>((inner, decorate) => decorate(inner), balanced))

@@ -1,5 +1,6 @@
 import { ExponentialBackoff, fullJitterGenerator, type IBackoff } from 'cockatiel'
 import type { Logger } from '../log'
+import type { Metrics } from '../metrics'
 import { ProblemError, problems } from '../problem'
 import type { RetryBudget } from './retry-budget'
 import { sleep } from './signals'
@@ -15,6 +16,7 @@ export interface RetryOptions {
   /** Shared by every call to one service. */
   budget: RetryBudget
   logger?: Logger
+  metrics?: Metrics
 }
 
 /** Safe to send twice (RFC 9110 §9.2.2). */
@@ -79,10 +81,12 @@ export function withRetry(options: RetryOptions): UpstreamDecorator {
         }
         if (ctx.deadlineAt !== undefined && Date.now() + delay >= ctx.deadlineAt) return unwrap(outcome)
         if (!options.budget.tryRetry()) {
+          options.metrics?.retry(ctx.service, 'budget-exhausted', reason)
           options.logger?.log('warn', 'retry budget exhausted', { request_id: ctx.requestId, service: ctx.service, reason })
           return unwrap(outcome)
         }
         if ('res' in outcome) await outcome.res.body?.cancel()
+        options.metrics?.retry(ctx.service, 'retried', reason)
         options.logger?.log('info', 'upstream retry', {
           request_id: ctx.requestId,
           service: ctx.service,

@@ -33,6 +33,11 @@ export interface CallContext {
   waitUntil: (promise: Promise<unknown>) => void
   /** The route's own timeouts; they override the service's. */
   timeouts?: RouteTimeouts
+  /**
+   * The answer is a stream (SSE, WebSocket): it is never read into memory, shared with
+   * another call (coalescing) or sent again once its headers arrived.
+   */
+  stream?: boolean
   /** Epoch ms by which the whole call must be done (set by the overall deadline). */
   deadlineAt?: number
 }

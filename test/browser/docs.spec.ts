@@ -1,36 +1,26 @@
 /**
  * The Swagger UI pages load in a real browser (headless Chromium) through the gateway,
  * show each service's operations, and "Try it out" calls the gateway's /api/v2 URL.
- *
- * The only stand-in: the pages load Swagger UI's script and CSS from a public CDN,
- * which this machine cannot reach, so those two requests are answered from the
- * `swagger-ui-dist` package at exactly the pinned version. Everything else (the page,
- * the OpenAPI documents, the API calls) is the gateway and the origins, for real.
+ * The network to every other host is blocked: the pages' scripts and styles come from
+ * the gateway itself, under a Content-Security-Policy that allows only self, and no
+ * request leaves loopback and no CSP violation is reported.
  */
-import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error plain ESM script shared with dev tooling
 import { gatewayWorker, ROOT, SERVICES, startOriginServers } from '../../scripts/origins.mjs'
-import { SWAGGER_UI_VERSION } from '../../services/shared/docs'
 // @ts-expect-error plain ESM script shared with the benchmarks
 import { adminToken } from '../../bench/lib.mjs'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CDN = 'https://cdn.jsdelivr.net/npm/'
-const DIST = path.join(ROOT as string, 'node_modules', 'swagger-ui-dist')
+import { guardedPage, launchChromium, type GuardedPage } from './support'
 
 let servers: { urls: Record<string, string>; dispose: () => Promise<void> }
 let browser: Browser
+let current: GuardedPage | undefined
 
 beforeAll(async () => {
   servers = await startOriginServers({ extraWorkers: [await gatewayWorker()], quiet: true })
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update'],
-  })
+  browser = await launchChromium()
 })
 
 afterAll(async () => {
@@ -38,20 +28,18 @@ afterAll(async () => {
   await servers?.dispose()
 })
 
-/** A page whose only off-machine requests (Swagger UI's assets) come from swagger-ui-dist. */
+// Every page of this file: nothing fetched off loopback, nothing refused by the CSP.
+afterEach(async () => {
+  if (!current) return
+  expect(current.blocked).toEqual([])
+  expect(current.cspViolations).toEqual([])
+  await current.page.close()
+  current = undefined
+})
+
 async function openPage(): Promise<Page> {
-  const installed = JSON.parse(await readFile(path.join(DIST, 'package.json'), 'utf8')) as { version: string }
-  expect(installed.version, 'swagger-ui-dist devDependency must match the pinned CDN version').toBe(SWAGGER_UI_VERSION)
-  const page = await browser.newPage()
-  await page.route('**/*', async (route) => {
-    const url = route.request().url()
-    if (url.startsWith('http://127.0.0.1')) return route.continue()
-    const asset = url.startsWith(`${CDN}swagger-ui-dist@${SWAGGER_UI_VERSION}/`) ? url.split('/').pop()! : undefined
-    if (!asset || !/^swagger-ui(-bundle\.js|\.css)$/.test(asset)) return route.abort()
-    const contentType = asset.endsWith('.js') ? 'text/javascript' : 'text/css'
-    return route.fulfill({ body: await readFile(path.join(DIST, asset)), contentType })
-  })
-  return page
+  current = await guardedPage(browser)
+  return current.page
 }
 
 interface Operation {
@@ -105,7 +93,6 @@ describe('Swagger UI through the gateway, in headless Chromium', () => {
     expect(response.status()).toBe(200)
     expect(await response.json()).toMatchObject({ id: 1, name: 'Ada Lovelace' })
     await page.screenshot({ path: path.join(ROOT as string, '.wrangler', 'users-docs.png'), fullPage: true })
-    await page.close()
   })
 
   it.each(SERVICES as string[])('/api/v2/%s/docs shows every operation its document declares', async (service) => {
@@ -120,7 +107,6 @@ describe('Swagger UI through the gateway, in headless Chromium', () => {
     } else {
       expect(byKey(await operationsShown(page))).toEqual(byKey(expected))
     }
-    await page.close()
   })
 
   it('the gateway /docs shows the merged document', async () => {
@@ -131,6 +117,5 @@ describe('Swagger UI through the gateway, in headless Chromium', () => {
     const shown = byKey(await operationsShown(page))
     expect(shown).toEqual(byKey(declared(doc)))
     expect(shown).toContain('POST /api/v2/orders')
-    await page.close()
   })
 })

@@ -1,0 +1,89 @@
+import { z } from 'zod'
+
+/**
+ * An allowed origin: an exact `scheme://host[:port]`, or a pattern where `*` stands for
+ * a run of letters, digits, `-` and `.` (`https://*.example.com`, `http://localhost:*`).
+ * `*` alone allows any origin (never with credentials).
+ */
+const originSchema = z
+  .string()
+  .regex(/^(\*|https?:\/\/[a-z0-9.*-]+(:(\d{1,5}|\*))?)$/, 'an origin is scheme://host[:port] in lowercase, * allowed')
+
+const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/)
+const method = z.string().regex(/^[A-Z]+$/)
+
+/** The headers a browser client needs to read (rate limits, tracing, versions, deprecation, created resources). */
+export const DEFAULT_EXPOSED_HEADERS = [
+  'RateLimit',
+  'RateLimit-Policy',
+  'Retry-After',
+  'traceresponse',
+  'API-Version',
+  'Deprecation',
+  'Sunset',
+  'Link',
+  'Location',
+  'X-Request-Id',
+]
+
+export const DEFAULT_ALLOWED_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'X-API-Key',
+  'API-Version',
+  'Accept-Version',
+  'Idempotency-Key',
+  'Prefer',
+  'If-Match',
+  'If-None-Match',
+  'traceparent',
+  'tracestate',
+]
+
+const policyFields = {
+  origins: z.array(originSchema),
+  methods: z.array(method).min(1),
+  allowHeaders: z.array(headerName),
+  exposeHeaders: z.array(headerName),
+  credentials: z.boolean(),
+  /** Seconds a browser may cache a preflight answer. */
+  maxAgeSeconds: z.number().int().min(0).max(86_400),
+}
+
+const noWildcardWithCredentials = (p: { origins?: string[]; credentials?: boolean }) =>
+  !(p.credentials && p.origins?.includes('*'))
+const WILDCARD_MESSAGE = 'origin "*" cannot be combined with credentials'
+
+/** The gateway-wide CORS policy. No origins (the default): no browser on another origin is let in. */
+export const corsConfigSchema = z
+  .strictObject({
+    origins: policyFields.origins.default([]),
+    methods: policyFields.methods.default(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
+    allowHeaders: policyFields.allowHeaders.default(DEFAULT_ALLOWED_HEADERS),
+    exposeHeaders: policyFields.exposeHeaders.default(DEFAULT_EXPOSED_HEADERS),
+    credentials: policyFields.credentials.default(false),
+    maxAgeSeconds: policyFields.maxAgeSeconds.default(600),
+  })
+  .refine(noWildcardWithCredentials, WILDCARD_MESSAGE)
+
+/** A route's override (`cors` on its route-table entry): any field replaces the global one. */
+export const corsOverrideSchema = z.strictObject(policyFields).partial().refine(noWildcardWithCredentials, WILDCARD_MESSAGE)
+
+export type CorsConfig = z.output<typeof corsConfigSchema>
+export type CorsConfigInput = z.input<typeof corsConfigSchema>
+export type CorsOverride = z.input<typeof corsOverrideSchema>
+
+/**
+ * `SWITCHYARD_CORS` (Workers var or Deno env): JSON of the policy, e.g.
+ * `{"origins":["https://app.example.com","https://*.preview.example.com"],"credentials":true}`.
+ * Unset: the defaults (no origin allowed). Invalid JSON fails the config check at startup.
+ */
+export function corsFromEnv(vars: Record<string, unknown>): CorsConfigInput | undefined {
+  const raw = typeof vars.SWITCHYARD_CORS === 'string' ? vars.SWITCHYARD_CORS.trim() : ''
+  if (!raw) return undefined
+  try {
+    return JSON.parse(raw) as CorsConfigInput
+  } catch {
+    throw new Error('SWITCHYARD_CORS is not valid JSON')
+  }
+}

@@ -1,0 +1,41 @@
+import { ProblemError } from '../problem'
+import type { CallContext, UpstreamDecorator } from '../upstream/types'
+import type { Metrics } from './metrics'
+
+/**
+ * Records every attempt it sends: service, method, status (or why none came) and the
+ * time to response headers. Placed inside the retry layer, next to `withTrace`, it sees
+ * each attempt, and retries show as `resendCount > 0` (counted per `CallContext`).
+ *
+ * @example
+ * ```ts
+ * withRetry(retryOptions)(withMetrics(metrics)(withTimeout({ ms: 300, scope: 'try' })(pool)))
+ * ```
+ */
+export function withMetrics(metrics: Metrics): UpstreamDecorator {
+  return (next) => {
+    const sends = new WeakMap<CallContext, number>()
+    return async (req, ctx) => {
+      const resendCount = sends.get(ctx) ?? 0
+      sends.set(ctx, resendCount + 1)
+      const started = performance.now()
+      const record = (outcome: { status?: number; error?: string }) =>
+        metrics.upstream({ service: ctx.service, method: req.method, durationMs: performance.now() - started, resendCount, ...outcome })
+      try {
+        const res = await next(req, ctx)
+        record({ status: res.status })
+        return res
+      } catch (err) {
+        record({ error: errorType(err, ctx.signal) })
+        throw err
+      }
+    }
+  }
+}
+
+/** A low-cardinality name for why an attempt got no response. */
+function errorType(err: unknown, signal: AbortSignal | undefined): string {
+  if (err instanceof ProblemError) return err.problem.status === 504 ? 'timeout' : String(err.problem.status)
+  if (signal?.aborted) return 'canceled'
+  return 'connection'
+}
