@@ -3,7 +3,9 @@
 import { build } from 'esbuild'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { freePort } from '../scripts/deno-gateway.mjs'
 import { ROOT, WORKER_BUILD } from '../scripts/origins.mjs'
+import { spawnBridge as spawnBridgeProcess } from '../scripts/upstash-bridge.mjs'
 
 /**
  * Bundles `source` (TypeScript re-exports, resolved from the project root) to
@@ -35,4 +37,9 @@ export async function adminToken(gatewayUrl) {
   })
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`)
   return (await res.json()).access_token
+}
+
+/** The Upstash bridge as its own process on a free port (scripts/upstash-bridge.mjs). */
+export async function spawnBridge(redisUrl, token) {
+  return spawnBridgeProcess({ redisUrl, token, port: await freePort() })
 }

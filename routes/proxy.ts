@@ -1,8 +1,12 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono'
 import { responseCache } from '../middleware/cache'
+import { idempotency } from '../middleware/idempotency'
+import type { IdempotencyConfig } from '../src/idempotency/config'
+import type { IdempotencyStore } from '../src/idempotency/store'
 import { setIdentityHeaders } from '../src/auth/identity-headers'
 import { expandOriginPath } from '../src/auth/origin-path'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers'
+import { relayOriginSocket } from '../src/proxy/websocket'
 import { ProblemError, problems } from '../src/problem'
 import type { GatewayEnv } from '../src/types'
 import type { Registry } from '../src/upstream/registry'
@@ -17,6 +21,8 @@ export interface ProxyOptions {
   waitUntil: (c: Context<GatewayEnv>, promise: Promise<unknown>) => void
   /** Response cache for routes with `cache` (absent: caching off). */
   cache?: { storage: () => Promise<Cache | undefined> }
+  /** Idempotency keys for routes with `idempotency` (absent: keys pass through unchecked). */
+  idempotency?: { store: IdempotencyStore; config: IdempotencyConfig }
 }
 
 /**
@@ -57,7 +63,12 @@ export function mountVersion(
             }),
           ]
         : []
-    app.on([spec.method], [template], ...cache, handler)
+    // Idempotency keys: after auth, rate limits and body validation (mounted before), per route.
+    const keys: MiddlewareHandler<GatewayEnv>[] =
+      spec.idempotency && options.idempotency
+        ? [idempotencyFor(options.idempotency, spec.idempotency, options.clientIp)]
+        : []
+    app.on([spec.method], [template], ...keys, ...cache, handler)
   }
   for (const [template, methods] of methodsByPath) {
     const allowed = methods.includes('GET') ? [...methods, 'HEAD'] : methods
@@ -66,6 +77,15 @@ export function mountVersion(
       throw new ProblemError(problems.methodNotAllowed(allowed), { Allow: allowed.join(', ') })
     })
   }
+}
+
+function idempotencyFor(
+  { store, config }: NonNullable<ProxyOptions['idempotency']>,
+  route: NonNullable<RouteSpec['idempotency']>,
+  clientIp: ProxyOptions['clientIp'],
+): MiddlewareHandler<GatewayEnv> {
+  const { ttlSeconds, lockSeconds, failure, retryAfterSeconds, maxKeyLength, maxBodyBytes } = config
+  return idempotency({ store, required: route.required, ttlSeconds, lockSeconds, failure, retryAfterSeconds, maxKeyLength, maxBodyBytes, clientIp })
 }
 
 /**
@@ -126,9 +146,13 @@ export async function forward(
   if (publicPrefix && location?.startsWith('/') && !location.startsWith('//')) {
     responseHeaders.set('location', publicPrefix + location)
   }
-  // The origin accepted a WebSocket: the socket itself is relayed (Workers).
+  // The origin accepted a WebSocket: the socket itself is relayed (Workers), or bridged (Deno).
   if (response.status === 101 && response.webSocket) {
     return new Response(null, { status: 101, webSocket: response.webSocket, headers: responseHeaders })
+  }
+  if (spec.stream === 'websocket') {
+    const bridged = relayOriginSocket(c.req.raw, response)
+    if (bridged) return bridged
   }
   return new Response(response.body, {
     status: response.status,
@@ -159,6 +183,7 @@ export async function callUpstream(
     signal: c.req.raw.signal,
     waitUntil: (promise) => options.waitUntil(c, promise),
     timeouts: spec.timeout,
+    idempotencyKey: c.get('idempotencyKey'),
     stream: spec.stream !== undefined,
   }
   try {
