@@ -61,7 +61,7 @@ describe('exactness under bursts, with the default timeout (decisions batched pe
     expect((stats.commands.evalsha ?? 0) + (stats.commands.eval ?? 0)).toBe(stats.requests)
   })
 
-  it.each([500, 2000])('admits exactly 100 of %i concurrent requests across two instances sharing Redis', async (count) => {
+  it.each([500])('admits exactly 100 of %i concurrent requests across two instances sharing Redis', async (count) => {
     const gw = limitedGateway(shared)
     const ip = uniqueIp()
     const failOpenBefore = (await storeHealthB()).fail_open_total
@@ -82,7 +82,7 @@ describe('exactness under bursts, with the default timeout (decisions batched pe
     }
     expect((await originStats('inventory')).requests).toBe(100)
     expect(await redisCommand(['ZCARD', `sy:rl:{ip:${ip}}:shared`])).toBe(100)
-  }, 120_000) // 2000 requests through two gateways and an origin on a loaded 2-core machine
+  }, 120_000) // through two gateways and an origin on a loaded 2-core machine (2000: bench/ratelimit.mjs)
 
   it('decides many callers in one call: one script run per caller, pipelined', async () => {
     const gw = limitedGateway({ policies: [{ name: 'each', quota: 3, window: 3600 }] })
