@@ -35,8 +35,7 @@ describe('REST routes backed by InventoryService (transcoding)', () => {
     const res = await gw.fetch('/api/v2/stock/SKU-RED-MUG')
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/^application\/json/)
-    // The catalogue price (REST's price_cents) is not part of the RPC StockItem message.
-    const { price_cents: _price, ...rest } = (await (await gateway('/api/v2/inventory/SKU-RED-MUG')).json()) as Record<string, unknown>
+    const rest = await (await gateway('/api/v2/inventory/SKU-RED-MUG')).json()
     expect(await res.json()).toEqual(rest)
     expect(wire).toHaveLength(1)
     const call = new URL(wire[0]!.url)
@@ -53,7 +52,7 @@ describe('REST routes backed by InventoryService (transcoding)', () => {
     expect(res.status).toBe(200)
     const body = (await res.json()) as { items: Record<string, unknown>[]; missing: string[] }
     expect(body.items.map((i) => i.sku)).toEqual(['SKU-BLUE-CAP', 'SKU-RED-MUG'])
-    expect(Object.keys(body.items[0]!)).toEqual(['sku', 'name', 'on_hand', 'reserved', 'available'])
+    expect(Object.keys(body.items[0]!)).toEqual(['sku', 'name', 'on_hand', 'reserved', 'available', 'price_cents'])
     expect(body.missing).toEqual(['SKU-NONE'])
   })
 

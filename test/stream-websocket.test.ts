@@ -33,12 +33,12 @@ describe('WebSocket through the gateway', () => {
     expect(closed.code).toBe(1000)
   })
 
-  it('relays a close from the origin: a message it does not understand closes with 1003', async () => {
+  it('relays a close from the origin: a message it does not understand closes with 4400', async () => {
     const { ws, inbox } = await connect(await bearer('ada'))
     await inbox.next()
     ws.send('not json')
     const closed = await inbox.closed()
-    expect(closed.code).toBe(1003)
+    expect(closed.code).toBe(4400)
     expect(closed.reason).toContain('expected')
   })
 
