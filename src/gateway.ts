@@ -127,7 +127,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(versionNegotiation({ versioning }))
   app.use(
     auth({
-      verifier: createVerifier(config.auth, createKeySource(config.auth, deps)),
+      verifier: createVerifier(config.auth, createKeySource(config.auth, deps), deps),
       policies: createPolicyResolver([
         ...config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: API_TABLES[v] ?? [] })),
         // Unversioned paths (`/api/users/1`), should they be routed, get the default version's policies.
