@@ -1,7 +1,7 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { ProblemError, problemResponse } from '../wire/problem'
-import { problems } from '../src/problem'
+import { clientPath, problems } from '../src/problem'
 import type { GatewayEnv } from '../src/types'
 
 /**
@@ -11,7 +11,7 @@ import type { GatewayEnv } from '../src/types'
  * @example app.onError(problemErrorHandler); app.notFound(problemNotFound)
  */
 export const problemErrorHandler: ErrorHandler<GatewayEnv> = (err, c) => {
-  const instance = c.req.path
+  const instance = clientPath(c)
   if (err instanceof ProblemError) return err.toResponse(instance)
   if (err instanceof HTTPException) {
     const status = err.status
@@ -29,4 +29,4 @@ export const problemErrorHandler: ErrorHandler<GatewayEnv> = (err, c) => {
 }
 
 export const problemNotFound: NotFoundHandler<GatewayEnv> = (c) =>
-  ProblemError.of(problems.notFound()).toResponse(c.req.path)
+  ProblemError.of(problems.notFound()).toResponse(clientPath(c))

@@ -9,6 +9,7 @@ import { problems } from '../src/problem'
 import { addressKey } from '../src/ratelimit/client-key'
 import { recordDecision } from '../src/tracing/decisions'
 import type { GatewayEnv } from '../src/types'
+import { clientPath } from '../src/problem'
 
 export interface IdempotencyOptions {
   store: IdempotencyStore
@@ -68,14 +69,13 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<Gate
   return async (c, next) => {
     if (c.req.method !== 'POST' && c.req.method !== 'PATCH') return next()
     const header = c.req.header(HEADER)
-    // Answered here, before the route's handler: name the route for the access log.
+    // Answered here, before the route's handler (the access log names it by endpointOf).
     const answer = (res: Response, outcome: string) => {
-      c.set('routeTemplate', c.req.routePath)
       recordDecision('idempotency', { outcome })
       return res
     }
     const problem = (p: Problem, outcome: string, headers?: HeadersInit) =>
-      answer(ProblemError.of(p, headers).toResponse(c.req.path), outcome)
+      answer(ProblemError.of(p, headers).toResponse(clientPath(c)), outcome)
 
     if (header === undefined) {
       return required ? problem(idempotencyProblems.missing(), 'missing') : next()

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import type { Logger } from '../src/log'
 import type { GatewayEnv } from '../src/types'
+import { endpointOf } from '../src/endpoint/lookup'
 
 /**
  * One access-log line per request: request id, method, route, status, upstream
@@ -20,7 +21,7 @@ export function accessLog(logger: Logger): MiddlewareHandler<GatewayEnv> {
       requestLogger.log(status >= 500 ? 'error' : 'info', 'request', {
         method: c.req.method,
         path: c.req.path,
-        route: c.get('routeTemplate') ?? null,
+        route: endpointOf(c)?.template ?? null,
         status,
         upstream: c.get('upstream') ?? null,
         duration_ms: Math.round((performance.now() - started) * 100) / 100,

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { routePath } from 'hono/route'
 import type { Metrics } from '../src/metrics'
 import type { GatewayEnv } from '../src/types'
+import { endpointOf } from '../src/endpoint/lookup'
 
 export interface RequestMetricsOptions {
   metrics: Metrics
@@ -41,7 +42,7 @@ export function requestMetrics(options: RequestMetricsOptions): MiddlewareHandle
 
 /** The route that answered: the gateway's template, else the handler's own path (not a `*` catch-all). */
 function routeOf(c: Context<GatewayEnv>): string | undefined {
-  const template = c.get('routeTemplate')
+  const template = endpointOf(c)?.template
   if (template) return template
   const path = routePath(c)
   return path.includes('*') ? undefined : path

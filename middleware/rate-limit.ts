@@ -8,6 +8,7 @@ import { ProblemError } from '../wire/problem'
 import type { FailureSummary } from '../src/ratelimit/store-health'
 import { recordDecision } from '../src/tracing/decisions'
 import type { GatewayEnv } from '../src/types'
+import { clientPath } from '../src/problem'
 
 export interface RateLimitOptions {
   /** The validated `rateLimit` config section. */
@@ -96,22 +97,18 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
     })
     if (outcome.log) logStoreFailures(c, outcome.log)
 
-    // Answered here, before the route's handler: name the route for the access log.
-    if ((outcome.kind === 'denied' || outcome.kind === 'fail-closed') && routeScope.route) {
-      c.set('routeTemplate', routeScope.route)
-    }
     switch (outcome.kind) {
       case 'denied':
         return ProblemError.of(quotaExceeded(outcome.violated, outcome.retryAfterSeconds), {
           ...policyHeader,
           RateLimit: rateLimitHeader(outcome.limits),
           'Retry-After': String(outcome.retryAfterSeconds),
-        }).toResponse(c.req.path)
+        }).toResponse(clientPath(c))
       case 'fail-closed':
         return ProblemError.of(limiterUnavailable(outcome.closed), {
           ...policyHeader,
           'Retry-After': String(outcome.retryAfterSeconds),
-        }).toResponse(c.req.path)
+        }).toResponse(clientPath(c))
       case 'fail-open':
         await next()
         // Remaining quota is unknown: only the policy is advertised.

@@ -7,6 +7,7 @@ import { TRACERESPONSE, traceparentOf } from '../wire/tracing/propagator'
 import { endServerSpan, startServerSpan } from '../wire/tracing/server-span'
 import type { Telemetry } from '../wire/tracing/telemetry'
 import type { GatewayEnv } from '../src/types'
+import { endpointOf } from '../src/endpoint/lookup'
 
 export interface TraceContextOptions {
   /** From `createTelemetry(config.tracing)`. */
@@ -21,7 +22,7 @@ export interface TraceContextOptions {
 
 /** The route that answered: the gateway's template, else the handler's own path (not a `*` catch-all). */
 function routeOf(c: Context<GatewayEnv>): string | undefined {
-  const template = c.get('routeTemplate')
+  const template = endpointOf(c)?.template
   if (template) return template
   const path = routePath(c)
   return path.includes('*') ? undefined : path

@@ -4,6 +4,7 @@ import type { GatewayEnv } from '../src/types'
 import { applyDeprecationHeaders, deprecationHeaders, isSunset, sunsetProblem } from '../src/versioning/deprecation'
 import { essence, isJson } from '../src/versioning/media-type'
 import type { Versioning } from '../src/versioning/versioning'
+import { clientPath } from '../src/problem'
 
 export interface VersionNegotiationOptions {
   versioning: Versioning
@@ -50,13 +51,13 @@ export function versionNegotiation(options: VersionNegotiationOptions): Middlewa
   return async (c, next) => {
     const result = versioning.negotiate(c.req.raw)
     if (!result) return next()
-    if (!result.ok) return decorate(ProblemError.of(result.problem).toResponse(c.req.path))
+    if (!result.ok) return decorate(ProblemError.of(result.problem).toResponse(clientPath(c)))
 
     const { version } = result
     c.set('apiVersion', version)
     const deprecation = versioning.deprecation(version, result.rest)
     if (deprecation && isSunset(deprecation.schedule, now())) {
-      const gone = ProblemError.of(sunsetProblem(deprecation), deprecationHeaders(deprecation)).toResponse(c.req.path)
+      const gone = ProblemError.of(sunsetProblem(deprecation), deprecationHeaders(deprecation)).toResponse(clientPath(c))
       return decorate(gone, version)
     }
 
@@ -67,6 +68,35 @@ export function versionNegotiation(options: VersionNegotiationOptions): Middlewa
     if (result.source === 'accept' && essence(c.res.headers.get('content-type') ?? '') === 'application/json') {
       // Answer in the media type the client asked for (same JSON, versioned name).
       c.res.headers.set('Content-Type', `application/vnd.switchyard.${version}+json`)
+    }
+  }
+}
+
+/**
+ * `API-Version` and `Vary` on every `/api` answer, errors included — also the answers
+ * given before negotiation runs (400 for an invalid path, 413 for a body over the cap).
+ * Mounted early (right after the error handler), so it sees every response.
+ *
+ * @example app.use(versionHeaders({ versioning }))
+ */
+export function versionHeaders(options: Pick<VersionNegotiationOptions, 'versioning' | 'header'>): MiddlewareHandler<GatewayEnv> {
+  const header = options.header ?? 'API-Version'
+  return async (c, next) => {
+    await next()
+    const result = options.versioning.negotiate(c.req.raw)
+    // No negotiation: not an API path, or one too malformed to route (its 400 still varies).
+    if (!result && !/^\/api(\/|$)/.test(clientPath(c))) return
+    const version = c.get('apiVersion') ?? (result?.ok ? result.version : undefined)
+    let headers = c.res.headers
+    try {
+      if (version && !headers.has(header)) headers.set(header, version)
+      appendVary(headers, VARY)
+    } catch {
+      // Immutable headers (a fetched response): answer with a copy.
+      c.res = new Response(c.res.body, c.res)
+      headers = c.res.headers
+      if (version && !headers.has(header)) headers.set(header, version)
+      appendVary(headers, VARY)
     }
   }
 }

@@ -112,7 +112,6 @@ export function mountAggregates(
     const template = `/api/${version}${spec.path}`
     const upstream = composite(spec, options.registry)
     app.get(template, (c) => {
-      c.set('routeTemplate', template)
       c.set('upstream', 'composite')
       // The verified caller reaches every part, as on a proxied route.
       const headers = originRequestHeaders(c, options)
@@ -129,8 +128,7 @@ export function mountAggregates(
         waitUntil: (promise) => options.waitUntil(c, promise),
       })
     })
-    app.all(template, (c) => {
-      c.set('routeTemplate', template)
+    app.all(template, () => {
       throw ProblemError.of(problems.methodNotAllowed(['GET', 'HEAD']), { Allow: 'GET, HEAD' })
     })
   }

@@ -7,13 +7,15 @@ import { setIdentityHeaders } from '../src/auth/identity-headers'
 import { expandOriginPath } from '../src/auth/origin-path'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers'
 import { relayOriginSocket } from '../src/proxy/websocket'
-import { ProblemError } from '../wire/problem'
-import { problems } from '../src/problem'
+import { PROBLEM_CONTENT_TYPE, ProblemError } from '../wire/problem'
+import { clientPath, problems } from '../src/problem'
+import { essence } from '../src/versioning/media-type'
 import type { GatewayEnv } from '../src/types'
 import type { Registry } from '../src/upstream/registry'
 import type { CallContext } from '../src/upstream/types'
 import { transcoder } from '../src/rpc/transcode'
 import type { Method, RouteSpec } from './table'
+import { endpointOf } from '../src/endpoint/lookup'
 
 export interface ProxyOptions {
   registry: Registry
@@ -44,7 +46,6 @@ export function mountVersion(
     methodsByPath.set(template, [...(methodsByPath.get(template) ?? []), spec.method])
     const transcode = spec.rpc ? transcoder({ ...spec, rpc: spec.rpc }, options) : undefined
     const handler = (c: Context<GatewayEnv>) => {
-      c.set('routeTemplate', template)
       if (transcode) return transcode(c)
       const originPath = spec.originPath
         ? expandOriginPath(spec.originPath, c.get('identity'))
@@ -73,8 +74,7 @@ export function mountVersion(
   }
   for (const [template, methods] of methodsByPath) {
     const allowed = methods.includes('GET') ? [...methods, 'HEAD'] : methods
-    app.all(template, (c) => {
-      c.set('routeTemplate', template)
+    app.all(template, () => {
       throw ProblemError.of(problems.methodNotAllowed(allowed), { Allow: allowed.join(', ') })
     })
   }
@@ -155,11 +155,32 @@ export async function forward(
     const bridged = relayOriginSocket(c.req.raw, response)
     if (bridged) return bridged
   }
+  if (essence(responseHeaders.get('content-type') ?? '') === PROBLEM_CONTENT_TYPE) {
+    return originProblem(response, responseHeaders, clientPath(c))
+  }
   return new Response(response.body, {
     status: response.status,
     statusText: response.statusText,
     headers: responseHeaders,
   })
+}
+
+/**
+ * An origin's problem, as the client must see it: its `instance` is the path the client
+ * sent (the origin names its own, `/orders/4`), and an error is never stored by a cache.
+ */
+async function originProblem(response: Response, headers: Headers, instance: string): Promise<Response> {
+  headers.set('cache-control', 'no-store')
+  headers.delete('content-length')
+  const text = await response.text()
+  let body = text
+  try {
+    const problem = JSON.parse(text) as unknown
+    if (problem && typeof problem === 'object' && !Array.isArray(problem)) body = JSON.stringify({ ...problem, instance })
+  } catch {
+    // Not JSON after all: passed on as it came.
+  }
+  return new Response(body, { status: response.status, statusText: response.statusText, headers })
 }
 
 /**
@@ -178,7 +199,7 @@ export async function callUpstream(
   c.set('upstream', spec.service)
   const ctx: CallContext = {
     service: spec.service,
-    route: c.get('routeTemplate') ?? spec.path,
+    route: endpointOf(c)?.template ?? spec.path,
     requestId: c.get('requestId'),
     caller: c.get('identity')?.sub,
     signal: c.req.raw.signal,

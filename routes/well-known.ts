@@ -14,7 +14,6 @@ export const wellKnownRoutes: RouteSpec[] = [
 export function mountWellKnown(app: Hono<GatewayEnv>, options: ProxyOptions): void {
   for (const spec of wellKnownRoutes) {
     app.on(spec.method, spec.path, (c) => {
-      c.set('routeTemplate', spec.path)
       return forward(c, spec, spec.path, options)
     })
   }

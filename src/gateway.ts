@@ -10,7 +10,7 @@ import { pathNormalize } from '../middleware/path-normalize'
 import { rateLimit } from '../middleware/rate-limit'
 import { requestId } from '../middleware/request-id'
 import { traceContext } from '../middleware/trace-context'
-import { versionNegotiation } from '../middleware/version'
+import { versionHeaders, versionNegotiation } from '../middleware/version'
 import { compositeRouteSpecs, compositeTables, mountAggregates } from '../routes/aggregates'
 import { mountHealth } from '../routes/health'
 import { mountHome } from '../routes/home'
@@ -33,7 +33,7 @@ import { createCorsResolver } from './cors/policy'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
 import { createLimiter, type Limiter } from './ratelimit/limiter'
-import { routeScopeResolver } from './ratelimit/route-scope'
+import { routeScopeResolver, type MountedTable, type ScopedRoute } from './ratelimit/route-scope'
 import { requestPath } from './proxy/path'
 import { traceAwareLogger } from './tracing/log-fields'
 import { createTelemetry } from '../wire/tracing/telemetry'
@@ -127,6 +127,8 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(requestMetrics({ metrics, waitUntil }))
   app.onError(problemErrorHandler)
   app.notFound(problemNotFound)
+  // API-Version and Vary on every /api answer, also those given before negotiation (400, 413).
+  app.use(versionHeaders({ versioning }))
   // Before hygiene, auth and limits: preflights end here, and every later error keeps its CORS headers.
   app.use(
     cors({
@@ -159,8 +161,21 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   // One limiter: the middleware decides with it, /health/ready and /status report it.
   const limiter = config.rateLimit && (deps.rateLimiter ?? createLimiter(config.rateLimit))
   if (config.rateLimit) {
-    const tables = config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] }))
-    tables.push({ prefix: RPC_PREFIX, routes: rpcRoutes })
+    const scoped = (routes: RouteSpec[]): ScopedRoute[] =>
+      routes.map((r) => ({ method: r.method, path: r.path, services: [r.service], group: r.rateLimit?.group }))
+    const tables: MountedTable[] = config.versions.supported.map((v) => ({
+      prefix: `/api/${v}`,
+      routes: [
+        ...scoped(ROUTE_TABLES[v] ?? []),
+        // Composites count against the services their parts call.
+        ...(compositeTables[v] ?? []).map((c) => ({
+          method: 'GET',
+          path: c.path,
+          services: [...new Set(Object.values(c.parts).map((part) => part.service))],
+        })),
+      ],
+    }))
+    tables.push({ prefix: RPC_PREFIX, routes: scoped(rpcRoutes) })
     const limit = rateLimit({
       config: config.rateLimit,
       // Who is counted: the identity auth verified just above, else the address.

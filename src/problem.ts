@@ -3,7 +3,14 @@
  * type base and `ProblemError` are the wire module's (wire/problem.ts), shared with the
  * origins.
  */
+import type { Context } from 'hono'
 import { problemType, type Problem } from '../wire/problem'
+
+/**
+ * A problem's `instance`: the path the client sent, never the path it was routed on
+ * (`/api/users/1` is routed as `/api/v2/users/1`) nor the origin's (`/users/1`).
+ */
+export const clientPath = (c: Context): string => new URL(c.req.url).pathname
 
 export const problems = {
   badRequest: (detail: string, extra: Record<string, unknown> = {}): Problem => ({

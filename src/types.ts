@@ -1,3 +1,4 @@
+import type { EndpointRef } from './endpoint/lookup'
 import type { Logger } from './log'
 import type { Metrics } from './metrics'
 
@@ -16,8 +17,8 @@ export interface GatewayVariables {
   requestId: string
   /** Logger bound to this request (request id, later trace id). */
   logger: Logger
-  /** Route template the request matched (`/api/v2/users/:id`). */
-  routeTemplate?: string
+  /** The request's endpoint once looked up (`endpointOf`, src/endpoint/lookup.ts); null: none. */
+  endpoint?: EndpointRef | null
   /** Service the request was sent to, for the access log. */
   upstream?: string
   /** Set by the auth middleware on a protected route; absent on public ones. */

@@ -17,13 +17,23 @@ export interface ServiceLimit {
 
 const params = (entries: [string, number][]) => new Map<string, number>(entries)
 
+/** One member per policy name (a composite may count in several partitions of one): the tightest speaks. */
+function byName<T extends { name: string }>(items: T[], tighter: (a: T, b: T) => boolean = () => false): T[] {
+  const chosen = new Map<string, T>()
+  for (const item of items) {
+    const seen = chosen.get(item.name)
+    if (!seen || tighter(item, seen)) chosen.set(item.name, item)
+  }
+  return [...chosen.values()]
+}
+
 export function rateLimitPolicyHeader(policies: AppliedPolicy[]): string {
-  return serializeList(policies.map((p): Item => [p.name, params([['q', p.quota], ['w', p.window]])]))
+  return serializeList(byName(policies).map((p): Item => [p.name, params([['q', p.quota], ['w', p.window]])]))
 }
 
 export function rateLimitHeader(limits: ServiceLimit[]): string {
   return serializeList(
-    limits.map((l): Item => [l.name, params([['r', Math.max(0, l.remaining)], ['t', Math.max(0, l.resetSeconds)]])]),
+    byName(limits, (a, b) => a.remaining < b.remaining).map((l): Item => [l.name, params([['r', Math.max(0, l.remaining)], ['t', Math.max(0, l.resetSeconds)]])]),
   )
 }
 

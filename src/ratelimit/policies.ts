@@ -3,10 +3,9 @@ import type { PolicyConfig, RateLimitConfig } from './config'
 
 /** Where a request goes, as far as scoping is concerned (from the route table). */
 export interface RouteScope {
-  service?: string
+  /** The services the route calls: one, or every part's of a composite. */
+  services?: readonly string[]
   group?: string
-  /** The matched route template, for logs of requests the limiter answers itself. */
-  route?: string
 }
 
 /** One policy as it applies to one request: the caller's tier resolved, the partition named. */
@@ -22,13 +21,16 @@ export interface AppliedPolicy {
 
 const DEFAULT_PREFIX = 'sy:rl'
 
-function matches(policy: PolicyConfig, scope: RouteScope): boolean {
+/** The route's services a policy counts it against; undefined when it does not apply. */
+function matches(policy: PolicyConfig, scope: RouteScope): string[] | undefined {
   const { services, groups } = policy.match
-  if (services && !(scope.service && services.includes(scope.service))) return false
-  if (groups && !(scope.group && groups.includes(scope.group))) return false
-  if (policy.scope === 'service' && !scope.service) return false
-  if (policy.scope === 'group' && !scope.group) return false
-  return true
+  const routeServices = [...(scope.services ?? [])]
+  const targets = services ? routeServices.filter((s) => services.includes(s)) : routeServices
+  if (services && targets.length === 0) return undefined
+  if (groups && !(scope.group && groups.includes(scope.group))) return undefined
+  if (policy.scope === 'service' && targets.length === 0) return undefined
+  if (policy.scope === 'group' && !scope.group) return undefined
+  return targets
 }
 
 /**
@@ -40,18 +42,22 @@ export function applicablePolicies(config: RateLimitConfig, caller: Caller, scop
   const prefix = config.store.kind === 'upstash' ? config.store.prefix : DEFAULT_PREFIX
   const applied: AppliedPolicy[] = []
   for (const policy of config.policies) {
-    if (!matches(policy, scope)) continue
+    const services = matches(policy, scope)
+    if (!services) continue
     const override = policy.tiers[caller.tier] ?? {}
-    let key = `${prefix}:{${caller.id}}:${policy.name}`
-    if (policy.scope === 'service') key += `:s:${scope.service}`
-    if (policy.scope === 'group') key += `:g:${scope.group}`
-    applied.push({
-      name: policy.name,
-      quota: override.quota ?? policy.quota,
-      window: override.window ?? policy.window,
-      failure: policy.failure,
-      key,
-    })
+    const base = `${prefix}:{${caller.id}}:${policy.name}`
+    // A service-scoped policy counts a composite once in each service its parts call.
+    const keys =
+      policy.scope === 'service' ? services.map((s) => `${base}:s:${s}`) : [policy.scope === 'group' ? `${base}:g:${scope.group}` : base]
+    for (const key of keys) {
+      applied.push({
+        name: policy.name,
+        quota: override.quota ?? policy.quota,
+        window: override.window ?? policy.window,
+        failure: policy.failure,
+        key,
+      })
+    }
   }
   return applied
 }

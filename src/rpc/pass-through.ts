@@ -23,7 +23,6 @@ export function mountRpc(app: Hono<GatewayEnv>, options: ProxyOptions): void {
   for (const spec of rpcRoutes) {
     const template = RPC_PREFIX + spec.path
     app.on([spec.method], [template], (c) => {
-      c.set('routeTemplate', template)
       return forward(c, spec, spec.path, options)
     })
   }
