@@ -139,6 +139,9 @@ if (!findRedisServer()) {
         bindings: {
           UPSTASH_REDIS_REST_URL: bridge.url,
           UPSTASH_REDIS_REST_TOKEN: TOKEN,
+          // Every request reaches the origin: nothing answered from the cache or a shared call.
+          SWITCHYARD_CACHE: 'off',
+          SWITCHYARD_COALESCE: 'off',
           SWITCHYARD_RATE_LIMIT: typeof v.rateLimit === 'string' ? v.rateLimit : JSON.stringify(v.rateLimit),
         },
       }),

@@ -9,6 +9,7 @@ import { z } from 'zod'
 import type { Identity } from '../types'
 import { checkCompactToken } from './compact'
 import type { AuthConfig } from './config'
+import { withTokenCache } from './token-cache'
 
 /** `invalid_token` → 401; `unavailable` (the keys could not be fetched) → 503. */
 export class TokenError extends Error {
@@ -69,7 +70,8 @@ function describeFailure(err: unknown): string {
   return 'The token is malformed'
 }
 
-export function createVerifier(config: AuthConfig, keys: JWTVerifyGetKey): TokenVerifier {
+/** Verified tokens are cached (token-cache.ts) unless `cache: false` (benchmarks of the full check). */
+export function createVerifier(config: AuthConfig, keys: JWTVerifyGetKey, { cache = true } = {}): TokenVerifier {
   const rules = { maxBytes: config.maxTokenBytes, algorithms: config.algorithms }
   // Only a missing kid is the token's fault; any other key-source failure is an outage.
   const getKey: JWTVerifyGetKey = async (header, token) => {
@@ -90,7 +92,7 @@ export function createVerifier(config: AuthConfig, keys: JWTVerifyGetKey): Token
     requiredClaims: REQUIRED_CLAIMS,
   }
 
-  return {
+  const verifier: TokenVerifier = {
     async verify(token) {
       const check = checkCompactToken(token, rules)
       if (!check.ok) throw new TokenError('invalid_token', check.description)
@@ -112,4 +114,5 @@ export function createVerifier(config: AuthConfig, keys: JWTVerifyGetKey): Token
       return { sub, scopes: scope ? scope.split(' ') : [], roles: roles ?? [], claims: payload as Record<string, unknown> }
     },
   }
+  return cache ? withTokenCache(verifier, keys) : verifier
 }
