@@ -1,7 +1,7 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 // @ts-expect-error plain ESM script shared with dev tooling
-import { buildOrigins, databaseId, devVars, gatewayWorker, originVariant, originWorkers, replicaWorkers, ROOT, SERVICES } from './scripts/origins.mjs'
+import { buildOrigins, databaseId, devVars, eventsQueue, gatewayWorker, originVariant, originWorkers, replicaWorkers, ROOT, SERVICES } from './scripts/origins.mjs'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { RedisContext } from './test/setup/redis'
@@ -87,6 +87,10 @@ export default defineConfig(async () => {
                 wrangler: { configPath: './wrangler.toml' },
                 miniflare: {
                   d1Databases,
+                  // The event tests send to the origins' queues directly (duplicates, poison).
+                  queueProducers: Object.fromEntries(
+                    ['orders', 'inventory', 'payments'].map((n) => [`${n.toUpperCase()}_EVENTS`, { queueName: eventsQueue(n) }]),
+                  ),
                   bindings: {
                     ...seedBindings,
                     ...identity.bindings,

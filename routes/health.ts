@@ -28,20 +28,7 @@ export function mountHealth(
   app.get('/health/live', (c) => c.json({ status: 'ok' }))
   app.get('/health/startup', (c) => c.json({ status: 'ok', config: 'valid' }))
   app.get('/health/ready', async (c) => {
-    const entries = await Promise.all(
-      Object.entries(config.services).map(async ([name, service]) => {
-        const probed = await probe(name, registry, config.health.timeoutMs, c, waitUntil)
-        const resilience = registry.status(name)
-        const open = resilience?.breaker.state === 'open'
-        const status: DependencyStatus = {
-          ...probed,
-          ...(open ? { status: 'down', error: probed.error ?? 'circuit breaker open' } : {}),
-          required: service.required,
-          ...resilience,
-        }
-        return [name, status] as const
-      }),
-    )
+    const entries = await checkDependencies(config, registry, c, waitUntil)
     const dependencies = Object.fromEntries(entries)
     const failing = entries.filter(([, s]) => s.status === 'down' && s.required).map(([n]) => n)
     if (failing.length > 0) {
@@ -56,6 +43,33 @@ export function mountHealth(
     }
     return c.json({ status: 'ok', dependencies })
   })
+}
+
+/**
+ * Every configured service's readiness: its own `/health/ready` probed in parallel,
+ * its breaker (an open one counts as down), instances and retry budget. Shared by
+ * `/health/ready` and the operators' status page.
+ */
+export async function checkDependencies(
+  config: GatewayConfig,
+  registry: Registry,
+  c: Context<GatewayEnv>,
+  waitUntil: (c: Context<GatewayEnv>, p: Promise<unknown>) => void,
+): Promise<(readonly [string, DependencyStatus])[]> {
+  return Promise.all(
+    Object.entries(config.services).map(async ([name, service]) => {
+      const probed = await probe(name, registry, config.health.timeoutMs, c, waitUntil)
+      const resilience = registry.status(name)
+      const open = resilience?.breaker.state === 'open'
+      const status: DependencyStatus = {
+        ...probed,
+        ...(open ? { status: 'down', error: probed.error ?? 'circuit breaker open' } : {}),
+        required: service.required,
+        ...resilience,
+      }
+      return [name, status] as const
+    }),
+  )
 }
 
 async function probe(

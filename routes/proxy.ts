@@ -3,6 +3,7 @@ import { responseCache } from '../middleware/cache'
 import { setIdentityHeaders } from '../src/auth/identity-headers'
 import { expandOriginPath } from '../src/auth/origin-path'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers'
+import { relayOriginSocket } from '../src/proxy/websocket'
 import { ProblemError, problems } from '../src/problem'
 import type { GatewayEnv } from '../src/types'
 import type { Registry } from '../src/upstream/registry'
@@ -126,9 +127,13 @@ export async function forward(
   if (publicPrefix && location?.startsWith('/') && !location.startsWith('//')) {
     responseHeaders.set('location', publicPrefix + location)
   }
-  // The origin accepted a WebSocket: the socket itself is relayed (Workers).
+  // The origin accepted a WebSocket: the socket itself is relayed (Workers), or bridged (Deno).
   if (response.status === 101 && response.webSocket) {
     return new Response(null, { status: 101, webSocket: response.webSocket, headers: responseHeaders })
+  }
+  if (spec.stream === 'websocket') {
+    const bridged = relayOriginSocket(c.req.raw, response)
+    if (bridged) return bridged
   }
   return new Response(response.body, {
     status: response.status,

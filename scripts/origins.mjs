@@ -13,7 +13,33 @@ export const COMPATIBILITY_DATE = '2026-10-01'
 const OUT_DIR = path.join(ROOT, '.wrangler', 'origins')
 
 /** Service bindings an origin has to other origins (mirrors services/<name>/wrangler.toml). */
-const ORIGIN_BINDINGS = { orders: { INVENTORY: 'switchyard-inventory' } }
+const ORIGIN_BINDINGS = { orders: { INVENTORY: 'switchyard-inventory', USERS: 'switchyard-users' } }
+
+/**
+ * Event queues (mirrors the queues sections of services/<name>/wrangler.toml): the
+ * subscribers each service publishes to (services/shared/events/catalog.ts); every
+ * service also produces to its own queue, to replay dead letters.
+ */
+const PUBLISHES_TO = { orders: ['inventory', 'payments'], inventory: ['orders', 'payments'], payments: ['orders'] }
+export const eventsQueue = (name) => `switchyard-${name}-events`
+
+/**
+ * Queue bindings of an origin for Miniflare. Batches are cut after 50 ms (not the
+ * deployed 0 s / 1 s) and retries are immediate, so tests do not wait on timers;
+ * `maxRetries` is 3, so a poison message reaches the dead-letter queue after 4 tries.
+ */
+function queueOptions(name) {
+  const targets = PUBLISHES_TO[name]
+  if (!targets) return {}
+  const queue = eventsQueue(name)
+  return {
+    queueProducers: Object.fromEntries([...targets, name].map((t) => [`EVENTS_${t.toUpperCase()}`, { queueName: eventsQueue(t) }])),
+    queueConsumers: {
+      [queue]: { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 3, retryDelay: 0, deadLetterQueue: `${queue}-dlq` },
+      [`${queue}-dlq`]: { maxBatchSize: 10, maxBatchTimeout: 0.05 },
+    },
+  }
+}
 
 /** esbuild options that resolve packages as workerd does (its export conditions). */
 export const WORKER_BUILD = {
@@ -71,13 +97,16 @@ export function originWorkers(vars = {}) {
     compatibilityFlags: ['nodejs_compat', 'enable_request_signal'],
     d1Databases: { DB: databaseId(name) },
     serviceBindings: ORIGIN_BINDINGS[name] ?? {},
-    bindings: { ...devVars(name), FAULT_INJECTION: 'enabled', ...vars },
+    ...queueOptions(name),
+    // Event retries without backoff in tests (the backoff itself is unit-tested).
+    bindings: { ...devVars(name), FAULT_INJECTION: 'enabled', EVENT_RETRY_BASE_SECONDS: '0', ...vars },
   }))
 }
 
 /** Another instance of an origin's Worker under `name`, sharing its database, with `vars` on top. */
 export function originVariant(service, name, vars = {}) {
-  const base = originWorkers().find((w) => w.name === `switchyard-${service}`)
+  // A queue has one consumer: the variant only produces.
+  const { queueConsumers: _consumers, ...base } = originWorkers().find((w) => w.name === `switchyard-${service}`)
   return { ...base, name, bindings: { ...base.bindings, ...vars } }
 }
 

@@ -1,6 +1,7 @@
 import { urlConfig } from './config/deployment'
 import { createGateway } from './gateway'
 import { rateLimitFromEnv } from './ratelimit/env'
+import { upgradingFetch } from './proxy/websocket'
 
 /** Deno entry (`deno serve src/deno.ts`): origins are base URLs from the environment. */
 declare const Deno: { env: { toObject(): Record<string, string> }; readFile(path: URL): Promise<Uint8Array<ArrayBuffer>> }
@@ -14,6 +15,8 @@ const vars = Deno.env.toObject()
 export default createGateway({ ...urlConfig(vars), rateLimit: rateLimitFromEnv(vars) }, {
   // `deno serve` passes the connection info as the second fetch argument (Hono's env).
   clientIp: (c) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
+  // Deno's fetch cannot upgrade: WebSocket routes open a socket to the origin instead.
+  fetch: upgradingFetch(),
   // The swagger-ui-dist package as installed next to this file (needs --allow-read).
   docsAssets: async (file) => {
     try {

@@ -13,6 +13,8 @@ import { traceContext } from '../middleware/trace-context'
 import { versionNegotiation } from '../middleware/version'
 import { compositeRouteSpecs, mountAggregates } from '../routes/aggregates'
 import { mountHealth } from '../routes/health'
+import { mountHome } from '../routes/home'
+import { mountStatus, statusRoutes } from '../routes/status'
 import { mountOpenApi } from '../routes/openapi'
 import { mountVersion, type ProxyOptions } from '../routes/proxy'
 import { v1Changes, v1Routes } from '../routes/v1'
@@ -29,7 +31,7 @@ import { createVerifier } from './auth/verify'
 import { createCorsResolver } from './cors/policy'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
-import type { Limiter } from './ratelimit/limiter'
+import { createLimiter, type Limiter } from './ratelimit/limiter'
 import { routeScopeResolver } from './ratelimit/route-scope'
 import { requestPath } from './proxy/path'
 import { traceAwareLogger } from './tracing/log-fields'
@@ -130,13 +132,14 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
         ...config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: API_TABLES[v] ?? [] })),
         // Unversioned paths (`/api/users/1`), should they be routed, get the default version's policies.
         { prefix: '/api', routes: API_TABLES[config.versions.default] ?? [] },
-        { prefix: '', routes: wellKnownRoutes },
+        { prefix: '', routes: [...wellKnownRoutes, ...statusRoutes] },
         { prefix: RPC_PREFIX, routes: rpcRoutes },
       ]),
       realm: config.auth.realm,
       maxTokenBytes: config.auth.maxTokenBytes,
     }),
   )
+  const limiter = config.rateLimit && (deps.rateLimiter ?? createLimiter(config.rateLimit))
   if (config.rateLimit) {
     const tables = config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] }))
     tables.push({ prefix: RPC_PREFIX, routes: rpcRoutes })
@@ -145,7 +148,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       // Who is counted: the identity auth verified just above, else the address.
       clientIp,
       scope: routeScopeResolver(tables),
-      limiter: deps.rateLimiter,
+      limiter,
     })
     app.use('/api/*', limit)
     app.use(`${RPC_PREFIX}/*`, limit)
@@ -154,7 +157,9 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   const cache = config.caching.enabled ? { storage: cacheStorage(config.caching.name) } : undefined
 
   const proxyOptions: ProxyOptions = { registry, gatewayName: config.name, clientIp, waitUntil, cache }
+  mountHome(app, config)
   mountHealth(app, config, registry, waitUntil)
+  mountStatus(app, { config, registry, metrics, limiter, waitUntil })
   mountWellKnown(app, proxyOptions)
   mountOpenApi(app, { tables: API_TABLES, versioning, name: config.name })
   mountDocsAssets(app, deps.docsAssets)

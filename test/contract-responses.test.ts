@@ -76,14 +76,24 @@ describe('users origin answers as declared', () => {
 })
 
 describe('orders origin answers as declared', () => {
-  const item = (sku: string, quantity: number) => ({ sku, quantity, unit_price_cents: 100 })
+  // Prices come from the catalogue (seed: SKU-BLUE-CAP 1500).
+  const item = (sku: string, quantity: number) => ({ sku, quantity })
 
-  it('createOrder: created, invalid, out of stock, not JSON, inventory failing', async () => {
-    const created = await call('orders', 'createOrder', '/orders', { json: { user_id: 4, currency: 'EUR', items: [item('SKU-BLUE-CAP', 1)] } })
+  it('createOrder: paid, pending, invalid, out of stock, wrong price, not JSON, inventory failing', async () => {
+    const created = await call('orders', 'createOrder', '/orders', { json: { user_id: 2, currency: 'EUR', items: [item('SKU-BLUE-CAP', 1)] } })
     expect(created.status).toBe(201)
+    expect(created.body.status).toBe('paid')
+    const async = await call('orders', 'createOrder', '/orders', {
+      json: { user_id: 2, currency: 'EUR', items: [item('SKU-BLUE-CAP', 1)] },
+      headers: { prefer: 'respond-async' },
+    })
+    expect(async).toMatchObject({ status: 202, body: { status: 'pending' } })
     expect((await call('orders', 'createOrder', '/orders', { json: { user_id: 4, currency: 'eur', items: [] } })).status).toBe(400)
-    const tooMany = { user_id: 4, currency: 'EUR', items: [item('SKU-LIMITED-PIN', 1000)] }
+    // Saga outcome, waited for: inventory rejected the stock, the order is cancelled.
+    const tooMany = { user_id: 2, currency: 'EUR', items: [item('SKU-LIMITED-PIN', 1000)] }
     expect((await call('orders', 'createOrder', '/orders', { json: tooMany })).status).toBe(409)
+    const wrongPrice = { user_id: 2, currency: 'EUR', items: [{ sku: 'SKU-BLUE-CAP', quantity: 1, unit_price_cents: 100 }] }
+    expect((await call('orders', 'createOrder', '/orders', { json: wrongPrice })).status).toBe(422)
     expect((await call('orders', 'createOrder', '/orders', { body: '{}', headers: { 'content-type': 'text/plain' } })).status).toBe(415)
     await setFault('inventory', { mode: 'status', status: 500, times: 1 })
     const failing = await call('orders', 'createOrder', '/orders', { json: { user_id: 4, currency: 'EUR', items: [item('SKU-RED-MUG', 1)] } })

@@ -186,7 +186,7 @@ describe('recent window and cache outcome', () => {
     window.route('GET /a', false)
     expect(window.snapshot().routes['GET /a']).toEqual({ requests: 3, errors: 1, error_rate: 0.333 })
     now = 61_000
-    expect(window.snapshot()).toEqual({ window_s: 60, routes: { 'GET /a': { requests: 1, errors: 0, error_rate: 0 } }, upstreams: {} })
+    expect(window.snapshot()).toEqual({ window_s: 60, routes: { 'GET /a': { requests: 1, errors: 0, error_rate: 0 } }, upstreams: {}, limiter: {} })
     now = 200_000
     expect(window.snapshot().routes).toEqual({})
   })

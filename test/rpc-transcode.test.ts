@@ -52,7 +52,7 @@ describe('REST routes backed by InventoryService (transcoding)', () => {
     expect(res.status).toBe(200)
     const body = (await res.json()) as { items: Record<string, unknown>[]; missing: string[] }
     expect(body.items.map((i) => i.sku)).toEqual(['SKU-BLUE-CAP', 'SKU-RED-MUG'])
-    expect(Object.keys(body.items[0]!)).toEqual(['sku', 'name', 'on_hand', 'reserved', 'available'])
+    expect(Object.keys(body.items[0]!)).toEqual(['sku', 'name', 'on_hand', 'reserved', 'available', 'price_cents'])
     expect(body.missing).toEqual(['SKU-NONE'])
   })
 

@@ -22,7 +22,7 @@ const order = (items: string[]) => ({
   body: JSON.stringify({
     user_id: 2,
     currency: 'EUR',
-    items: items.map((sku) => ({ sku, quantity: 1, unit_price_cents: 500 })),
+    items: items.map((sku) => ({ sku, quantity: 1 })),
   }),
 })
 

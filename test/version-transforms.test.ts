@@ -56,15 +56,15 @@ describe('v1 served from the v2 origins by transforms', () => {
   it('creating an order in v1: customer_id in, customer_id out', async () => {
     const res = await gateway(
       '/api/v1/orders',
-      json({ customer_id: 3, currency: 'EUR', items: [{ sku: 'SKU-YELLOW-SOCKS', quantity: 1, unit_price_cents: 500 }] }),
+      json({ customer_id: 1, currency: 'EUR', items: [{ sku: 'SKU-YELLOW-SOCKS', quantity: 1, unit_price_cents: 800 }] }),
     )
     expect(res.status).toBe(201)
     const order = (await res.json()) as Record<string, unknown>
-    expect(order).toMatchObject({ customer_id: 3, total_cents: 500 })
+    expect(order).toMatchObject({ customer_id: 1, total_cents: 800 })
     expect(order.user_id).toBeUndefined()
     expect(typeof order.created_at).toBe('number')
     const v2 = (await (await gateway(`/api/v2/orders/${order.id}`)).json()) as Record<string, unknown>
-    expect(v2.user_id).toBe(3)
+    expect(v2.user_id).toBe(1)
   })
 
   it('validation errors name the field as v1 calls it, and the origin is not called', async () => {

@@ -1,4 +1,4 @@
-import { docsRoutes, type RouteSpec } from '../table'
+import { deadLetterRoutes, docsRoutes, EVENT_SERVICES, type RouteSpec } from '../table'
 
 const INVENTORY_RPC = { service: 'switchyard.inventory.v1.InventoryService' }
 
@@ -10,6 +10,7 @@ const INVENTORY_RPC = { service: 'switchyard.inventory.v1.InventoryService' }
 export const v2Routes: RouteSpec[] = [
   // First: `/users/:id` would match `/users/openapi.json` too, and the first matching entry wins.
   ...['auth', 'users', 'orders', 'payments', 'inventory'].flatMap(docsRoutes),
+  ...EVENT_SERVICES.flatMap(deadLetterRoutes),
 
   { method: 'POST', path: '/auth/login', service: 'auth', auth: 'public' },
   { method: 'POST', path: '/auth/refresh', service: 'auth', auth: 'public' },
@@ -83,4 +84,7 @@ export const v2Routes: RouteSpec[] = [
     auth: { roles: ['admin'] },
     rpc: { ...INVENTORY_RPC, method: 'ListReservations' },
   },
+  // Live stock levels: Server-Sent Events, and a WebSocket for signed-in clients.
+  { method: 'GET', path: '/inventory/:sku/feed', service: 'inventory', auth: 'public', stream: 'sse' },
+  { method: 'GET', path: '/inventory/:sku/live', service: 'inventory', auth: { scopes: ['inventory:read'] }, stream: 'websocket' },
 ]

@@ -13,6 +13,9 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { docsPage } from './docs'
+import { asyncApiDocument } from './events/asyncapi'
+import type { EventService } from './events/catalog'
+import { mountDeadLetters } from './events/dead-letters'
 import { faultInjection, mountFaultControl } from './faults'
 import { mountHealth } from './health'
 import { gatewayIdentity } from './identity'
@@ -38,6 +41,11 @@ export interface OriginOptions {
    * calls the right place in both.
    */
   servers?: { url: string; description?: string }[]
+  /**
+   * The service takes part in events: serve its AsyncAPI document at
+   * `/<name>/asyncapi.json` and the admin routes of its dead letters.
+   */
+  events?: boolean
 }
 
 export function createOrigin<B extends OriginBindings = OriginBindings>(name: string, options: OriginOptions = {}) {
@@ -53,7 +61,8 @@ export function createOrigin<B extends OriginBindings = OriginBindings>(name: st
   mountHealth(app)
 
   // Documents change only with a deploy: shared caches may keep them for five minutes.
-  for (const path of [`/${name}/openapi.json`, `/${name}/docs`]) {
+  const docs = [`/${name}/openapi.json`, `/${name}/docs`, ...(options.events ? [`/${name}/asyncapi.json`] : [])]
+  for (const path of docs) {
     app.use(path, async (c, next) => {
       await next()
       if (c.res.ok) c.header('Cache-Control', 'public, max-age=300')
@@ -71,10 +80,15 @@ export function createOrigin<B extends OriginBindings = OriginBindings>(name: st
     tags: [{ name }],
   })
   app.get(`/${name}/docs`, docsPage(options.docUrl ?? 'openapi.json', `Switchyard ${name} API`))
+  if (options.events) {
+    const asyncapi = asyncApiDocument(name as EventService)
+    app.get(`/${name}/asyncapi.json`, (c) => c.json(asyncapi))
+  }
 
   app.onError(onError)
   app.notFound(notFound)
   // Before every route the service adds (health, docs and fault control never read identity).
   app.use('*', gatewayIdentity<B>())
+  if (options.events) mountDeadLetters(app, name as EventService)
   return app
 }

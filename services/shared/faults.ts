@@ -6,7 +6,7 @@
  * Control (outside the OpenAPI document):
  * - `PUT /__faults` `{ mode, status?, format?, delayMs?, retryAfter?, times?, paths? }`
  * - `GET /__faults` the current fault, `DELETE /__faults` back to `none`
- * - `GET /__faults/stats` `{ requests, aborted, byPath, lastHeaders }`, `DELETE /__faults/stats` resets
+ * - `GET /__faults/stats` `{ requests, aborted, byPath, lastHeaders }` (credential values redacted), `DELETE /__faults/stats` resets
  *
  * Modes: `status` answers problem+json with `status` (default 500, `Retry-After` when
  * `retryAfter` is set; `format: "text"` sends a plain HTML error page instead, as a
@@ -17,6 +17,9 @@
  * connection lost". `delayMs` also delays `status`, `hang` and `close`. A `hang` ends when
  * the caller aborts (needs the `enable_request_signal` compatibility flag).
  * `times` limits the fault to the next N matching requests; `paths` is a path prefix.
+ * Work that is not a request has a path of its own, faulted only when `paths` names it:
+ * `/__events/<Type>` handling an event (it throws, so the message is retried) and
+ * `/__relay/<subscriber>` sending the outbox to a subscriber's queue (the send fails).
  * `aborted` counts requests the caller cancelled before they were answered (a timeout
  * upstream reaching the origin).
  * Health probes are exempt unless `paths` starts with `/health`.
@@ -103,6 +106,16 @@ function hang(signal: AbortSignal): Promise<never> {
   })
 }
 
+/**
+ * The fault for work that is not a request (`/__events/OrderCancelled`, `/__relay/orders`),
+ * if one was set for it: only a fault whose `paths` starts with `/__` applies, so
+ * request faults never touch queue handling. Consumes one of `times`.
+ */
+export function internalFault(env: OriginBindings | undefined, path: string): FaultConfig | null {
+  if (!enabled(env) || !fault.paths?.startsWith('/__') || !path.startsWith(fault.paths)) return null
+  return take(path)
+}
+
 /** 200 with a truncated JSON body whose stream then errors: a connection dropped mid-response. */
 function droppedConnection(): Response {
   const body = new ReadableStream<Uint8Array>({
@@ -117,6 +130,14 @@ function droppedConnection(): Response {
   return new Response(body, { status: 200, headers: { 'Content-Type': 'application/json' } })
 }
 
+/** Headers that carry a credential: shown as present, never echoed (anyone may read the stats). */
+const CREDENTIAL = /^(authorization|proxy-authorization|cookie|x-api-key|api-key)$|token|secret|password/i
+
+/** The request's headers for `/__faults/stats`, credential values replaced by `[redacted]`. */
+export function redactCredentials(headers: Headers): Record<string, string> {
+  return Object.fromEntries([...headers].map(([name, value]) => [name, CREDENTIAL.test(name) ? '[redacted]' : value]))
+}
+
 /** Counts every non-control, non-health request and applies the configured fault. */
 export function faultInjection<B extends OriginBindings>(): MiddlewareHandler<{ Bindings: B }> {
   return async (c, next) => {
@@ -125,7 +146,7 @@ export function faultInjection<B extends OriginBindings>(): MiddlewareHandler<{ 
     if (!isHealth(path)) {
       stats.requests += 1
       stats.byPath[path] = (stats.byPath[path] ?? 0) + 1
-      stats.lastHeaders = Object.fromEntries(c.req.raw.headers)
+      stats.lastHeaders = redactCredentials(c.req.raw.headers)
     }
     const f = take(path)
     if (!f) return next()

@@ -26,7 +26,15 @@ import { ProblemError } from './problem'
 
 export { traceLogFields } from '../../src/tracing/log-fields'
 
-/** One per isolate: an origin's environment does not change between requests. */
+const perService = new Map<string, Telemetry>()
+
+/** The origin's telemetry, made once per isolate (an origin's environment does not change between requests). */
+export function originTelemetry(service: string, env: unknown): Telemetry {
+  let telemetry = perService.get(service)
+  if (!telemetry) perService.set(service, (telemetry = telemetryFor(service, env)))
+  return telemetry
+}
+
 function telemetryFor(service: string, env: unknown): Telemetry {
   const vars = (env ?? {}) as Record<string, unknown>
   const parsed = tracingConfigSchema.safeParse({ serviceName: `switchyard-${service}`, ...tracingFromEnv(vars) })
@@ -37,9 +45,8 @@ function telemetryFor(service: string, env: unknown): Telemetry {
 }
 
 export function originTracing(service: string): MiddlewareHandler {
-  let telemetry: Telemetry | undefined
   return async (c, next) => {
-    telemetry ??= telemetryFor(service, c.env)
+    const telemetry = originTelemetry(service, c.env)
     const server = startServerSpan(telemetry, c.req.raw)
     try {
       await context.with(server.context, next)

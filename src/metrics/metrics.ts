@@ -92,6 +92,7 @@ export function createMetrics(config: MetricsConfig): Metrics {
       otel?.breakerTransitions.add(1, { 'switchyard.service': service, 'switchyard.breaker.from': from, 'switchyard.breaker.to': to })
     },
     limiter(outcome) {
+      window.limiter(outcome)
       otel?.limiterDecisions.add(1, { 'switchyard.ratelimit.outcome': outcome })
     },
     queue(operation, queue, count = 1) {

@@ -10,16 +10,19 @@ export interface RecentSnapshot {
   window_s: number
   routes: Record<string, RecentCounts>
   upstreams: Record<string, RecentCounts>
+  /** Rate-limit decisions by outcome (`allowed`, `denied`, `fail-open`, `fail-closed`). */
+  limiter: Record<string, number>
 }
 
 interface Bucket {
   slot: number
   routes: Map<string, [number, number]>
   upstreams: Map<string, [number, number]>
+  limiter: Map<string, [number, number]>
 }
 
 /**
- * Request and error counts of the last `windowS` seconds in this isolate, in
+ * Request, error and rate-limit outcome counts of the last `windowS` seconds in this isolate, in
  * `buckets` slots that roll over as time passes: the "recent error rate" of the
  * status page. Always kept (it is a few small maps), unlike the OTel export.
  */
@@ -43,10 +46,15 @@ export class RecentWindow {
     bump(this.current().upstreams, key, error)
   }
 
+  limiter(outcome: string): void {
+    bump(this.current().limiter, outcome, false)
+  }
+
   snapshot(): RecentSnapshot {
     const oldest = this.slot() - this.buckets + 1
     const live = this.ring.filter((b) => b.slot >= oldest)
-    return { window_s: this.windowS, routes: sum(live.map((b) => b.routes)), upstreams: sum(live.map((b) => b.upstreams)) }
+    const limiter = Object.fromEntries(Object.entries(sum(live.map((b) => b.limiter))).map(([k, v]) => [k, v.requests]))
+    return { window_s: this.windowS, routes: sum(live.map((b) => b.routes)), upstreams: sum(live.map((b) => b.upstreams)), limiter }
   }
 
   private slot(): number {
@@ -57,7 +65,7 @@ export class RecentWindow {
     const slot = this.slot()
     const last = this.ring[this.ring.length - 1]
     if (last?.slot === slot) return last
-    const bucket: Bucket = { slot, routes: new Map(), upstreams: new Map() }
+    const bucket: Bucket = { slot, routes: new Map(), upstreams: new Map(), limiter: new Map() }
     this.ring.push(bucket)
     while (this.ring.length > this.buckets || (this.ring[0] && this.ring[0].slot <= slot - this.buckets)) this.ring.shift()
     return bucket

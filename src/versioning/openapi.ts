@@ -88,6 +88,22 @@ function ownPaths(): RouteConfig[] {
     }),
     get('/openapi.json', 'This document', { 200: json('OpenAPI 3.1 document', z.looseObject({})) }),
     get('/docs', 'Swagger UI for this document', { 200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } } }),
+    get('/', 'Where to go from here: docs, health, status page', {
+      200: { description: 'Index: JSON, or HTML for a browser', content: { 'application/json': { schema: z.looseObject({ links: z.record(z.string(), z.looseObject({ href: z.string() })) }) }, 'text/html': { schema: z.string() } } },
+    }),
+    ...['/status', '/status.json'].map((path) =>
+      createRoute({
+        method: 'get',
+        path,
+        tags: ['gateway'],
+        summary: "Operators' status: services, breakers, instances, retry budgets, recent error rates, limiter health (role admin)",
+        responses: {
+          200: { description: 'Status report (`/status` answers HTML to a browser)', content: { 'application/json': { schema: z.looseObject({ status: z.enum(['ok', 'degraded']) }) }, ...(path === '/status' ? { 'text/html': { schema: z.string() } } : {}) } },
+          401: problem('No valid access token'),
+          403: problem('The token lacks the admin role'),
+        },
+      }),
+    ),
   ]
 }
 

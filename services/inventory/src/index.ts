@@ -1,22 +1,27 @@
 /** Inventory origin: stock levels and all-or-nothing reservations. */
 import { accepts } from 'hono/accepts'
 import { createOrigin } from '../../shared/app'
+import { originWorker } from '../../shared/events/worker'
 import { notFoundProblem, ProblemError } from '../../shared/problem'
 import type { OriginBindings } from '../../shared/types'
 import * as repo from './repo'
 import { getStock, listStock, release, reserve } from './routes'
 import { toCsv } from './csv'
 import { mountProtocols } from './rpc'
+import { expireHolds, sagaHandlers } from './saga'
 
 interface Bindings extends OriginBindings {
   /** How long shared caches may serve a stock level (an ops knob; tests shorten it). */
   STOCK_CACHE_CONTROL?: string
+  /** How long stock held for an order waits for its confirmation (seconds, default 600). */
+  RESERVATION_TTL_SECONDS?: string
+  EVENT_RETRY_BASE_SECONDS?: string
 }
 
 /** Stock is the same for every caller and changes often: a few seconds at the edge. */
 const STOCK_CACHE_CONTROL = 'public, max-age=5, stale-while-revalidate=30'
 
-const app = createOrigin<Bindings>('inventory', { description: 'Stock levels and reservations.' })
+const app = createOrigin<Bindings>('inventory', { description: 'Stock levels and reservations.', events: true })
 
 app.openapi(getStock, async (c) => {
   const { sku } = c.req.valid('param')
@@ -26,7 +31,9 @@ app.openapi(getStock, async (c) => {
   // The representation depends on Accept (JSON or CSV), so caches must key on it.
   c.header('Vary', 'Accept')
   if (accepts(c, { header: 'Accept', supports: ['application/json', 'text/csv'], default: 'application/json' }) === 'text/csv') {
-    return c.body(toCsv(item), 200, { 'Content-Type': 'text/csv; charset=utf-8' })
+    // CSV columns are positional for their readers: the price stays a JSON-only field.
+    const { price_cents: _price, ...columns } = item
+    return c.body(toCsv(columns), 200, { 'Content-Type': 'text/csv; charset=utf-8' })
   }
   return c.json(item, 200)
 })
@@ -72,4 +79,4 @@ app.openapi(release, async (c) => {
 
 mountProtocols(app)
 
-export default app
+export default originWorker(app, { service: 'inventory', handlers: sagaHandlers<Bindings>(), sweep: expireHolds })

@@ -2,7 +2,7 @@
 import { now } from '../../shared/schemas'
 import type { Reservation, StockItem } from './schemas'
 
-const STOCK = 'sku, name, on_hand, reserved, on_hand - reserved AS available'
+const STOCK = 'sku, name, on_hand, reserved, on_hand - reserved AS available, price_cents'
 const RESERVATION = 'id AS reservation_id, sku, order_id, quantity, status, created_at, released_at'
 
 export function getStock(db: D1Database, sku: string): Promise<StockItem | null> {
@@ -49,13 +49,20 @@ export async function reserve(
  * Null when no such reservation exists for this SKU.
  */
 export async function release(db: D1Database, sku: string, reservationId: number): Promise<Reservation | null> {
-  const held = `SELECT quantity FROM reservations WHERE id = ?2 AND sku = ?1 AND status = 'held'`
   const [, , current] = await db.batch<Reservation>([
+    ...releaseStatements(db, sku, reservationId),
+    db.prepare(`SELECT ${RESERVATION} FROM reservations WHERE id = ?2 AND sku = ?1`).bind(sku, reservationId),
+  ])
+  return current?.results[0] ?? null
+}
+
+/** The two statements of a release, for a caller's batch; both change nothing unless the reservation is held. */
+export function releaseStatements(db: D1Database, sku: string, reservationId: number): D1PreparedStatement[] {
+  const held = `SELECT quantity FROM reservations WHERE id = ?2 AND sku = ?1 AND status = 'held'`
+  return [
     db.prepare(`UPDATE stock SET reserved = reserved - (${held}) WHERE sku = ?1 AND EXISTS (${held})`).bind(sku, reservationId),
     db
       .prepare(`UPDATE reservations SET status = 'released', released_at = ?3 WHERE id = ?2 AND sku = ?1 AND status = 'held'`)
       .bind(sku, reservationId, now()),
-    db.prepare(`SELECT ${RESERVATION} FROM reservations WHERE id = ?2 AND sku = ?1`).bind(sku, reservationId),
-  ])
-  return current?.results[0] ?? null
+  ]
 }

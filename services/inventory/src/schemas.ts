@@ -20,6 +20,7 @@ export const StockItem = z
     on_hand: z.number().int(),
     reserved: z.number().int(),
     available: z.number().int().openapi({ description: 'on_hand - reserved' }),
+    price_cents: z.number().int().openapi({ description: 'Catalogue price of one unit; orders are priced from it' }),
   })
   .openapi('StockItem')
 export type StockItem = z.infer<typeof StockItem>

@@ -1,76 +1,88 @@
-/** Orders origin: order placement (reserving stock through inventory) and lookups. */
+/** Orders origin: order placement (the order saga's owner) and lookups. */
 import { createOrigin } from '../../shared/app'
+import { relayOutbox } from '../../shared/events/outbox'
+import { originWorker, relayAfterResponse } from '../../shared/events/worker'
+import { findKeyed, idempotencyKeyOf } from '../../shared/idempotency'
 import { canAccess, requireCaller, requireOwner } from '../../shared/ownership'
-import { notFoundProblem, ProblemError } from '../../shared/problem'
+import { notFoundProblem, problemResponse } from '../../shared/problem'
+import { toPage } from '../../shared/schemas'
 import type { OriginBindings } from '../../shared/types'
-import { now, toPage } from '../../shared/schemas'
-import { releaseAll, reserveStock, type ReserveOutcome } from './inventory'
+import { placeOrder, waitForOutcome } from './place'
 import * as repo from './repo'
 import { createOrder, getOrder, listOrders } from './routes'
+import { sagaHandlers } from './saga'
+import type { Order } from './schemas'
 
 interface Bindings extends OriginBindings {
   INVENTORY: Fetcher
+  USERS: Fetcher
+  /**
+   * How long POST /orders without `Prefer: respond-async` waits for the saga (ms,
+   * default 8000): below the gateway's 15 s per-try budget for the route, so the
+   * answer is 202 + Location rather than a gateway timeout.
+   */
+  ORDER_WAIT_MS?: string
+  EVENT_RETRY_BASE_SECONDS?: string
 }
 
-const app = createOrigin<Bindings>('orders', { description: 'Orders and their items.' })
+const DEFAULT_WAIT_MS = 8000
 
-/** 409 when inventory refused the reservation (no stock, unknown SKU), else 502: inventory failed. */
-function reservationProblem(sku: string, outcome: Extract<ReserveOutcome, { ok: false }>): ProblemError {
-  if (outcome.status === 409 || outcome.status === 404) {
-    const unknown = outcome.status === 404
-    return new ProblemError({
+const app = createOrigin<Bindings>('orders', { description: 'Orders and their items.', events: true })
+
+/** RFC 7240 preferences: `respond-async`, and `wait=<seconds>` to shorten the wait. */
+function preferences(header: string | undefined): { async: boolean; waitMs?: number } {
+  const prefs = new Map<string, string>()
+  for (const part of (header ?? '').split(',')) {
+    const [token = ''] = part.split(';')
+    const [name = '', value = ''] = token.split('=').map((s) => s.trim().replace(/^"|"$/g, ''))
+    if (name) prefs.set(name.toLowerCase(), value)
+  }
+  const wait = prefs.get('wait')
+  return { async: prefs.has('respond-async'), ...(wait && /^[0-9]{1,5}$/.test(wait) ? { waitMs: Number(wait) * 1000 } : {}) }
+}
+
+/** The answer for an order as it stands: 201 paid, 409 cancelled, 202 still pending (or shipped: 201). */
+function answer(order: Order, async: boolean): Response {
+  const location = `/orders/${order.id}`
+  if (order.status === 'cancelled') {
+    return problemResponse({
       status: 409,
-      type: unknown ? 'unknown-sku' : 'insufficient-stock',
-      title: unknown ? 'Unknown SKU' : 'Insufficient stock',
-      detail: outcome.problem?.detail ?? `${sku} could not be reserved.`,
-      extensions: { sku },
+      type: 'order-cancelled',
+      title: 'Order cancelled',
+      detail: `Order ${order.id} was cancelled (${order.cancellation_reason ?? 'no reason recorded'}); nothing is held or charged.`,
+      instance: location,
+      extensions: { order_id: order.id, cancellation_reason: order.cancellation_reason },
+      headers: { Location: location },
     })
   }
-  return new ProblemError({
-    status: 502,
-    type: 'dependency-failed',
-    title: 'Inventory unavailable',
-    detail: `The inventory service failed while reserving ${sku}; nothing was ordered.`,
-    extensions: { sku, dependency: 'inventory', dependency_status: outcome.status || null },
-  })
+  const status = order.status === 'pending' ? 202 : 201
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', Location: location }
+  if (async && status === 202) headers['Preference-Applied'] = 'respond-async'
+  return new Response(JSON.stringify(order), { status, headers })
 }
 
 app.openapi(createOrder, async (c) => {
   const input = c.req.valid('json')
-  // A customer orders for themselves only; checked before any stock is held.
-  requireOwner(c, input.user_id)
-  const id = await repo.allocateOrderId(c.env.DB)
+  // A customer orders for themselves only; checked before anything else.
+  const caller = requireOwner(c, input.user_id)
+  const prefer = preferences(c.req.header('prefer'))
+  const key = idempotencyKeyOf(c)
+  const keyed = key ? { caller: caller.subject, key } : null
+  const db = c.env.DB
 
-  // One at a time, so a refusal stops further reservations and only held ones need releasing.
-  const held: { sku: string; reservationId: number }[] = []
-  for (const item of input.items) {
-    const outcome = await reserveStock(c.env.INVENTORY, item, id)
-    if (!outcome.ok) {
-      await releaseAll(c.env.INVENTORY, held)
-      throw reservationProblem(item.sku, outcome)
-    }
-    held.push({ sku: item.sku, reservationId: outcome.reservationId })
+  const earlier = keyed ? await findKeyed(db, keyed.caller, keyed.key) : null
+  const id = earlier ?? (await placeOrder({ db, users: c.env.USERS, inventory: c.env.INVENTORY }, input, keyed))
+  if (prefer.async) {
+    relayAfterResponse(c, 'orders')
+  } else {
+    // Sent now rather than after the response: the request waits for what follows.
+    await relayOutbox(c.env, 'orders')
+    const limit = Number(c.env.ORDER_WAIT_MS ?? DEFAULT_WAIT_MS)
+    await waitForOutcome(db, id, Math.min(prefer.waitMs ?? limit, limit))
   }
-
-  const order = {
-    id,
-    user_id: input.user_id,
-    status: 'pending' as const,
-    total_cents: input.items.reduce((sum, i) => sum + i.quantity * i.unit_price_cents, 0),
-    currency: input.currency,
-    created_at: now(),
-  }
-  try {
-    await repo.insertOrder(
-      c.env.DB,
-      order,
-      input.items.map((item, n) => ({ ...item, reservation_id: held[n]!.reservationId })),
-    )
-  } catch (err) {
-    await releaseAll(c.env.INVENTORY, held)
-    throw err
-  }
-  return c.json({ ...order, items: input.items }, 201, { Location: `/orders/${id}` })
+  const order = await repo.getOrder(db, id)
+  if (!order) throw new Error(`order ${id} vanished after it was written`)
+  return answer(order, prefer.async) as never
 })
 
 app.openapi(getOrder, async (c) => {
@@ -89,4 +101,4 @@ app.openapi(listOrders, async (c) => {
   return c.json(toPage(rows, limit), 200)
 })
 
-export default app
+export default originWorker(app, { service: 'orders', handlers: sagaHandlers<Bindings>() })

@@ -4,31 +4,46 @@ import type { Order, OrderItem } from './schemas'
 type OrderRow = Omit<Order, 'items'>
 type ItemRow = OrderItem & { order_id: number }
 
-const ORDER = 'id, user_id, status, total_cents, currency, created_at'
+const ORDER = 'id, user_id, status, total_cents, currency, created_at, cancellation_reason'
 
-/** A fresh order id, taken before anything is written so reservations can refer to it. */
+/** A fresh order id, taken before anything is written so the order's events can name it. */
 export async function allocateOrderId(db: D1Database): Promise<number> {
   const row = await db.prepare('INSERT INTO order_ids DEFAULT VALUES RETURNING id').first<{ id: number }>()
   if (!row) throw new Error('order id allocation returned no row')
   return row.id
 }
 
-/** Writes the order and its items in one transaction: there is never an order without items. */
-export async function insertOrder(
+/** The statements writing an order and its items: they go in one batch with its OrderPlaced event. */
+export function insertOrder(
   db: D1Database,
-  order: OrderRow,
-  items: (OrderItem & { reservation_id: number })[],
-): Promise<void> {
-  await db.batch([
+  order: Omit<OrderRow, 'cancellation_reason'> & { payment_method_id: number | null },
+  items: OrderItem[],
+): D1PreparedStatement[] {
+  return [
     db
-      .prepare(`INSERT INTO orders (${ORDER}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)`)
-      .bind(order.id, order.user_id, order.status, order.total_cents, order.currency, order.created_at),
+      .prepare(
+        `INSERT INTO orders (id, user_id, status, total_cents, currency, created_at, payment_method_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
+      )
+      .bind(order.id, order.user_id, order.status, order.total_cents, order.currency, order.created_at, order.payment_method_id),
     ...items.map((i) =>
       db
-        .prepare('INSERT INTO order_items (order_id, sku, quantity, unit_price_cents, reservation_id) VALUES (?1, ?2, ?3, ?4, ?5)')
-        .bind(order.id, i.sku, i.quantity, i.unit_price_cents, i.reservation_id),
+        .prepare('INSERT INTO order_items (order_id, sku, quantity, unit_price_cents) VALUES (?1, ?2, ?3, ?4)')
+        .bind(order.id, i.sku, i.quantity, i.unit_price_cents),
     ),
-  ])
+  ]
+}
+
+/** Moves a pending order on; a no-op (0 changes) once the saga already ended it. */
+export function settle(db: D1Database, id: number, status: 'paid' | 'cancelled', reason: string | null = null): D1PreparedStatement {
+  return db
+    .prepare(`UPDATE orders SET status = ?2, cancellation_reason = ?3 WHERE id = ?1 AND status = 'pending'`)
+    .bind(id, status, reason)
+}
+
+export async function statusOf(db: D1Database, id: number): Promise<Order['status'] | null> {
+  const row = await db.prepare('SELECT status FROM orders WHERE id = ?1').bind(id).first<{ status: Order['status'] }>()
+  return row?.status ?? null
 }
 
 async function withItems(db: D1Database, orders: OrderRow[]): Promise<Order[]> {

@@ -1,11 +1,40 @@
 /** Payments origin: payment methods, charges for orders, refunds. */
 import { createOrigin } from '../../shared/app'
-import { canAccess, isAdmin, requireCaller, requireOwner } from '../../shared/ownership'
+import { originWorker } from '../../shared/events/worker'
+import { findKeyed, idempotencyKeyOf, isKeyConflict } from '../../shared/idempotency'
+import { callerOf, canAccess, isAdmin, requireCaller, requireOwner } from '../../shared/ownership'
 import { notFoundProblem, ProblemError } from '../../shared/problem'
+import type { OriginBindings } from '../../shared/types'
 import * as repo from './repo'
 import { createCharge, createRefund, getCharge, listCharges, listMethods } from './routes'
+import { sagaHandlers } from './saga'
 
-const app = createOrigin('payments', { description: 'Payment methods, charges and refunds.' })
+interface Bindings extends OriginBindings {
+  EVENT_RETRY_BASE_SECONDS?: string
+}
+
+const app = createOrigin<Bindings>('payments', { description: 'Payment methods, charges and refunds.', events: true })
+
+/**
+ * Runs a keyed write once per (caller, Idempotency-Key): the id an earlier request with
+ * the key created, else `write()`'s; a concurrent twin that committed first wins.
+ */
+async function once(db: D1Database, keyed: repo.Keyed, write: () => Promise<number | null>): Promise<{ id: number | null; repeat: boolean }> {
+  const earlier = keyed ? await findKeyed(db, keyed.caller, keyed.key) : null
+  if (earlier !== null) return { id: earlier, repeat: true }
+  try {
+    return { id: await write(), repeat: false }
+  } catch (err) {
+    const winner = keyed && isKeyConflict(err) ? await findKeyed(db, keyed.caller, keyed.key) : null
+    if (winner === null) throw err
+    return { id: winner, repeat: true }
+  }
+}
+
+const keyedBy = (c: Parameters<typeof idempotencyKeyOf>[0], caller: { subject: string }): repo.Keyed => {
+  const key = idempotencyKeyOf(c)
+  return key ? { caller: caller.subject, key } : null
+}
 
 app.openapi(listMethods, async (c) => {
   const { id } = c.req.valid('param')
@@ -18,8 +47,10 @@ app.openapi(listMethods, async (c) => {
 app.openapi(createCharge, async (c) => {
   const input = c.req.valid('json')
   // Only the card holder (or an admin) charges; the insert also checks the method is theirs.
-  requireOwner(c, input.user_id)
-  const charge = await repo.insertCharge(c.env.DB, input, new Date())
+  const caller = requireOwner(c, input.user_id)
+  const keyed = keyedBy(c, caller)
+  const { id } = await once(c.env.DB, keyed, async () => (await repo.insertCharge(c.env.DB, input, new Date(), keyed))?.id ?? null)
+  const charge = id === null ? null : await repo.getCharge(c.env.DB, id)
   if (charge) return c.json(charge, 201, { Location: `/payments/charges/${charge.id}` })
   // Nothing was written; read only to explain why.
   const method = await repo.getMethod(c.env.DB, input.method_id)
@@ -63,7 +94,23 @@ app.openapi(listCharges, async (c) => {
 app.openapi(createRefund, async (c) => {
   const { id } = c.req.valid('param')
   const { amount_cents } = c.req.valid('json')
-  const { refund, charge } = await repo.refund(c.env.DB, id, amount_cents)
+  // Refunds are admin-only at the gateway; the key is scoped to whoever the gateway forwarded.
+  const keyed = keyedBy(c, { subject: callerOf(c)?.subject ?? '' })
+  let outcome: repo.RefundOutcome = { refund: null, charge: null }
+  const done = await once(c.env.DB, keyed, async () => {
+    outcome = await repo.refund(c.env.DB, id, amount_cents, keyed)
+    return outcome.refund?.id ?? null
+  })
+  if (done.repeat && done.id !== null) {
+    // The first request's refund, with the charge as it stands now.
+    const first = await repo.getRefund(c.env.DB, done.id)
+    const charge = first ? await repo.getCharge(c.env.DB, first.charge_id) : null
+    if (first && charge) {
+      const remaining = charge.amount_cents - charge.refunded_cents
+      return c.json({ ...first, charge_status: charge.status, remaining_cents: remaining }, 201, { Location: `/payments/charges/${charge.id}` })
+    }
+  }
+  const { refund, charge } = outcome
   if (!charge) throw notFoundProblem('Charge', id)
   if (!refund) {
     throw new ProblemError({
@@ -79,4 +126,4 @@ app.openapi(createRefund, async (c) => {
   })
 })
 
-export default app
+export default originWorker(app, { service: 'payments', handlers: sagaHandlers<Bindings>() })

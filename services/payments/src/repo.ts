@@ -1,4 +1,5 @@
 /** D1 queries of the payments service. */
+import { recordKey } from '../../shared/idempotency'
 import { now } from '../../shared/schemas'
 import type { Charge, CreateCharge, PaymentMethod, Refund } from './schemas'
 
@@ -25,16 +26,24 @@ export async function getMethod(db: D1Database, id: number): Promise<PaymentMeth
   return row ? toMethod(row) : null
 }
 
+/** SQL truth value: the method `alias` has not expired in year `year`, month `month` (SQL expressions). */
+export const usableMethodSql = (alias: string, year: string, month: string) =>
+  `(${alias}.exp_year > ${year} OR (${alias}.exp_year = ${year} AND ${alias}.exp_month >= ${month}))`
+
+/** A keyed write: the caller's Idempotency-Key is recorded in the write's batch. */
+export type Keyed = { caller: string; key: string } | null
+
 /**
  * Inserts the charge only if the method belongs to the user and has not expired, in the
  * same statement, so the check cannot go stale. Null when the method did not qualify.
+ * With `keyed`, the key is recorded in the same batch (a repeat fails on it, writing nothing).
  */
-export async function insertCharge(db: D1Database, input: CreateCharge, today: Date): Promise<Charge | null> {
-  const row = await db
+export async function insertCharge(db: D1Database, input: CreateCharge, today: Date, keyed: Keyed = null): Promise<Charge | null> {
+  const insert = db
     .prepare(
       `INSERT INTO charges (order_id, user_id, method_id, amount_cents, currency, status, created_at)
        SELECT ?1, ?2, m.id, ?4, ?5, 'succeeded', ?6 FROM payment_methods m
-       WHERE m.id = ?3 AND m.user_id = ?2 AND (m.exp_year > ?7 OR (m.exp_year = ?7 AND m.exp_month >= ?8))
+       WHERE m.id = ?3 AND m.user_id = ?2 AND ${usableMethodSql('m', '?7', '?8')}
        RETURNING id, order_id, user_id, method_id, amount_cents, currency, status, created_at`,
     )
     .bind(
@@ -47,7 +56,9 @@ export async function insertCharge(db: D1Database, input: CreateCharge, today: D
       today.getUTCFullYear(),
       today.getUTCMonth() + 1,
     )
-    .first<Omit<ChargeRow, 'refunded_cents'>>()
+  const key = keyed ? [recordKey(db, keyed.caller, keyed.key, 'last_insert_rowid()', 'changes() = 1')] : []
+  const [inserted] = await db.batch<Omit<ChargeRow, 'refunded_cents'>>([insert, ...key])
+  const row = inserted?.results[0]
   return row ? { ...row, refunded_cents: 0, refunds: [] } : null
 }
 
@@ -86,9 +97,10 @@ export type RefundOutcome = {
  * charge status from the refunds actually recorded, read back the result. Concurrent
  * refunds therefore can never exceed the charged amount.
  */
-export async function refund(db: D1Database, chargeId: number, amount: number): Promise<RefundOutcome> {
+export async function refund(db: D1Database, chargeId: number, amount: number, keyed: Keyed = null): Promise<RefundOutcome> {
   const refunded = '(SELECT coalesce(sum(amount_cents), 0) FROM refunds WHERE charge_id = ?1)'
-  const [inserted, , after] = await db.batch([
+  const key = keyed ? [recordKey(db, keyed.caller, keyed.key, 'last_insert_rowid()', 'changes() = 1')] : []
+  const [inserted, ...rest] = await db.batch([
     db
       .prepare(
         `INSERT INTO refunds (charge_id, amount_cents, created_at)
@@ -96,6 +108,7 @@ export async function refund(db: D1Database, chargeId: number, amount: number): 
          RETURNING ${REFUND}`,
       )
       .bind(chargeId, amount, now()),
+    ...key,
     db
       .prepare(
         `UPDATE charges SET status = CASE
@@ -107,8 +120,13 @@ export async function refund(db: D1Database, chargeId: number, amount: number): 
       .bind(chargeId),
     db.prepare(`SELECT status, amount_cents - ${refunded} AS remaining_cents FROM charges WHERE id = ?1`).bind(chargeId),
   ])
+  const after = rest.at(-1)
   return {
     refund: (inserted?.results[0] as Refund | undefined) ?? null,
     charge: (after?.results[0] as RefundOutcome['charge'] | undefined) ?? null,
   }
+}
+
+export async function getRefund(db: D1Database, id: number): Promise<Refund | null> {
+  return db.prepare(`SELECT ${REFUND} FROM refunds WHERE id = ?1`).bind(id).first<Refund>()
 }

@@ -5,7 +5,8 @@
  *   the stream ends after `FEED_MAX_MS` (default 10 min) and EventSource reconnects.
  * - `GET /inventory/{sku}/live`: a WebSocket. The server sends the level on open; the
  *   client sends `{"type":"get","id":…}` and gets `{"type":"stock","id":…,…}` back.
- *   Anything else is a protocol error: the server closes with 1003. A close from the
+ *   Anything else closes the socket with 4400 (an application code, so that proxies
+ *   speaking the WebSocket API can relay it: scripts may only send 1000 and 3000-4999). A close from the
  *   client is answered with the same code.
  * An unknown SKU is a 404 problem before any stream or upgrade.
  */
@@ -77,7 +78,7 @@ export function mountFeeds<B extends OriginBindings>(app: Hono<{ Bindings: B }>)
       } catch {
         message = undefined
       }
-      if (message?.type !== 'get') return server.close(1003, 'expected {"type":"get"}')
+      if (message?.type !== 'get') return server.close(4400, 'expected {"type":"get"}')
       const current = (await repo.getStock(db, item.sku)) ?? item
       server.send(JSON.stringify({ type: 'stock', ...(message.id !== undefined && { id: message.id }), ...current }))
     })

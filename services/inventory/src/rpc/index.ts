@@ -23,7 +23,14 @@ import { mountFeeds } from './feeds'
 import { databaseKey, inventoryService } from './service'
 
 // Built once per isolate. Native gRPC (HTTP/2 trailers) cannot reach a Worker: Connect and gRPC-web only.
-const router = createConnectRouter({ grpc: false, grpcWeb: true, connect: true, readMaxBytes: 64 * 1024 })
+// JSON answers carry every field (`"reserved": 0`), as the REST representation does.
+const router = createConnectRouter({
+  grpc: false,
+  grpcWeb: true,
+  connect: true,
+  readMaxBytes: 64 * 1024,
+  jsonOptions: { alwaysEmitImplicit: true },
+})
 router.service(InventoryService, inventoryService)
 const handlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]))
 

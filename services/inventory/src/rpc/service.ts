@@ -35,7 +35,14 @@ function checkSku(sku: string, field = 'sku'): string {
 }
 
 const toMessage = (row: StockItem) =>
-  create(StockItemSchema, { sku: row.sku, name: row.name, onHand: row.on_hand, reserved: row.reserved, available: row.available })
+  create(StockItemSchema, {
+    sku: row.sku,
+    name: row.name,
+    onHand: row.on_hand,
+    reserved: row.reserved,
+    available: row.available,
+    priceCents: row.price_cents,
+  })
 
 interface ReservationRow {
   reservation_id: number

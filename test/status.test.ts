@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { customGateway, expectProblem, gateway, resetOrigin, setFault } from './helpers'
+import { bearer } from './tokens'
+
+const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
+
+interface Report {
+  status: string
+  metrics_export: string
+  services: Record<string, { status: string; breaker: { state: string }; instances: { id: string; ejected: boolean }[]; retry_budget: { available: number }; recent: { requests: number; errors: number; error_rate: number } }>
+  routes: Record<string, { requests: number; errors: number; error_rate: number }>
+  rate_limit: { enabled: boolean; store?: string; health?: string; recent?: Record<string, number>; totals?: Record<string, number> }
+}
+
+describe('operators status page', () => {
+  afterEach(() => resetOrigin('users'))
+
+  it('is for admins only: 401 without a token, 403 for a customer, for HTML and JSON alike', async () => {
+    for (const path of ['/status', '/status.json']) {
+      const anonymous = await gateway(path, { headers: { accept: HTML } })
+      await expectProblem(anonymous, 401)
+      expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer /)
+      await expectProblem(await gateway(path, { headers: await bearer('ada') }), 403)
+    }
+  })
+
+  it('shows each service`s readiness, breaker, instances and retry budget, and the last minute`s error rate by service and route', async () => {
+    const gw = customGateway({ resilience: { defaults: { retry: { maxAttempts: 1 }, breaker: { consecutiveFailures: 2, openMs: 60_000 } } }, caching: { coalesce: false } })
+    const admin = await bearer('grace')
+    expect((await gw.fetch('/api/v2/users/1', { headers: admin })).status).toBe(200)
+    await setFault('users', { mode: 'status', status: 503 })
+    for (let i = 0; i < 3; i++) expect((await gw.fetch('/api/v2/users/1', { headers: admin })).status).toBe(503)
+
+    const res = await gw.fetch('/status.json', { headers: admin })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const report = (await res.json()) as Report
+    expect(report.status).toBe('degraded')
+    expect(report.metrics_export).toBe('off')
+    expect(Object.keys(report.services).sort()).toEqual(['auth', 'inventory', 'orders', 'payments', 'users'])
+    expect(report.services.users).toMatchObject({
+      status: 'down',
+      breaker: { state: 'open' },
+      instances: [{ id: 'USERS', ejected: false }],
+      // One call answered, two failed before the breaker opened; the third never reached the origin.
+      recent: { requests: 3, errors: 2, error_rate: 0.667 },
+    })
+    expect(report.services.inventory).toMatchObject({ status: 'ok', breaker: { state: 'closed' }, recent: { requests: 0 } })
+    expect(report.services.users!.retry_budget.available).toBeGreaterThanOrEqual(0)
+    expect(report.routes['GET /api/v2/users/:id']).toEqual({ requests: 4, errors: 3, error_rate: 0.75 })
+    expect(report.rate_limit).toEqual({ enabled: false })
+  })
+
+  it('answers HTML to a browser and JSON to API clients at /status', async () => {
+    const admin = await bearer('grace')
+    const page = await gateway('/status', { headers: { ...admin, accept: HTML } })
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'")
+    expect(page.headers.get('vary')).toContain('Accept')
+    const body = await page.text()
+    expect(body).toContain('<tr data-service="users">')
+    expect(body).not.toMatch(/<script|https?:\/\/(?!switchyard\.example)/)
+
+    for (const accept of ['*/*', 'application/json', '']) {
+      const res = await gateway('/status', { headers: { ...admin, ...(accept && { accept }) } })
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+    }
+  })
+
+  it('reports the limiter`s store and its fail-opens', async () => {
+    const gw = customGateway({
+      rateLimit: {
+        store: { kind: 'upstash', url: 'http://127.0.0.1:9/', token: 't', timeoutMs: 200 },
+        policies: [{ name: 'burst', quota: 5, window: 60, failure: 'open' }],
+      },
+    })
+    const admin = await bearer('grace')
+    expect((await gw.fetch('/api/v2/inventory/SKU-RED-MUG', { headers: admin })).status).toBe(200)
+    const report = (await (await gw.fetch('/status.json', { headers: admin })).json()) as Report
+    expect(report.rate_limit).toMatchObject({ enabled: true, store: 'upstash', health: 'degraded', recent: { 'fail-open': 1 } })
+    expect(report.status).toBe('degraded')
+  })
+})
+
+describe('the gateway root', () => {
+  it('answers an index naming the docs, health and status page: JSON for clients, HTML for browsers', async () => {
+    const res = await gateway('/')
+    expect(res.status).toBe(200)
+    const index = (await res.json()) as { links: Record<string, { href: string }> }
+    expect(Object.values(index.links).map((l) => l.href)).toEqual(
+      expect.arrayContaining(['/docs', '/openapi.json', '/health/ready', '/status']),
+    )
+    const page = await gateway('/', { headers: { accept: HTML } })
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(await page.text()).toContain('<a href="/docs">')
+  })
+})
