@@ -92,3 +92,13 @@ await import('./ratelimit.mjs')
 // Aggregation: three parts in parallel vs the slowest alone, and the merge overhead.
 console.log()
 await import('./aggregate.mjs')
+
+// Cold start: module evaluation + createGateway, in Node and in a fresh workerd.
+console.log()
+const { runColdStartBench } = await import('./coldstart.mjs')
+await runColdStartBench()
+
+// Pipeline cost in process: Switchyard's chain vs a bare Hono proxy().
+console.log()
+const { runPipelineBench } = await import('./pipeline.mjs')
+await runPipelineBench()
