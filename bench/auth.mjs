@@ -47,7 +47,7 @@ export async function runAuthBench() {
     const config = authConfigSchema.parse({ jwks: { url: `${auth}${JWKS_PATH}` } })
     const keys = createKeySource(config, {})
     // The full check every time (no cache of verified tokens), and the gateway's cached verifier.
-    const verifier = createVerifier(config, keys, { cache: false })
+    const verifier = createVerifier(config, keys, {}, { cache: false })
     const cachedVerifier = createVerifier(config, keys)
     const jwksFetches = async () => ((await (await fetch(`${auth}/__faults/stats`)).json()).byPath[JWKS_PATH] ?? 0)
     await fetch(`${auth}/__faults/stats`, { method: 'DELETE' })

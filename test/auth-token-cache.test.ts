@@ -49,14 +49,14 @@ function setup({ now = Date.now, maxAgeMs = 600_000, maxEntries }: { now?: () =>
       return Response.json(jwks)
     },
   })
-  const inner = createVerifier(config, keys, { cache: false })
+  const inner = createVerifier(config, keys, {}, { cache: false })
   const counted: TokenVerifier = {
     verify: (token) => {
       counts.full += 1
       return inner.verify(token)
     },
   }
-  return { jwks, counts, verifier: withTokenCache(counted, keys, { now, maxEntries }) }
+  return { jwks, counts, verifier: withTokenCache(counted, new Map([[config.issuer, keys]]), { now, maxEntries }) }
 }
 
 async function rejection(promise: Promise<unknown>): Promise<TokenError> {
@@ -209,7 +209,7 @@ describe('cache of verified tokens', () => {
         return { sub: '1', scopes: [], roles: [], claims: { exp: Math.floor(Date.now() / 1000) + 900 } }
       },
     }
-    const verifier = withTokenCache(inner, async () => key.privateKey)
+    const verifier = withTokenCache(inner, new Map([[config.issuer, async () => key.privateKey]]))
     const token = await sign(key)
     await verifier.verify(token)
     await verifier.verify(token)

@@ -10,8 +10,10 @@
  *   publishes the same key under the token's `kid`; otherwise the token is verified in
  *   full again, which refetches the keys exactly as without the cache. So a key's
  *   removal from the JWKS ends its tokens' entries as soon as the gateway sees it.
- * - Tokens without a `kid`, or a key source that is not jose's remote JWKS (no
- *   `fresh`/`jwks()`), are never cached.
+ * - Tokens without a `kid` or a numeric `exp`, or from an issuer whose key source is not
+ *   jose's remote JWKS (no `fresh`/`jwks()`, e.g. one found by OIDC discovery), are
+ *   never cached. The key sources are used only through the verifier, so every refetch
+ *   happens during a full verification, after which the cache looks at the keys again.
  */
 import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose'
 import type { Identity } from '../types'
@@ -25,6 +27,8 @@ interface InspectableKeySet {
 
 interface Entry {
   identity: Identity
+  /** The key set of the token's issuer. */
+  keys: InspectableKeySet
   kid: string
   /** The published key(s) under `kid` when the token was verified. */
   material: string
@@ -52,36 +56,67 @@ function kidOf(token: string): string | undefined {
   }
 }
 
+/**
+ * SHA-256 of the token: synchronous through `node:crypto` where the runtime offers it
+ * without an import (Node, Deno, workerd with nodejs_compat: `process.getBuiltinModule`),
+ * else Web Crypto (a thread hop in Node, cheap in workerd).
+ */
+type NodeCrypto = { createHash(alg: string): { update(data: string): { digest(encoding: 'latin1'): string } } }
+const nodeCrypto = (() => {
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    return proc?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined
+  } catch {
+    return undefined
+  }
+})()
+
 async function sha256(text: string): Promise<string> {
+  if (nodeCrypto) return nodeCrypto.createHash('sha256').update(text).digest('latin1')
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
   return String.fromCharCode(...digest)
 }
 
-/** Wraps `verifier`; `keys` is the key source it verifies with. */
+/** One key set as of the last full verification: kid → the published key(s) under it. */
+interface Snapshot {
+  from: string | undefined
+  published: Map<string, string>
+}
+
+/**
+ * Wraps `verifier`. `keySets` are every issuer's key source by issuer (`iss`): an entry
+ * is checked against the key set of the issuer that signed its token.
+ */
 export function withTokenCache(
   verifier: TokenVerifier,
-  keys: JWTVerifyGetKey,
+  keySets: ReadonlyMap<string, JWTVerifyGetKey>,
   { maxEntries = 10_000, now = Date.now }: TokenCacheOptions = {},
 ): TokenVerifier {
-  if (!isInspectable(keys)) return verifier
+  const inspectable = new Map<string, InspectableKeySet>()
+  for (const [iss, keys] of keySets) if (isInspectable(keys)) inspectable.set(iss, keys)
+  if (inspectable.size === 0) return verifier
   const entries = new Map<string, Entry>()
-  // kid → the published key(s) under it, as of the last full verification (when jose may have refetched).
-  let published = new Map<string, string>()
-  let publishedFrom: string | undefined
+  const snapshots = new Map<InspectableKeySet, Snapshot>()
+  for (const keys of inspectable.values()) snapshots.set(keys, { from: undefined, published: new Map() })
 
-  const snapshot = () => {
-    const set = keys.jwks()
-    const text = JSON.stringify(set?.keys ?? [])
-    if (text === publishedFrom) return
-    publishedFrom = text
-    const next = new Map<string, string>()
-    for (const key of set?.keys ?? []) {
-      if (typeof key.kid !== 'string') continue
-      next.set(key.kid, `${next.get(key.kid) ?? ''}${JSON.stringify(key)}`)
+  // After every full verification (when jose may have refetched any issuer's keys).
+  const refresh = () => {
+    let changed = false
+    for (const [keys, snap] of snapshots) {
+      const set = keys.jwks()
+      const text = JSON.stringify(set?.keys ?? [])
+      if (text === snap.from) continue
+      changed = true
+      snap.from = text
+      snap.published = new Map()
+      for (const key of set?.keys ?? []) {
+        if (typeof key.kid !== 'string') continue
+        snap.published.set(key.kid, `${snap.published.get(key.kid) ?? ''}${JSON.stringify(key)}`)
+      }
     }
-    published = next
-    for (const [hash, entry] of entries) if (published.get(entry.kid) !== entry.material) entries.delete(hash)
+    if (changed) for (const [hash, entry] of entries) if (!current(entry)) entries.delete(hash)
   }
+  const current = (entry: Entry) => entry.keys.fresh && snapshots.get(entry.keys)!.published.get(entry.kid) === entry.material
 
   return {
     async verify(token) {
@@ -90,20 +125,21 @@ export function withTokenCache(
       const hash = await sha256(token)
       const hit = entries.get(hash)
       if (hit) {
-        if (hit.until > now() && keys.fresh && published.get(kid) === hit.material) return hit.identity
+        if (hit.until > now() && current(hit)) return hit.identity
         entries.delete(hash)
       }
       let identity: Identity
       try {
         identity = await verifier.verify(token)
       } finally {
-        snapshot()
+        refresh()
       }
-      const { exp } = identity.claims as { exp: number }
-      const material = published.get(kid)
-      if (material !== undefined && exp * 1000 > now()) {
+      const { exp, iss } = identity.claims
+      const keys = typeof iss === 'string' ? inspectable.get(iss) : undefined
+      const material = keys && snapshots.get(keys)!.published.get(kid)
+      if (keys && material !== undefined && typeof exp === 'number' && exp * 1000 > now()) {
         if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!)
-        entries.set(hash, { identity, kid, material, until: exp * 1000 })
+        entries.set(hash, { identity, keys, kid, material, until: exp * 1000 })
       }
       return identity
     },
