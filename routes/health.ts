@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono'
 import type { GatewayConfig } from '../src/config/schema'
 import { problemResponse, problemType } from '../src/problem'
+import type { StoreHealthReport } from '../src/ratelimit/store-health'
 import type { GatewayEnv } from '../src/types'
 import type { Registry, UpstreamStatus } from '../src/upstream/registry'
 
@@ -24,12 +25,15 @@ export function mountHealth(
   config: GatewayConfig,
   registry: Registry,
   waitUntil: (c: Context<GatewayEnv>, p: Promise<unknown>) => void,
+  /** The rate limiter's store (status, last error, fail-open count): shown, never failing readiness. */
+  rateLimitStore?: { report(): StoreHealthReport },
 ): void {
   app.get('/health/live', (c) => c.json({ status: 'ok' }))
   app.get('/health/startup', (c) => c.json({ status: 'ok', config: 'valid' }))
   app.get('/health/ready', async (c) => {
     const entries = await checkDependencies(config, registry, c, waitUntil)
     const dependencies = Object.fromEntries(entries)
+    const limits = rateLimitStore ? { rate_limit: rateLimitStore.report() } : {}
     const failing = entries.filter(([, s]) => s.status === 'down' && s.required).map(([n]) => n)
     if (failing.length > 0) {
       return problemResponse({
@@ -39,9 +43,10 @@ export function mountHealth(
         detail: `Required dependencies are down: ${failing.join(', ')}.`,
         failing,
         dependencies,
+        ...limits,
       })
     }
-    return c.json({ status: 'ok', dependencies })
+    return c.json({ status: 'ok', dependencies, ...limits })
   })
 }
 

@@ -144,6 +144,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       maxTokenBytes: config.auth.maxTokenBytes,
     }),
   )
+  // One limiter: the middleware decides with it, /health/ready and /status report it.
   const limiter = config.rateLimit && (deps.rateLimiter ?? createLimiter(config.rateLimit))
   if (config.rateLimit) {
     const tables = config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] }))
@@ -168,7 +169,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
 
   const proxyOptions: ProxyOptions = { registry, gatewayName: config.name, clientIp, waitUntil, cache, idempotency }
   mountHome(app, config)
-  mountHealth(app, config, registry, waitUntil)
+  mountHealth(app, config, registry, waitUntil, limiter ? limiter.health : undefined)
   mountStatus(app, { config, registry, metrics, limiter, waitUntil })
   mountWellKnown(app, proxyOptions)
   mountOpenApi(app, { tables: API_TABLES, versioning, name: config.name })

@@ -70,6 +70,8 @@ export const rateLimitConfigSchema = z
     ipv6PrefixBits: z.number().int().min(32).max(128).default(64),
     /** `Retry-After` of the 503 a fail-closed policy answers while the store is down. */
     unavailableRetryAfterSeconds: z.number().int().min(1).max(3600).default(1),
+    /** Store failures are logged at most once per this many seconds per isolate, with a count. */
+    failureLogSeconds: z.number().int().min(1).max(3600).default(10),
     /** Largest number of denied partitions remembered per isolate. */
     denyCacheEntries: z.number().int().min(0).max(1_000_000).default(10_000),
   })
