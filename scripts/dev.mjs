@@ -28,10 +28,11 @@ if (seeded.length > 0) console.log(`local D1 migrated and seeded: ${seeded.join(
 const vars = Object.entries(limiter.vars).map(([name, value]) => `${name}:${value}`)
 
 const configs = ['wrangler.toml', ...SERVICES.map((n) => `services/${n}/wrangler.toml`)]
-// OTEL_* variables of the shell (e.g. OTEL_EXPORTER_OTLP_ENDPOINT) reach the gateway,
-// the first Worker; origins read theirs from services/<name>/.dev.vars.
+// OTEL_* and SWITCHYARD_* variables of the shell (e.g. OTEL_EXPORTER_OTLP_ENDPOINT,
+// SWITCHYARD_AUTH) reach the gateway, the first Worker; origins read theirs from
+// services/<name>/.dev.vars.
 const otelVars = Object.entries(process.env)
-  .filter(([key]) => key.startsWith('OTEL_'))
+  .filter(([key]) => key.startsWith('OTEL_') || key.startsWith('SWITCHYARD_'))
   .flatMap(([key, value]) => ['--var', `${key}:${value}`])
 const child = spawn(
   wrangler,
