@@ -153,6 +153,8 @@ export default defineConfig(async () => {
           // requests show (each in its own request context).
           test: {
             name: 'http',
+            // Output of passing tests (servers' request logs) is noise; failures still show theirs.
+            silent: 'passed-only',
             include: ['test/http/**/*.test.ts'],
             environment: 'node',
             testTimeout: 30_000,
@@ -163,6 +165,7 @@ export default defineConfig(async () => {
           // The same gateway under a real `deno serve` process, over HTTP.
           test: {
             name: 'deno',
+            silent: 'passed-only',
             include: ['test/deno/**/*.test.ts'],
             environment: 'node',
             testTimeout: 30_000,
