@@ -55,6 +55,10 @@ const cacheWorkers = () => ({
  * the five origins are real auxiliary Workers with their own D1 databases. The test
  * Worker also binds each origin's database (same id) so setup can migrate and seed it.
  */
+// wrangler, reading wrangler.toml once per test file, would print "Using secrets defined
+// in .dev.vars" each time; its warnings and errors still show.
+process.env.WRANGLER_LOG ??= 'warn'
+
 export default defineConfig(async () => {
   await buildOrigins()
   const d1Databases: Record<string, string> = {}
