@@ -4,7 +4,7 @@
  * `invalid_token` for a bad one, 403 `insufficient_scope`, and 503 when the keys to
  * verify with cannot be fetched.
  */
-import { ProblemError, problemType } from '../problem'
+import { ProblemError, problemType } from '../../wire/problem'
 
 /** `auth-param` quoting: values here are fixed text or validated tokens without `"` or `\`. */
 function challenge(realm: string, params: Record<string, string | undefined> = {}): string {
@@ -14,7 +14,7 @@ function challenge(realm: string, params: Record<string, string | undefined> = {
 }
 
 export function missingToken(realm: string): ProblemError {
-  return new ProblemError(
+  return ProblemError.of(
     {
       type: problemType('unauthorized'),
       title: 'Unauthorized',
@@ -26,7 +26,7 @@ export function missingToken(realm: string): ProblemError {
 }
 
 export function invalidToken(realm: string, description: string): ProblemError {
-  return new ProblemError(
+  return ProblemError.of(
     { type: problemType('invalid-token'), title: 'Invalid token', status: 401, detail: `${description}.` },
     { 'WWW-Authenticate': challenge(realm, { error: 'invalid_token', error_description: description }) },
   )
@@ -35,7 +35,7 @@ export function invalidToken(realm: string, description: string): ProblemError {
 export function insufficientScope(realm: string, missingScopes: string[], roles: readonly string[]): ProblemError {
   const description =
     missingScopes.length > 0 ? 'The access token lacks a required scope' : 'The caller lacks a required role'
-  return new ProblemError(
+  return ProblemError.of(
     {
       type: problemType('insufficient-scope'),
       title: 'Forbidden',
@@ -55,7 +55,7 @@ export function insufficientScope(realm: string, missingScopes: string[], roles:
 }
 
 export function keysUnavailable(): ProblemError {
-  return new ProblemError(
+  return ProblemError.of(
     {
       type: problemType('auth-unavailable'),
       title: 'Service Unavailable',
