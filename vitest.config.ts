@@ -101,6 +101,8 @@ export default defineConfig(async () => {
                     // The Worker under test is not rate limited (other files send bursts
                     // from one address); the rate-limit tests build their own gateways.
                     SWITCHYARD_RATE_LIMIT: 'off',
+                    // Its idempotency keys stay in its memory (test/idempotency.test.ts uses Redis).
+                    SWITCHYARD_IDEMPOTENCY_STORE: 'memory',
                     REDIS_URL: redisVars.url,
                     REDIS_TOKEN: redisVars.token,
                     REDIS_CONTROL_URL: redisVars.control,
