@@ -12,7 +12,8 @@
  */
 import type { Context, Hono } from 'hono'
 import { z } from 'zod'
-import { ProblemError, problems, problemType } from '../problem'
+import { ProblemError, problemType } from '../../wire/problem'
+import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
 import { hashSecret, newKey } from './key'
 import type { ConsumerStore } from './store'
@@ -38,7 +39,7 @@ const NewConsumer = z.strictObject({
 })
 
 const unavailable = () =>
-  new ProblemError({
+  ProblemError.of({
     type: problemType('api-keys-unavailable'),
     title: 'Service Unavailable',
     status: 503,
@@ -47,12 +48,12 @@ const unavailable = () =>
 
 async function jsonBody(c: Context<GatewayEnv>): Promise<unknown> {
   if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
-    throw new ProblemError({ type: problemType('unsupported-media-type'), title: 'Unsupported Media Type', status: 415, detail: 'Send application/json.' })
+    throw ProblemError.of({ type: problemType('unsupported-media-type'), title: 'Unsupported Media Type', status: 415, detail: 'Send application/json.' })
   }
   try {
     return await c.req.json()
   } catch {
-    throw new ProblemError(problems.badRequest('The body is not valid JSON.'))
+    throw ProblemError.of(problems.badRequest('The body is not valid JSON.'))
   }
 }
 
@@ -63,18 +64,18 @@ export function mountApiKeyAdmin(app: Hono<GatewayEnv>, store: ConsumerStore | u
   }
   const consumerOr404 = async (id: string) => {
     const consumer = await need().getConsumer(id)
-    if (!consumer) throw new ProblemError(problems.notFound(`No consumer ${id}.`))
+    if (!consumer) throw ProblemError.of(problems.notFound(`No consumer ${id}.`))
     return consumer
   }
 
   app.post(ADMIN_PREFIX, async (c) => {
     const input = NewConsumer.safeParse(await jsonBody(c))
     if (!input.success) {
-      throw new ProblemError(problems.badRequest('Invalid consumer.', { errors: input.error.issues.map((i) => ({ pointer: `/${i.path.join('/')}`, detail: i.message })) }))
+      throw ProblemError.of(problems.badRequest('Invalid consumer.', { errors: input.error.issues.map((i) => ({ pointer: `/${i.path.join('/')}`, detail: i.message })) }))
     }
     const created = await need().createConsumer(input.data)
     if (created === 'exists') {
-      throw new ProblemError({ type: problemType('conflict'), title: 'Conflict', status: 409, detail: `A consumer named ${input.data.name} exists.` })
+      throw ProblemError.of({ type: problemType('conflict'), title: 'Conflict', status: 409, detail: `A consumer named ${input.data.name} exists.` })
     }
     return c.json(created, 201, { Location: `${ADMIN_PREFIX}/${created.id}` })
   })
@@ -92,7 +93,7 @@ export function mountApiKeyAdmin(app: Hono<GatewayEnv>, store: ConsumerStore | u
   app.delete(`${ADMIN_PREFIX}/:id/keys/:keyId`, async (c) => {
     const consumer = await consumerOr404(c.req.param('id'))
     if (!(await need().revokeKey(consumer.id, c.req.param('keyId')))) {
-      throw new ProblemError(problems.notFound(`Consumer ${consumer.id} has no key ${c.req.param('keyId')}.`))
+      throw ProblemError.of(problems.notFound(`Consumer ${consumer.id} has no key ${c.req.param('keyId')}.`))
     }
     return c.body(null, 204)
   })

@@ -4,7 +4,7 @@
  * `invalid_token` for a bad one, 403 `insufficient_scope`, and 503 when the keys to
  * verify with cannot be fetched.
  */
-import { ProblemError, problemType } from '../problem'
+import { ProblemError, problemType } from '../../wire/problem'
 
 /** `auth-param` quoting: values here are fixed text or validated tokens without `"` or `\`. */
 function challenge(realm: string, params: Record<string, string | undefined> = {}): string {
@@ -14,7 +14,7 @@ function challenge(realm: string, params: Record<string, string | undefined> = {
 }
 
 export function missingToken(realm: string): ProblemError {
-  return new ProblemError(
+  return ProblemError.of(
     {
       type: problemType('unauthorized'),
       title: 'Unauthorized',
@@ -26,7 +26,7 @@ export function missingToken(realm: string): ProblemError {
 }
 
 export function invalidToken(realm: string, description: string): ProblemError {
-  return new ProblemError(
+  return ProblemError.of(
     { type: problemType('invalid-token'), title: 'Invalid token', status: 401, detail: `${description}.` },
     { 'WWW-Authenticate': challenge(realm, { error: 'invalid_token', error_description: description }) },
   )
@@ -35,7 +35,7 @@ export function invalidToken(realm: string, description: string): ProblemError {
 export function insufficientScope(realm: string, missingScopes: string[], roles: readonly string[]): ProblemError {
   const description =
     missingScopes.length > 0 ? 'The access token lacks a required scope' : 'The caller lacks a required role'
-  return new ProblemError(
+  return ProblemError.of(
     {
       type: problemType('insufficient-scope'),
       title: 'Forbidden',
@@ -64,7 +64,7 @@ const keyChallenge = (realm: string, header: string, error?: string) =>
 /** No credential on a route that takes an API key (`key`) or either kind (`either`). */
 export function missingCredentials(realm: string, accept: 'key' | 'either', header: string): ProblemError {
   const challenges = accept === 'either' ? [challenge(realm), keyChallenge(realm, header)] : [keyChallenge(realm, header)]
-  return new ProblemError(
+  return ProblemError.of(
     {
       type: problemType('unauthorized'),
       title: 'Unauthorized',
@@ -79,7 +79,7 @@ export function missingCredentials(realm: string, accept: 'key' | 'either', head
 }
 
 export function invalidKey(realm: string, header: string, description: string): ProblemError {
-  return new ProblemError(
+  return ProblemError.of(
     { type: problemType('invalid-api-key'), title: 'Invalid API key', status: 401, detail: `${description}.` },
     { 'WWW-Authenticate': keyChallenge(realm, header, description) },
   )
@@ -87,7 +87,7 @@ export function invalidKey(realm: string, header: string, description: string): 
 
 /** Both a bearer token and an API key: ambiguous (RFC 6750 §3.1 invalid_request). */
 export function twoCredentials(header: string): ProblemError {
-  return new ProblemError({
+  return ProblemError.of({
     type: problemType('bad-request'),
     title: 'Bad Request',
     status: 400,
@@ -96,7 +96,7 @@ export function twoCredentials(header: string): ProblemError {
 }
 
 export function keysUnavailable(detail = 'The keys that verify access tokens cannot be fetched right now.'): ProblemError {
-  return new ProblemError(
+  return ProblemError.of(
     {
       type: problemType('auth-unavailable'),
       title: 'Service Unavailable',

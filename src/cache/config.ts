@@ -5,7 +5,7 @@ import { z } from 'zod'
  * twice — the response cache (Cache API) and request coalescing.
  */
 export const cachingConfigSchema = z
-  .object({
+  .strictObject({
     /** Stores cacheable responses of routes that opt in (`RouteSpec.cache`). */
     enabled: z.boolean().default(true),
     /**

@@ -10,7 +10,7 @@ const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s))
  * RFC 8594 §3: a Sunset earlier than the Deprecation makes no sense, so it is refused.
  */
 export const deprecationSchema = z
-  .object({
+  .strictObject({
     /** Sent as `Deprecation: @<unix seconds>` (RFC 9745); may lie in the future. */
     deprecatedAt: instant,
     /** Sent as `Sunset: <IMF-fixdate>` (RFC 8594); after it the version answers 410. */
