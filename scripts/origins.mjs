@@ -186,11 +186,12 @@ export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0
 
 /**
  * The gateway Worker itself, bundled, bound to the origins as in wrangler.toml.
- * `name` and `bindings` let tests run a second gateway instance with its own vars.
+ * `name` and `bindings` let tests run a second gateway instance with its own vars;
+ * `minify` builds it as deployed (wrangler.toml `minify = true`), for benchmarks.
  */
-export async function gatewayWorker({ name = 'switchyard-gateway', bindings = {} } = {}) {
-  const outfile = path.join(OUT_DIR, 'gateway.js')
-  await build({ ...WORKER_BUILD, entryPoints: [path.join(ROOT, 'src', 'worker.ts')], outfile })
+export async function gatewayWorker({ name = 'switchyard-gateway', bindings = {}, minify = false } = {}) {
+  const outfile = path.join(OUT_DIR, minify ? 'gateway.min.js' : 'gateway.js')
+  await build({ ...WORKER_BUILD, entryPoints: [path.join(ROOT, 'src', 'worker.ts')], outfile, minify })
   return {
     name,
     modules: true,
