@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
+import { routePath } from 'hono/route'
 import { requestFingerprint } from '../src/idempotency/fingerprint'
 import { parseIdempotencyKey } from '../src/idempotency/key'
 import { idempotencyProblems } from '../src/idempotency/problems'
@@ -70,7 +71,7 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<Gate
     const header = c.req.header(HEADER)
     // Answered here, before the route's handler: name the route for the access log.
     const answer = (res: Response, outcome: string) => {
-      c.set('routeTemplate', c.req.routePath)
+      c.set('routeTemplate', routePath(c))
       recordDecision('idempotency', { outcome })
       return res
     }
