@@ -96,6 +96,15 @@ export const authConfigSchema = z.strictObject({
       timeoutMs: z.number().int().positive().max(30_000).default(2_000),
     })
     .prefault({}),
+  /** API keys of machine consumers (src/apikeys/), stored in the gateway's own D1 (`GATEWAY_DB`). */
+  apiKeys: z
+    .strictObject({
+      /** Request header that carries the key. */
+      header: z.string().regex(/^[A-Za-z0-9-]+$/).default('X-API-Key'),
+      /** How long an isolate keeps a looked-up key: a revocation takes effect within it. */
+      cacheTtlSeconds: z.number().int().min(0).max(300).default(30),
+    })
+    .prefault({}),
   /** Other identity providers, each with its own keys and rules (see `issuerSchema`). */
   issuers: z.array(issuerSchema).max(16).default([]),
   /**
