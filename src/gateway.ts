@@ -11,7 +11,7 @@ import { rateLimit } from '../middleware/rate-limit'
 import { requestId } from '../middleware/request-id'
 import { traceContext } from '../middleware/trace-context'
 import { versionNegotiation } from '../middleware/version'
-import { compositeRouteSpecs, mountAggregates } from '../routes/aggregates'
+import { compositeRouteSpecs, compositeTables, mountAggregates } from '../routes/aggregates'
 import { mountHealth } from '../routes/health'
 import { mountHome } from '../routes/home'
 import { mountStatus, statusRoutes } from '../routes/status'
@@ -153,7 +153,14 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       config: config.rateLimit,
       // Who is counted: the identity auth verified just above, else the address.
       clientIp,
-      scope: routeScopeResolver(tables),
+      // Composites count against the services their parts call (src/ratelimit/policies.ts).
+      scope: routeScopeResolver(
+        tables,
+        config.versions.supported.map((v) => ({
+          prefix: `/api/${v}`,
+          routes: (compositeTables[v] ?? []).map((c) => ({ path: c.path, services: Object.values(c.parts).map((p) => p.service) })),
+        })),
+      ),
       limiter,
     })
     app.use('/api/*', limit)
