@@ -135,6 +135,8 @@ if (!findRedisServer()) {
           SWITCHYARD_RATE_LIMIT: rateLimit,
           // Every admitted request reaches the origin: no sharing of identical GETs.
           SWITCHYARD_COALESCE: 'off',
+          // Nor any answer from the response cache (the route is cacheable).
+          SWITCHYARD_CACHE: 'off',
         },
       }),
     )

@@ -4,8 +4,8 @@ import type { RateLimitConfig } from '../src/ratelimit/config'
 import { limiterUnavailable, quotaExceeded, rateLimitHeader, rateLimitPolicyHeader } from '../src/ratelimit/headers'
 import { createLimiter, type Limiter, type Outcome } from '../src/ratelimit/limiter'
 import { knownTiers, type RouteScope } from '../src/ratelimit/policies'
+import { ProblemError } from '../wire/problem'
 import type { FailureSummary } from '../src/ratelimit/store-health'
-import { problemResponse } from '../src/problem'
 import { recordDecision } from '../src/tracing/decisions'
 import type { GatewayEnv } from '../src/types'
 
@@ -102,19 +102,16 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
     }
     switch (outcome.kind) {
       case 'denied':
-        return problemResponse(
-          { ...quotaExceeded(outcome.violated, outcome.retryAfterSeconds), instance: c.req.path },
-          {
-            ...policyHeader,
-            RateLimit: rateLimitHeader(outcome.limits),
-            'Retry-After': String(outcome.retryAfterSeconds),
-          },
-        )
+        return ProblemError.of(quotaExceeded(outcome.violated, outcome.retryAfterSeconds), {
+          ...policyHeader,
+          RateLimit: rateLimitHeader(outcome.limits),
+          'Retry-After': String(outcome.retryAfterSeconds),
+        }).toResponse(c.req.path)
       case 'fail-closed':
-        return problemResponse(
-          { ...limiterUnavailable(outcome.closed), instance: c.req.path },
-          { ...policyHeader, 'Retry-After': String(outcome.retryAfterSeconds) },
-        )
+        return ProblemError.of(limiterUnavailable(outcome.closed), {
+          ...policyHeader,
+          'Retry-After': String(outcome.retryAfterSeconds),
+        }).toResponse(c.req.path)
       case 'fail-open':
         await next()
         // Remaining quota is unknown: only the policy is advertised.

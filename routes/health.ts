@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono'
 import type { GatewayConfig } from '../src/config/schema'
-import { problemResponse, problemType } from '../src/problem'
+import { problemResponse } from '../wire/problem'
 import type { StoreHealthReport } from '../src/ratelimit/store-health'
 import type { GatewayEnv } from '../src/types'
 import type { Registry, UpstreamStatus } from '../src/upstream/registry'
@@ -37,13 +37,11 @@ export function mountHealth(
     const failing = entries.filter(([, s]) => s.status === 'down' && s.required).map(([n]) => n)
     if (failing.length > 0) {
       return problemResponse({
-        type: problemType('not-ready'),
+        type: 'not-ready',
         title: 'Not Ready',
         status: 503,
         detail: `Required dependencies are down: ${failing.join(', ')}.`,
-        failing,
-        dependencies,
-        ...limits,
+        extensions: { failing, dependencies, ...limits },
       })
     }
     return c.json({ status: 'ok', dependencies, ...limits })

@@ -1,6 +1,6 @@
 import { Redis } from '@upstash/redis/cloudflare'
 import { SpanKind } from '@opentelemetry/api'
-import { injectTraceHeaders } from '../tracing/client'
+import { injectTraceHeaders } from '../../wire/tracing/client'
 import { Batcher } from './batcher'
 import { RedisClock } from './clock'
 import type { RedisStoreConfig } from './config'
