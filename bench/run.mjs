@@ -70,3 +70,8 @@ await import('./ratelimit.mjs')
 // Aggregation: three parts in parallel vs the slowest alone, and the merge overhead.
 console.log()
 await import('./aggregate.mjs')
+
+// Protocol conversion: REST → Connect binary vs REST → REST, in process and under load.
+console.log()
+const { benchRpc } = await import('./rpc.mjs')
+await benchRpc()
