@@ -82,6 +82,8 @@ export default defineConfig(async () => {
               // Local OTLP receiver (test/setup/otlp.ts): the origins export to it.
               const otlp = inject<string>('otlpReceiverUrl')
               const redis = inject<RedisContext>('redis')
+              // Stand-in OpenID provider on loopback (test/setup/idp.ts).
+              const devIdp = inject<string>('devIdp')
               const redisVars = 'url' in redis ? redis : { url: '', token: '', control: '' }
               return {
                 wrangler: { configPath: './wrangler.toml' },
@@ -95,9 +97,12 @@ export default defineConfig(async () => {
                     ...seedBindings,
                     ...identity.bindings,
                     OTLP_RECEIVER_URL: otlp,
+                    DEV_IDP: devIdp,
                     // The Worker under test is not rate limited (other files send bursts
                     // from one address); the rate-limit tests build their own gateways.
                     SWITCHYARD_RATE_LIMIT: 'off',
+                    // Its idempotency keys stay in its memory (test/idempotency.test.ts uses Redis).
+                    SWITCHYARD_IDEMPOTENCY_STORE: 'memory',
                     REDIS_URL: redisVars.url,
                     REDIS_TOKEN: redisVars.token,
                     REDIS_CONTROL_URL: redisVars.control,
@@ -136,7 +141,7 @@ export default defineConfig(async () => {
             include: ['test/**/*.test.ts'],
             exclude: ['test/deno/**', 'test/http/**'],
             setupFiles: ['test/setup/seed.ts'],
-            globalSetup: ['test/setup/otlp.ts', 'test/setup/redis.ts'],
+            globalSetup: ['test/setup/otlp.ts', 'test/setup/redis.ts', 'test/setup/idp.ts'],
             // Files share the origins' databases and in-isolate state; run them in order.
             fileParallelism: false,
             silent: 'passed-only',

@@ -8,12 +8,12 @@
 //
 //   node bench/ratelimit.mjs            (BENCH_SECONDS, BENCH_CONNECTIONS as in run.mjs)
 import autocannon from 'autocannon'
-import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { freePort } from '../scripts/deno-gateway.mjs'
 import { gatewayWorker, ROOT, startOriginServers } from '../scripts/origins.mjs'
 import { findRedisServer, startRedisServer } from '../scripts/redis-server.mjs'
+import { spawnBridge } from './lib.mjs'
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
@@ -63,29 +63,6 @@ function load(url, oneCaller) {
   })
 }
 
-/** The bridge as its own process; resolves once it answers. */
-async function spawnBridge(redisUrl) {
-  const port = await freePort()
-  const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'upstash-bridge.mjs'), '--port', String(port), '--redis', redisUrl, '--token', TOKEN], {
-    stdio: 'ignore',
-  })
-  const url = `http://127.0.0.1:${port}`
-  const command = async (args) => {
-    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(args) })
-    return (await res.json()).result
-  }
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await command(['PING'])) === 'PONG') return { url, command, stop: () => child.kill('SIGTERM') }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  child.kill('SIGKILL')
-  throw new Error('the Upstash bridge did not start')
-}
-
 /** The limiter's Lua source, read from src/ratelimit/script.ts (the one template literal there). */
 async function limiterScript() {
   const source = await readFile(path.join(ROOT, 'src', 'ratelimit', 'script.ts'), 'utf8')
@@ -130,7 +107,7 @@ if (!findRedisServer()) {
   console.log('rate-limit bench skipped: redis-server not found (apt-get install redis-server)')
 } else {
   const redis = await startRedisServer({ port: await freePort() })
-  const bridge = await spawnBridge(redis.url)
+  const bridge = await spawnBridge(redis.url, TOKEN)
   const gateways = []
   for (const v of VARIANTS) {
     gateways.push(

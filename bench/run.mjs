@@ -67,6 +67,11 @@ await runTracingBench()
 console.log()
 await import('./ratelimit.mjs')
 
+// Idempotency keys: the check per keyed POST, memory and Redis, new key and replay.
+console.log()
+const { runIdempotencyBench } = await import('./idempotency.mjs')
+await runIdempotencyBench()
+
 // Aggregation: three parts in parallel vs the slowest alone, and the merge overhead.
 console.log()
 await import('./aggregate.mjs')

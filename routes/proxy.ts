@@ -1,5 +1,8 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono'
 import { responseCache } from '../middleware/cache'
+import { idempotency } from '../middleware/idempotency'
+import type { IdempotencyConfig } from '../src/idempotency/config'
+import type { IdempotencyStore } from '../src/idempotency/store'
 import { setIdentityHeaders } from '../src/auth/identity-headers'
 import { expandOriginPath } from '../src/auth/origin-path'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers'
@@ -18,6 +21,8 @@ export interface ProxyOptions {
   waitUntil: (c: Context<GatewayEnv>, promise: Promise<unknown>) => void
   /** Response cache for routes with `cache` (absent: caching off). */
   cache?: { storage: () => Promise<Cache | undefined> }
+  /** Idempotency keys for routes with `idempotency` (absent: keys pass through unchecked). */
+  idempotency?: { store: IdempotencyStore; config: IdempotencyConfig }
 }
 
 /**
@@ -58,7 +63,12 @@ export function mountVersion(
             }),
           ]
         : []
-    app.on([spec.method], [template], ...cache, handler)
+    // Idempotency keys: after auth, rate limits and body validation (mounted before), per route.
+    const keys: MiddlewareHandler<GatewayEnv>[] =
+      spec.idempotency && options.idempotency
+        ? [idempotencyFor(options.idempotency, spec.idempotency, options.clientIp)]
+        : []
+    app.on([spec.method], [template], ...keys, ...cache, handler)
   }
   for (const [template, methods] of methodsByPath) {
     const allowed = methods.includes('GET') ? [...methods, 'HEAD'] : methods
@@ -67,6 +77,15 @@ export function mountVersion(
       throw new ProblemError(problems.methodNotAllowed(allowed), { Allow: allowed.join(', ') })
     })
   }
+}
+
+function idempotencyFor(
+  { store, config }: NonNullable<ProxyOptions['idempotency']>,
+  route: NonNullable<RouteSpec['idempotency']>,
+  clientIp: ProxyOptions['clientIp'],
+): MiddlewareHandler<GatewayEnv> {
+  const { ttlSeconds, lockSeconds, failure, retryAfterSeconds, maxKeyLength, maxBodyBytes } = config
+  return idempotency({ store, required: route.required, ttlSeconds, lockSeconds, failure, retryAfterSeconds, maxKeyLength, maxBodyBytes, clientIp })
 }
 
 /**
@@ -164,6 +183,7 @@ export async function callUpstream(
     signal: c.req.raw.signal,
     waitUntil: (promise) => options.waitUntil(c, promise),
     timeouts: spec.timeout,
+    idempotencyKey: c.get('idempotencyKey'),
     stream: spec.stream !== undefined,
   }
   try {

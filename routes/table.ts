@@ -27,6 +27,12 @@ export interface RouteSpec {
    * with credentials bypass the cache.
    */
   cache?: { perUser?: boolean }
+  /**
+   * POST/PATCH honour `Idempotency-Key` (middleware/idempotency.ts): answers are stored
+   * per caller and key and replayed; `required`: a request without a key → 400. Only
+   * such routes let the retry layer resend a keyed POST/PATCH.
+   */
+  idempotency?: { required?: boolean }
   /** CORS for this path instead of the global policy (src/cors/config.ts): any field given replaces the global one. */
   cors?: CorsOverride
   /**

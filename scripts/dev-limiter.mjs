@@ -1,4 +1,4 @@
-// The rate limiter's backing store for the dev commands: a local redis-server behind the
+// The rate limiter's (and idempotency keys') backing store for the dev commands: a local redis-server behind the
 // Upstash-compatible bridge when redis-server is installed, else the gateway's in-memory
 // limiter, announced by one warning line (the gateway itself then stays quiet about it).
 import { freePort } from './deno-gateway.mjs'
@@ -11,9 +11,9 @@ const DEV_TOKEN = 'switchyard-dev-token'
 export async function startDevLimiter() {
   if (!findRedisServer()) {
     console.warn(
-      'warning: redis-server not found, rate limits use an in-memory limiter (per isolate, not shared); install redis-server for the real one',
+      'warning: redis-server not found, rate limits and idempotency keys use memory (per isolate, not shared); install redis-server for the real one',
     )
-    return { vars: { SWITCHYARD_RATE_LIMIT_STORE: 'memory' }, stop: async () => {} }
+    return { vars: { SWITCHYARD_RATE_LIMIT_STORE: 'memory', SWITCHYARD_IDEMPOTENCY_STORE: 'memory' }, stop: async () => {} }
   }
   const redis = await startRedisServer({ port: await freePort() })
   const bridge = await startBridge({ redisUrl: redis.url, token: DEV_TOKEN, port: await freePort() })

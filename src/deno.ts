@@ -1,5 +1,6 @@
 import { urlConfig } from './config/deployment'
 import { createGateway } from './gateway'
+import { idempotencyFromEnv } from './idempotency/env'
 import { rateLimitFromEnv } from './ratelimit/env'
 import { upgradingFetch } from './proxy/websocket'
 
@@ -12,7 +13,7 @@ interface DenoServeInfo {
 
 const vars = Deno.env.toObject()
 
-export default createGateway({ ...urlConfig(vars), rateLimit: rateLimitFromEnv(vars) }, {
+export default createGateway({ ...urlConfig(vars), rateLimit: rateLimitFromEnv(vars), idempotency: idempotencyFromEnv(vars) }, {
   // `deno serve` passes the connection info as the second fetch argument (Hono's env).
   clientIp: (c) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
   // Deno's fetch cannot upgrade: WebSocket routes open a socket to the origin instead.

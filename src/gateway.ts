@@ -42,6 +42,8 @@ import { mountContracts } from './versioning/route-contract'
 import { createVersioning } from './versioning/versioning'
 import { createRegistry, type BindingLookup } from './upstream/registry'
 import { cacheStorage } from './cache/storage'
+import { createIdempotencyStore } from './idempotency'
+import type { IdempotencyStore } from './idempotency/store'
 import { mountDocsAssets, type DocsAssetSource } from './docs/assets'
 
 /** What differs between runtimes; everything else is shared. */
@@ -55,6 +57,8 @@ export interface GatewayDeps {
   logger?: Logger
   /** A rate limiter to use instead of one built from `config.rateLimit` (shared state, stats). */
   rateLimiter?: Limiter
+  /** An idempotency store to use instead of one built from `config.idempotency`. */
+  idempotencyStore?: IdempotencyStore
   /** Swagger UI's files for the docs pages (Workers static assets, or files under Deno). */
   docsAssets?: DocsAssetSource
 }
@@ -68,7 +72,8 @@ const API_TABLES: Record<string, RouteSpec[]> = Object.fromEntries(
 /**
  * Builds the gateway app from a config, validated here (throws on a bad config).
  * Middleware order follows docs/architecture.md: request id · trace context ·
- * logging · errors · hygiene · version negotiation · auth · rate limit · cache.
+ * logging · errors · hygiene · version negotiation · auth · rate limit · (per route:
+ * body contract · idempotency keys · cache).
  */
 export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<GatewayEnv> {
   const config: GatewayConfig = parseConfig(input)
@@ -127,7 +132,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(versionNegotiation({ versioning }))
   app.use(
     auth({
-      verifier: createVerifier(config.auth, createKeySource(config.auth, deps)),
+      verifier: createVerifier(config.auth, createKeySource(config.auth, deps), deps),
       policies: createPolicyResolver([
         ...config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: API_TABLES[v] ?? [] })),
         // Unversioned paths (`/api/users/1`), should they be routed, get the default version's policies.
@@ -156,7 +161,12 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   // cache: per route (RouteSpec.cache), innermost, in routes/proxy.ts.
   const cache = config.caching.enabled ? { storage: cacheStorage(config.caching.name) } : undefined
 
-  const proxyOptions: ProxyOptions = { registry, gatewayName: config.name, clientIp, waitUntil, cache }
+  // idempotency keys: per route (RouteSpec.idempotency), in routes/proxy.ts.
+  const idempotency = config.idempotency.enabled
+    ? { store: deps.idempotencyStore ?? createIdempotencyStore(config.idempotency), config: config.idempotency }
+    : undefined
+
+  const proxyOptions: ProxyOptions = { registry, gatewayName: config.name, clientIp, waitUntil, cache, idempotency }
   mountHome(app, config)
   mountHealth(app, config, registry, waitUntil)
   mountStatus(app, { config, registry, metrics, limiter, waitUntil })

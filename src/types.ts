@@ -26,6 +26,8 @@ export interface GatewayVariables {
   apiVersion?: string
   /** The rate limiter's decision, for logs and traces. */
   rateLimit?: { outcome: string; policies: string[]; violated?: string[] }
+  /** The request's Idempotency-Key, once middleware/idempotency.ts holds it in the store. */
+  idempotencyKey?: string
   /** The gateway's metrics, for one-line recording calls (middleware/metrics.ts). */
   metrics?: Metrics
 }

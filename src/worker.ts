@@ -2,12 +2,13 @@ import { env } from 'cloudflare:workers'
 import { workersConfig } from './config/deployment'
 import { mountFaultRelay } from './dev/fault-relay'
 import { createGateway } from './gateway'
+import { idempotencyFromEnv } from './idempotency/env'
 import { rateLimitFromEnv } from './ratelimit/env'
 
 /** Cloudflare Workers entry: origins are service bindings in `env`. */
 const bindings = env as unknown as Record<string, Fetcher | undefined>
 
-const app = createGateway({ ...workersConfig(bindings), rateLimit: rateLimitFromEnv(bindings) }, {
+const app = createGateway({ ...workersConfig(bindings), rateLimit: rateLimitFromEnv(bindings), idempotency: idempotencyFromEnv(bindings) }, {
   bindings: (name) => bindings[name],
   // Set by Cloudflare's edge; a client cannot forge it there.
   clientIp: (c) => c.req.header('cf-connecting-ip'),

@@ -15,7 +15,8 @@ import {
   type JWTPayload,
 } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { expectProblem, gateway, originStats, resetOrigin } from './helpers'
+import { customGateway, expectProblem, gateway, originStats, resetOrigin } from './helpers'
+import { idpIssuer } from './idp-tokens'
 import { claimsFor, devKeyJwk, devSigningKey, signToken, tokenFor } from './tokens'
 
 const enc = (value: unknown) => base64url.encode(typeof value === 'string' ? value : JSON.stringify(value))
@@ -198,14 +199,24 @@ const cases: Case[] = [
   ['an unexpected header parameter', () => signToken(claimsFor('ada'), { cty: 'JWT' }), 'parameters other'],
 ]
 
-describe('malicious tokens → 401 invalid_token, never 500, never the origin', () => {
+/**
+ * The deployed gateway (own issuer only), and one that also accepts another identity
+ * provider allowing RS256, ES256 and EdDSA with looser rules: neither lets one through.
+ */
+const withProvider = customGateway({ auth: { issuers: [idpIssuer()] } })
+const targets = [
+  ['own issuer only', gateway],
+  ['with another identity provider', withProvider.fetch],
+] as const
+
+describe.each(targets)('malicious tokens → 401 invalid_token, never 500, never the origin (%s)', (_, fetchGateway) => {
   it('has at least 30 cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(30)
   })
 
   it.each(cases)('%s', async (_, make, description) => {
     const token = await make()
-    const res = await gateway('/api/v2/users/me', { headers: { authorization: `Bearer ${token}` } })
+    const res = await fetchGateway('/api/v2/users/me', { headers: { authorization: `Bearer ${token}` } })
     await expectProblem(res, 401)
     const challenge = res.headers.get('www-authenticate') ?? ''
     expect(challenge).toMatch(/^Bearer realm="switchyard", error="invalid_token", error_description="[^"\\]+"$/)

@@ -19,6 +19,20 @@ describe('dev fault relay (npm run dev has one port: the gateway)', () => {
     expect(((await (await gateway('/__dev/faults/users', { method: 'DELETE' })).json()) as { mode: string }).mode).toBe('none')
   })
 
+  it('never echoes the last caller`s credentials in the stats', async () => {
+    const token = await bearer('grace')
+    const res = await gateway('/api/v2/users/1', { headers: { ...token, cookie: 'session=s3cr3t' } })
+    expect(res.status).toBe(200)
+    const body = await (await gateway('/__dev/faults/users/stats')).text()
+    const seen = (JSON.parse(body) as { lastHeaders: Record<string, string> }).lastHeaders
+    // The header is shown as present (the gateway forwarded one), its value is not.
+    expect(seen.authorization).toBe('[redacted]')
+    expect(body).not.toContain(token.authorization!.slice('Bearer '.length))
+    expect(body).not.toContain('s3cr3t')
+    // Everything else is still shown, for the tests and demos that read it.
+    expect(seen['x-switchyard-subject']).toBe('2')
+  })
+
   it('rejects an unknown service or a bad fault as problem+json', async () => {
     await expectProblem(await gateway('/__dev/faults/billing'), 404)
     const bad = await gateway('/__dev/faults/users', json({ mode: 'explode' }))

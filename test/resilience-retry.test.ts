@@ -71,10 +71,22 @@ describe('retries', () => {
     expect(await callsTo('USERS')).toBe(1)
   })
 
-  it('retries a POST that carries an Idempotency-Key, resending the same body', async () => {
+  it('never retries a keyed PATCH on a route that does not declare idempotency', async () => {
+    const gw = resilientGateway({ defaults: RETRIES })
+    await setInstanceFault('USERS', { mode: 'status', status: 503 })
+    const res = await gw.fetch('/api/v2/users/1', {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', 'idempotency-key': '"rename-ada-1"' },
+      body: '{"name":"Ada"}',
+    })
+    await expectProblem(res, 503)
+    expect(await callsTo('USERS')).toBe(1)
+  })
+
+  it('retries a keyed POST on a route that declares idempotency, resending the same body', async () => {
     const gw = resilientGateway({ defaults: RETRIES })
     await setInstanceFault('ORDERS', { mode: 'status', status: 503, times: 1, paths: '/orders' })
-    const res = await gw.fetch('/api/v2/orders', post({ 'idempotency-key': 'order-7f3a' }))
+    const res = await gw.fetch('/api/v2/orders', post({ 'idempotency-key': `"order-${crypto.randomUUID()}"` }))
     expect(res.status).toBe(201)
     expect(((await res.json()) as { total_cents: number }).total_cents).toBe(1200)
     expect(await callsTo('ORDERS')).toBe(2)

@@ -31,12 +31,16 @@ describe('RetryBudget', () => {
 describe('retry rules', () => {
   const req = (method: string, headers: Record<string, string> = {}) => new Request('http://users.internal/users/1', { method, headers })
 
-  it('retries idempotent methods, and POST or PATCH only with an Idempotency-Key', () => {
+  it('retries idempotent methods, and POST or PATCH only with an Idempotency-Key the gateway holds', () => {
     for (const m of ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']) expect(isRetryable(req(m))).toBe(true)
+    const held = { idempotencyKey: 'k-1' }
     expect(isRetryable(req('POST'))).toBe(false)
     expect(isRetryable(req('PATCH'))).toBe(false)
-    expect(isRetryable(req('POST', { 'Idempotency-Key': 'k-1' }))).toBe(true)
-    expect(isRetryable(req('PATCH', { 'Idempotency-Key': 'k-1' }))).toBe(true)
+    // A key header alone (a route that does not declare idempotency) is not enough.
+    expect(isRetryable(req('POST', { 'Idempotency-Key': '"k-1"' }))).toBe(false)
+    expect(isRetryable(req('PATCH', { 'Idempotency-Key': '"k-1"' }), {})).toBe(false)
+    expect(isRetryable(req('POST', { 'Idempotency-Key': '"k-1"' }), held)).toBe(true)
+    expect(isRetryable(req('PATCH', { 'Idempotency-Key': '"k-1"' }), held)).toBe(true)
   })
 
   it('reads Retry-After as delay-seconds or an HTTP-date, and ignores anything else', () => {

@@ -31,6 +31,8 @@ export const v2Routes: RouteSpec[] = [
     service: 'orders',
     auth: { scopes: ['orders:write'] },
     timeout: { perTryMs: 15_000, deadlineMs: 20_000 },
+    // A repeated keyed POST replays the first answer instead of placing a second order.
+    idempotency: {},
   },
   { method: 'GET', path: '/orders/:id', service: 'orders', auth: { scopes: ['orders:read'] } },
 
@@ -51,6 +53,7 @@ export const v2Routes: RouteSpec[] = [
     auth: { scopes: ['payments:write'] },
     timeout: { perTryMs: 10_000, deadlineMs: 15_000 },
     rateLimit: { group: 'payments-write' },
+    idempotency: {},
   },
   { method: 'GET', path: '/payments/charges/:id', service: 'payments', auth: { scopes: ['payments:read'] } },
   {
@@ -59,6 +62,8 @@ export const v2Routes: RouteSpec[] = [
     service: 'payments',
     auth: { roles: ['admin'] },
     rateLimit: { group: 'payments-write' },
+    // Two partial refunds of one charge are both valid: only a key tells a retry apart.
+    idempotency: { required: true },
   },
 
   // The catalogue is public; holding stock is for the back office.

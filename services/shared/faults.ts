@@ -6,7 +6,7 @@
  * Control (outside the OpenAPI document):
  * - `PUT /__faults` `{ mode, status?, format?, delayMs?, retryAfter?, times?, paths? }`
  * - `GET /__faults` the current fault, `DELETE /__faults` back to `none`
- * - `GET /__faults/stats` `{ requests, aborted, byPath, lastHeaders }`, `DELETE /__faults/stats` resets
+ * - `GET /__faults/stats` `{ requests, aborted, byPath, lastHeaders }` (credential values redacted), `DELETE /__faults/stats` resets
  *
  * Modes: `status` answers problem+json with `status` (default 500, `Retry-After` when
  * `retryAfter` is set; `format: "text"` sends a plain HTML error page instead, as a
@@ -130,6 +130,14 @@ function droppedConnection(): Response {
   return new Response(body, { status: 200, headers: { 'Content-Type': 'application/json' } })
 }
 
+/** Headers that carry a credential: shown as present, never echoed (anyone may read the stats). */
+const CREDENTIAL = /^(authorization|proxy-authorization|cookie|x-api-key|api-key)$|token|secret|password/i
+
+/** The request's headers for `/__faults/stats`, credential values replaced by `[redacted]`. */
+export function redactCredentials(headers: Headers): Record<string, string> {
+  return Object.fromEntries([...headers].map(([name, value]) => [name, CREDENTIAL.test(name) ? '[redacted]' : value]))
+}
+
 /** Counts every non-control, non-health request and applies the configured fault. */
 export function faultInjection<B extends OriginBindings>(): MiddlewareHandler<{ Bindings: B }> {
   return async (c, next) => {
@@ -138,7 +146,7 @@ export function faultInjection<B extends OriginBindings>(): MiddlewareHandler<{ 
     if (!isHealth(path)) {
       stats.requests += 1
       stats.byPath[path] = (stats.byPath[path] ?? 0) + 1
-      stats.lastHeaders = Object.fromEntries(c.req.raw.headers)
+      stats.lastHeaders = redactCredentials(c.req.raw.headers)
     }
     const f = take(path)
     if (!f) return next()

@@ -110,6 +110,12 @@ export const onError: ErrorHandler = (err, c) => {
     const type = err.status === 400 ? 'malformed-request' : err.status === 415 ? 'unsupported-media-type' : 'http-error'
     return problemResponse({ status: err.status, type, detail: err.message || undefined, instance })
   }
+  // The caller went away (a client disconnect, or the gateway gave up on this attempt):
+  // not a fault of this origin, and nobody is left to answer.
+  if (c.req.raw.signal.aborted) {
+    console.log(JSON.stringify({ level: 'info', msg: 'request aborted by the caller', path: instance, ...traceLogFields() }))
+    return new Response(null, { status: 499 })
+  }
   // Full error to the log only; the client never sees a stack.
   console.error(
     JSON.stringify({

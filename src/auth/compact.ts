@@ -2,7 +2,8 @@
  * Strict checks on a bearer token before any cryptography: size, compact form,
  * canonical base64url, and a protected header holding only `alg`, `typ` and `kid`.
  * jose is lenient on purpose (it caps nothing, and decodes base64url loosely), so the
- * gateway narrows what reaches it to the one shape its issuer produces.
+ * gateway narrows what reaches it to the one shape its issuers produce. The checks that
+ * depend on the issuer (algorithm, kid) run once the issuer is known: `checkHeader`.
  */
 export interface JoseHeader {
   alg: string
@@ -12,13 +13,23 @@ export interface JoseHeader {
 
 export type CompactCheck = { ok: true; header: JoseHeader } | { ok: false; description: string }
 
-export interface CompactRules {
-  maxBytes: number
+export interface HeaderRules {
   algorithms: readonly string[]
+  /** Allowed `kid` spelling (default: letters, digits, `.`, `_`, `-`, up to 64). */
+  kid?: RegExp
 }
 
+export interface CompactRules extends HeaderRules {
+  maxBytes: number
+}
+
+/** A token of the right shape whose issuer-dependent checks are still to come. */
+export type ParsedToken =
+  | { ok: true; header: Record<string, unknown>; payload: unknown }
+  | { ok: false; description: string }
+
 const COMPACT = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/
-const KID = /^[A-Za-z0-9._-]{1,64}$/
+export const STRICT_KID = /^[A-Za-z0-9._-]{1,64}$/
 const MAX_HEADER_CHARS = 512
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 // Like jose's own decoder: invalid UTF-8 is an error, a leading BOM is dropped.
@@ -50,10 +61,11 @@ function decodeSegment(segment: string): string | null {
   }
 }
 
-const fail = (description: string): CompactCheck => ({ ok: false, description })
+const fail = (description: string) => ({ ok: false as const, description })
 
-export function checkCompactToken(token: string, rules: CompactRules): CompactCheck {
-  if (token.length > rules.maxBytes) return fail(`The token is longer than ${rules.maxBytes} bytes`)
+/** Shape checks: size, three canonical base64url segments, a small header object with only known parameters. */
+export function parseCompactToken(token: string, maxBytes: number): ParsedToken {
+  if (token.length > maxBytes) return fail(`The token is longer than ${maxBytes} bytes`)
   const parts = COMPACT.exec(token)
   if (!parts) return fail('The token is not a compact JWS of three base64url segments')
   const [, headerPart, payloadPart, signaturePart] = parts as unknown as [string, string, string, string]
@@ -62,13 +74,7 @@ export function checkCompactToken(token: string, rules: CompactRules): CompactCh
   }
   if (headerPart.length > MAX_HEADER_CHARS) return fail('The token header is too large')
 
-  const text = decodeSegment(headerPart)
-  let header: unknown
-  try {
-    header = text === null ? null : JSON.parse(text)
-  } catch {
-    header = null
-  }
+  const header = parseJson(decodeSegment(headerPart))
   if (header === null || typeof header !== 'object' || Array.isArray(header)) {
     return fail('The token header is not a JSON object')
   }
@@ -78,9 +84,29 @@ export function checkCompactToken(token: string, rules: CompactRules): CompactCh
   if (Object.keys(fields).some((name) => !ALLOWED.has(name))) {
     return fail('The token header has parameters other than alg, kid and typ')
   }
+  // Unverified: used only to pick the issuer whose rules verify the token.
+  return { ok: true, header: fields, payload: parseJson(decodeSegment(payloadPart)) }
+}
+
+function parseJson(text: string | null): unknown {
+  try {
+    return text === null ? null : JSON.parse(text)
+  } catch {
+    return null
+  }
+}
+
+/** The issuer's header rules: an allowed `alg`, a well-formed `kid`, a string `typ` if any. */
+export function checkHeader(fields: Record<string, unknown>, rules: HeaderRules): CompactCheck {
   const { alg, kid, typ } = fields
   if (typeof alg !== 'string' || !rules.algorithms.includes(alg)) return fail('The token algorithm is not allowed')
-  if (typeof kid !== 'string' || !KID.test(kid)) return fail('The token kid is missing or malformed')
+  if (typeof kid !== 'string' || !(rules.kid ?? STRICT_KID).test(kid)) return fail('The token kid is missing or malformed')
   if (typ !== undefined && typeof typ !== 'string') return fail('The token typ is malformed')
   return { ok: true, header: { alg, kid, ...(typ !== undefined && { typ }) } }
+}
+
+/** Both steps for one set of rules (one issuer). */
+export function checkCompactToken(token: string, rules: CompactRules): CompactCheck {
+  const parsed = parseCompactToken(token, rules.maxBytes)
+  return parsed.ok ? checkHeader(parsed.header, rules) : parsed
 }

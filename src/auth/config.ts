@@ -24,7 +24,54 @@ const jwksSourceSchema = z.union([
   }),
 ])
 
+/** A claim by name (`"https://example.com/roles"`, names may hold dots) or by path into nested objects (`["realm_access", "roles"]`). */
+const claimPath = z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(8)])
+
+/** Plain http only on loopback: keys or discovery fetched over plain HTTP could be swapped on the way. */
+const secureUrl = z
+  .url({ protocol: /^https?$/ })
+  .refine((u) => u.startsWith('https:') || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(`${u}/`), {
+    message: 'must be https (plain http only on loopback)',
+  })
+
+/**
+ * Another identity provider whose access tokens the gateway accepts (Auth0, Cognito,
+ * Keycloak, Entra ID, Firebase, …). A token is matched to its issuer by its `iss` claim,
+ * then verified by that issuer's rules only: its keys, audiences, algorithms, `typ`,
+ * required claims and clock tolerance.
+ */
+export const issuerSchema = z.strictObject({
+  /** The exact `iss` value, e.g. `https://example.eu.auth0.com/`. */
+  issuer: secureUrl,
+  /**
+   * Its keys: a service binding, a JWKS URL, or (absent) OIDC discovery: `jwks_uri` from
+   * `<issuer>/.well-known/openid-configuration`.
+   */
+  jwks: jwksSourceSchema.optional(),
+  /** Accepted `aud` values (the API's identifier at the provider; never a client id, which ID tokens carry). */
+  audiences: z.array(z.string().min(1)).min(1),
+  algorithms: z.array(z.enum(ALLOWED_ALGORITHMS)).min(1).default(['RS256', 'ES256']),
+  /** Accepted `typ` header values (case-insensitive, `application/` optional); absent: any or none. */
+  typ: z.array(z.string().min(1)).min(1).optional(),
+  requiredClaims: z.array(z.string().min(1)).default(['iss', 'sub', 'aud', 'exp', 'iat']),
+  clockToleranceSeconds: z.number().int().min(0).max(300).default(60),
+  /** Oldest `iat` accepted (absent: only `exp` bounds a token). */
+  maxTokenAgeSeconds: z.number().int().positive().max(7 * 86_400).optional(),
+  /** Which claims become the caller's scopes, roles and rate-limit tier. */
+  claims: z
+    .strictObject({
+      /** A space-separated string (`scope`) or an array (`scp` of some providers). */
+      scopes: claimPath.default('scope'),
+      roles: claimPath.default('roles'),
+      tier: claimPath.optional(),
+    })
+    .prefault({}),
+  /** Prefixed to `sub` (e.g. `"auth0:"`), so this provider's subjects cannot collide with another issuer's. */
+  subjectPrefix: z.string().regex(/^[A-Za-z0-9._:@|+-]{0,32}$/).default(''),
+})
+
 export const authConfigSchema = z.strictObject({
+  /** The own auth origin's keys. The fields down to `maxTokenBytes` are its rules (strict). */
   jwks: jwksSourceSchema.default({ binding: 'AUTH', path: '/.well-known/jwks.json' }),
   /** Must equal the auth service's ISSUER / AUDIENCE (services/auth/wrangler.toml). */
   issuer: z.string().min(1).default('https://auth.switchyard.example'),
@@ -49,6 +96,8 @@ export const authConfigSchema = z.strictObject({
       timeoutMs: z.number().int().positive().max(30_000).default(2_000),
     })
     .prefault({}),
+  /** Other identity providers, each with its own keys and rules (see `issuerSchema`). */
+  issuers: z.array(issuerSchema).max(16).default([]),
   /**
    * HMAC key for identity headers sent to URL upstreams (≥ 32 characters). Without it,
    * identity is never sent over a URL (bindings need no signature).
@@ -57,4 +106,24 @@ export const authConfigSchema = z.strictObject({
 })
 
 export type AuthConfig = z.output<typeof authConfigSchema>
+export type IssuerConfig = z.output<typeof issuerSchema>
+export type JwksSource = z.output<typeof jwksSourceSchema>
+
+/**
+ * `SWITCHYARD_AUTH` (Workers var or Deno env): JSON merged over the `auth` section, e.g.
+ * `{"issuers":[{"issuer":"https://example.eu.auth0.com/","audiences":["https://api.example.com"]}]}`
+ * or `{"audience":"my-api","algorithms":["ES256","EdDSA"]}`. Invalid JSON fails at startup.
+ */
+export function authFromEnv(vars: Record<string, unknown>): Partial<AuthConfigInput> {
+  const raw = typeof vars.SWITCHYARD_AUTH === 'string' ? vars.SWITCHYARD_AUTH.trim() : ''
+  if (!raw) return {}
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(raw)
+  } catch {
+    throw new Error('SWITCHYARD_AUTH is not valid JSON')
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('SWITCHYARD_AUTH is not a JSON object')
+  return parsed as Partial<AuthConfigInput>
+}
 export type AuthConfigInput = z.input<typeof authConfigSchema>

@@ -1,8 +1,9 @@
 /**
- * The issuer's public keys, through jose's `createRemoteJWKSet`: cached for
+ * An issuer's public keys, through jose's `createRemoteJWKSet`: cached for
  * `jwksCache.maxAgeMs`, refetched on an unknown `kid` at most once per `cooldownMs`,
- * so a warm isolate makes no JWKS fetch per request. On Workers the fetch goes over
- * the auth service binding (jose's `customFetch`); elsewhere to a URL.
+ * so a warm isolate makes no JWKS fetch per request. On Workers the own issuer's keys
+ * come over the auth service binding (jose's `customFetch`); elsewhere, and for other
+ * identity providers, from a URL — given, or found by OIDC discovery.
  *
  * Workers note: jose does not share one in-flight fetch between requests there
  * (an I/O object cannot cross request contexts), so requests that arrive together
@@ -11,20 +12,26 @@
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose'
 import { tracedFetch } from '../tracing/client'
 import type { BindingLookup } from '../upstream/registry'
-import type { AuthConfig } from './config'
+import type { AuthConfig, JwksSource } from './config'
 
 export interface KeySourceDeps {
   bindings?: BindingLookup
-  /** Fetch for a JWKS URL (defaults to the global one). */
+  /** Fetch for a JWKS or discovery URL (defaults to the global one). */
   fetch?: typeof fetch
 }
 
+type CacheOptions = AuthConfig['jwksCache']
+
+/** The own auth origin's keys (`auth.jwks`). */
 export function createKeySource(config: AuthConfig, deps: KeySourceDeps): JWTVerifyGetKey {
-  const { jwks, jwksCache } = config
+  return keySourceFor(config.jwks, config.jwksCache, deps)
+}
+
+export function keySourceFor(jwks: JwksSource, cache: CacheOptions, deps: KeySourceDeps): JWTVerifyGetKey {
   const options = {
-    cacheMaxAge: jwksCache.maxAgeMs,
-    cooldownDuration: jwksCache.cooldownMs,
-    timeoutDuration: jwksCache.timeoutMs,
+    cacheMaxAge: cache.maxAgeMs,
+    cooldownDuration: cache.cooldownMs,
+    timeoutDuration: cache.timeoutMs,
   }
   if ('binding' in jwks) {
     const binding = deps.bindings?.(jwks.binding)
@@ -43,4 +50,32 @@ export function createKeySource(config: AuthConfig, deps: KeySourceDeps): JWTVer
     ...options,
     [customFetch]: tracedFetch((url: RequestInfo | URL, init?: RequestInit) => fetchImpl(url, init)),
   })
+}
+
+const LOOPBACK_OR_HTTPS = /^(https:\/\/|http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\/)/
+
+/**
+ * OIDC discovery (OpenID Connect Discovery 1.0 §4): `jwks_uri` from
+ * `<issuer>/.well-known/openid-configuration`, whose `issuer` must equal the configured
+ * one (§4.3). Looked up on first use and kept for the isolate's life; a failed look-up
+ * is retried by the next request (no promise is shared across requests: on Workers an
+ * I/O object cannot cross request contexts).
+ */
+export function discoveredKeySource(issuer: string, cache: CacheOptions, deps: KeySourceDeps): JWTVerifyGetKey {
+  let keys: JWTVerifyGetKey | undefined
+  const fetchImpl = tracedFetch((url: RequestInfo | URL, init?: RequestInit) => (deps.fetch ?? fetch)(url, init))
+  return async (header, token) => {
+    if (!keys) {
+      const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`
+      const res = await fetchImpl(url, { signal: AbortSignal.timeout(cache.timeoutMs), headers: { accept: 'application/json' } })
+      if (!res.ok) throw new Error(`OIDC discovery ${url}: HTTP ${res.status}`)
+      const document = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown }
+      if (document.issuer !== issuer) throw new Error(`OIDC discovery ${url}: issuer ${String(document.issuer)} is not ${issuer}`)
+      if (typeof document.jwks_uri !== 'string' || !LOOPBACK_OR_HTTPS.test(document.jwks_uri)) {
+        throw new Error(`OIDC discovery ${url}: jwks_uri is missing or not https`)
+      }
+      keys = keySourceFor({ url: document.jwks_uri }, cache, deps)
+    }
+    return keys(header, token)
+  }
 }

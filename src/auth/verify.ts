@@ -1,14 +1,17 @@
 /**
- * Access-token verification: the strict pre-checks (compact.ts), then jose's
- * `jwtVerify` against the issuer's keys with the allow-listed algorithms, issuer,
- * audience, `typ`, time claims with a small tolerance and every required claim, then
- * the shape of the claims the gateway forwards. Any failure is a `TokenError`.
+ * Access-token verification: the strict shape checks (compact.ts), then the issuer is
+ * picked by the token's (still unverified) `iss` — the own auth origin or one of the
+ * configured identity providers — and only that issuer's rules apply: its algorithms
+ * and `kid` spelling, then jose's `jwtVerify` against its keys with its audience(s),
+ * `typ`, time claims with its clock tolerance and its required claims, then the claims
+ * the gateway forwards (claims.ts). Any failure is a `TokenError`.
  */
-import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
-import { z } from 'zod'
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose'
 import type { Identity } from '../types'
-import { checkCompactToken } from './compact'
-import type { AuthConfig } from './config'
+import { MalformedClaims, ownIdentity, providerIdentity } from './claims'
+import { checkHeader, parseCompactToken, type HeaderRules } from './compact'
+import type { AuthConfig, IssuerConfig } from './config'
+import { discoveredKeySource, keySourceFor, type KeySourceDeps } from './jwks'
 
 /** `invalid_token` → 401; `unavailable` (the keys could not be fetched) → 503. */
 export class TokenError extends Error {
@@ -27,25 +30,21 @@ export interface TokenVerifier {
   verify(token: string): Promise<Identity>
 }
 
-const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']
+const OWN_REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']
+/** Key ids as providers spell them (Cognito's are base64, with `+`, `/`, `=`); only ever compared, never used in a path. */
+const PROVIDER_KID = /^[A-Za-z0-9._~+/=-]{1,128}$/
 
-// What the gateway forwards must be safe in a header and unambiguous when joined by spaces.
-const Claims = z.looseObject({
-  sub: z.string().regex(/^[A-Za-z0-9._:@|+-]{1,128}$/),
-  jti: z.string().min(1).max(128),
-  iat: z.number().int().nonnegative(),
-  nbf: z.number().int().nonnegative(),
-  exp: z.number().int().nonnegative(),
-  scope: z
-    .string()
-    .regex(/^[A-Za-z0-9:._/-]+( [A-Za-z0-9:._/-]+)*$/)
-    .max(2048)
-    .optional(),
-  roles: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/)).max(32).optional(),
-})
-
-/** Keys that could not be fetched or read: the auth service's fault, not the caller's. */
+/** Keys that could not be fetched or read: the issuer's fault, not the caller's. */
 class KeySourceError extends Error {}
+
+interface IssuerRules {
+  header: HeaderRules
+  /** Accepted `typ` values, normalized; absent: any. Checked here for providers (jose takes one value). */
+  typ?: readonly string[]
+  options: JWTVerifyOptions
+  getKey: JWTVerifyGetKey
+  identity: (payload: JWTPayload) => Identity
+}
 
 /** jose's errors, told apart by class, mapped to fixed descriptions. */
 function describeFailure(err: unknown): string {
@@ -69,10 +68,9 @@ function describeFailure(err: unknown): string {
   return 'The token is malformed'
 }
 
-export function createVerifier(config: AuthConfig, keys: JWTVerifyGetKey): TokenVerifier {
-  const rules = { maxBytes: config.maxTokenBytes, algorithms: config.algorithms }
-  // Only a missing kid is the token's fault; any other key-source failure is an outage.
-  const getKey: JWTVerifyGetKey = async (header, token) => {
+/** Only a missing kid is the token's fault; any other key-source failure is an outage. */
+function guarded(keys: JWTVerifyGetKey): JWTVerifyGetKey {
+  return async (header, token) => {
     try {
       return await keys(header, token)
     } catch (err) {
@@ -80,36 +78,92 @@ export function createVerifier(config: AuthConfig, keys: JWTVerifyGetKey): Token
       throw new KeySourceError('signing keys unavailable', { cause: err })
     }
   }
-  const options = {
-    algorithms: [...config.algorithms],
-    issuer: config.issuer,
-    audience: config.audience,
-    typ: config.typ,
-    clockTolerance: config.clockToleranceSeconds,
-    maxTokenAge: config.maxTokenAgeSeconds,
-    requiredClaims: REQUIRED_CLAIMS,
+}
+
+/** `typ` as RFC 7515 §4.1.9 compares it: case-insensitive, `application/` optional. */
+const normalizeTyp = (typ: string) => typ.toLowerCase().replace(/^application\//, '')
+
+function ownRules(config: AuthConfig, keys: JWTVerifyGetKey): IssuerRules {
+  return {
+    header: { algorithms: config.algorithms },
+    options: {
+      algorithms: [...config.algorithms],
+      issuer: config.issuer,
+      audience: config.audience,
+      typ: config.typ,
+      clockTolerance: config.clockToleranceSeconds,
+      maxTokenAge: config.maxTokenAgeSeconds,
+      requiredClaims: OWN_REQUIRED_CLAIMS,
+    },
+    getKey: guarded(keys),
+    identity: (payload) => ownIdentity(payload, config.maxTokenAgeSeconds),
+  }
+}
+
+function providerRules(issuer: IssuerConfig, config: AuthConfig, deps: KeySourceDeps): IssuerRules {
+  const keys = issuer.jwks
+    ? keySourceFor(issuer.jwks, config.jwksCache, deps)
+    : discoveredKeySource(issuer.issuer, config.jwksCache, deps)
+  return {
+    header: { algorithms: issuer.algorithms, kid: PROVIDER_KID },
+    typ: issuer.typ?.map(normalizeTyp),
+    options: {
+      algorithms: [...issuer.algorithms],
+      issuer: issuer.issuer,
+      audience: issuer.audiences,
+      clockTolerance: issuer.clockToleranceSeconds,
+      ...(issuer.maxTokenAgeSeconds !== undefined && { maxTokenAge: issuer.maxTokenAgeSeconds }),
+      requiredClaims: issuer.requiredClaims,
+    },
+    getKey: guarded(keys),
+    identity: (payload) => providerIdentity(payload, issuer),
+  }
+}
+
+/**
+ * @param keys the own auth origin's key source (jwks.ts `createKeySource`)
+ * @param deps bindings and fetch for the other providers' keys
+ */
+export function createVerifier(config: AuthConfig, keys: JWTVerifyGetKey, deps: KeySourceDeps = {}): TokenVerifier {
+  const issuers = new Map<string, IssuerRules>([[config.issuer, ownRules(config, keys)]])
+  for (const issuer of config.issuers) {
+    if (issuers.has(issuer.issuer)) throw new Error(`auth.issuers: issuer ${issuer.issuer} is configured twice`)
+    issuers.set(issuer.issuer, providerRules(issuer, config, deps))
   }
 
   return {
     async verify(token) {
-      const check = checkCompactToken(token, rules)
-      if (!check.ok) throw new TokenError('invalid_token', check.description)
-      let payload: JWTPayload
+      const parsed = parseCompactToken(token, config.maxTokenBytes)
+      if (!parsed.ok) throw new TokenError('invalid_token', parsed.description)
+      const { payload } = parsed
+      if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+        throw new TokenError('invalid_token', 'The token is malformed')
+      }
+      const iss = (payload as JWTPayload).iss
+      if (iss === undefined) throw new TokenError('invalid_token', 'The access token lacks a required claim')
+      const rules = typeof iss === 'string' ? issuers.get(iss) : undefined
+      if (!rules) throw new TokenError('invalid_token', 'The access token has the wrong issuer')
+
+      const header = checkHeader(parsed.header, rules.header)
+      if (!header.ok) throw new TokenError('invalid_token', header.description)
+      if (rules.typ && !rules.typ.includes(normalizeTyp(header.header.typ ?? ''))) {
+        throw new TokenError('invalid_token', 'The token is not an access token (typ)')
+      }
+      let verified: JWTPayload
       try {
-        payload = (await jwtVerify(token, getKey, options)).payload
+        verified = (await jwtVerify(token, rules.getKey, rules.options)).payload
       } catch (err) {
         if (err instanceof KeySourceError) {
           throw new TokenError('unavailable', 'The signing keys cannot be fetched', { cause: err.cause })
         }
         throw new TokenError('invalid_token', describeFailure(err), { cause: err })
       }
-      const claims = Claims.safeParse(payload)
-      if (!claims.success) throw new TokenError('invalid_token', 'The access token claims are malformed')
-      const { sub, scope, roles, exp, iat } = claims.data
-      if (exp - iat > config.maxTokenAgeSeconds) {
-        throw new TokenError('invalid_token', 'The access token lives longer than allowed')
+      try {
+        return rules.identity(verified)
+      } catch (err) {
+        if (err instanceof MalformedClaims) throw new TokenError('invalid_token', err.message)
+        throw err
       }
-      return { sub, scopes: scope ? scope.split(' ') : [], roles: roles ?? [], claims: payload as Record<string, unknown> }
     },
   }
 }

@@ -1,3 +1,4 @@
+import { authFromEnv } from '../auth/config'
 import { cachingFromEnv } from '../cache/config'
 import { corsFromEnv } from '../cors/config'
 import { tracingFromEnv } from '../tracing/config'
@@ -9,13 +10,15 @@ export const SERVICE_NAMES = ['auth', 'users', 'orders', 'payments', 'inventory'
 
 /**
  * Workers: every service is one service binding named after it (`USERS`, …).
- * `vars` are the Worker's environment (tracing reads the `OTEL_*` variables).
+ * `vars` are the Worker's environment (tracing reads the `OTEL_*` variables, auth
+ * `SWITCHYARD_AUTH`, CORS `SWITCHYARD_CORS`).
  */
 export function workersConfig(vars: Record<string, unknown> = {}): GatewayConfigInput {
   return {
     services: Object.fromEntries(
       SERVICE_NAMES.map((name) => [name, { bindings: [name.toUpperCase()] }]),
     ),
+    auth: authFromEnv(vars),
     tracing: tracingFromEnv(vars),
     metrics: metricsFromEnv(vars),
     caching: cachingFromEnv(vars),
@@ -28,6 +31,8 @@ export function workersConfig(vars: Record<string, unknown> = {}): GatewayConfig
  * (comma-separated), e.g. `SWITCHYARD_USERS_URLS=http://127.0.0.1:8801`.
  * The JWKS comes from `SWITCHYARD_JWKS_URL`, by default the first auth URL's
  * `/.well-known/jwks.json`; `SWITCHYARD_IDENTITY_SECRET` signs identity headers.
+ * `SWITCHYARD_AUTH` (both runtimes) is JSON over the `auth` section: issuer, audience,
+ * algorithms of the own auth origin, and other identity providers (`issuers`).
  */
 export function urlConfig(vars: Record<string, string | undefined>): GatewayConfigInput {
   const services = Object.fromEntries(
@@ -43,6 +48,7 @@ export function urlConfig(vars: Record<string, string | undefined>): GatewayConf
     services,
     auth: {
       ...(jwksUrl && { jwks: { url: jwksUrl } }),
+      ...authFromEnv(vars),
       ...(vars.SWITCHYARD_IDENTITY_SECRET && { identitySecret: vars.SWITCHYARD_IDENTITY_SECRET }),
     },
     tracing: tracingFromEnv(vars),

@@ -6,6 +6,7 @@ import { tracingConfigSchema } from '../tracing/config'
 import { metricsConfigSchema } from '../metrics/config'
 import { deprecationsSchema } from '../versioning/config'
 import { rateLimitConfigSchema } from '../ratelimit/config'
+import { idempotencyConfigSchema } from '../idempotency/config'
 import { corsConfigSchema } from '../cors/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
@@ -61,6 +62,8 @@ export const gatewayConfigSchema = z.object({
   /** Rate-limit policies on Redis (src/ratelimit/config.ts); absent → no limiting. */
   rateLimit: rateLimitConfigSchema.optional(),
   caching: cachingConfigSchema,
+  /** Idempotency keys of routes that declare them (src/idempotency/config.ts); memory store by default. */
+  idempotency: idempotencyConfigSchema,
   /** Cross-origin browser calls (src/cors/config.ts); per-route overrides sit in the route tables. */
   cors: corsConfigSchema.prefault({}),
 })

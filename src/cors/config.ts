@@ -24,6 +24,8 @@ export const DEFAULT_EXPOSED_HEADERS = [
   'Link',
   'Location',
   'X-Request-Id',
+  // Marks an answer replayed for a repeated Idempotency-Key (middleware/idempotency.ts).
+  'Idempotent-Replayed',
 ]
 
 export const DEFAULT_ALLOWED_HEADERS = [

@@ -27,7 +27,7 @@ function deadline(ms: number): { promise: Promise<never>; cancel: () => void } {
  * parent id per call): the client has no fetch hook, but its requester takes
  * per-request headers, so the subclass wraps it.
  */
-class TracedRedis extends Redis {
+export class TracedRedis extends Redis {
   constructor(config: ConstructorParameters<typeof Redis>[0]) {
     super(config)
     const http = this.client

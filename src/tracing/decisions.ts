@@ -1,7 +1,7 @@
 import { trace, type AttributeValue } from '@opentelemetry/api'
 
 /** Kinds of policy decision recorded on spans; each gets its own attribute namespace. */
-export type DecisionKind = 'ratelimit' | 'breaker' | 'auth' | 'cache'
+export type DecisionKind = 'ratelimit' | 'breaker' | 'auth' | 'cache' | 'idempotency'
 
 /**
  * Records a policy decision on the active span: an event `switchyard.<kind>.decision`

@@ -4,7 +4,7 @@ import type { Metrics } from '../metrics'
 import { ProblemError, problems } from '../problem'
 import type { RetryBudget } from './retry-budget'
 import { sleep } from './signals'
-import type { Upstream, UpstreamDecorator } from './types'
+import type { CallContext, Upstream, UpstreamDecorator } from './types'
 
 export interface RetryOptions {
   /** Attempts per call, the first included. */
@@ -25,13 +25,15 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
 const RETRYABLE_STATUS = new Set([502, 503, 504])
 
 /**
- * Whether a request may be sent again: idempotent methods, and POST or PATCH that
- * carry an `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header), whose
- * origin is trusted to deduplicate by it.
+ * Whether a request may be sent again: idempotent methods, and a POST or PATCH whose
+ * `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header) the gateway holds —
+ * its route declares idempotency and middleware/idempotency.ts locked the key
+ * (`ctx.idempotencyKey`), so no second client request runs beside it, and the origin
+ * deduplicates an attempt that landed. A key header alone is not enough.
  */
-export function isRetryable(req: Request): boolean {
+export function isRetryable(req: Request, ctx?: Pick<CallContext, 'idempotencyKey'>): boolean {
   if (IDEMPOTENT.has(req.method)) return true
-  return (req.method === 'POST' || req.method === 'PATCH') && req.headers.has('idempotency-key')
+  return (req.method === 'POST' || req.method === 'PATCH') && ctx?.idempotencyKey !== undefined && req.headers.has('idempotency-key')
 }
 
 /**
@@ -64,7 +66,7 @@ export function withRetry(options: RetryOptions): UpstreamDecorator {
   return (next: Upstream): Upstream =>
     async (req, ctx) => {
       options.budget.recordRequest()
-      if (options.maxAttempts <= 1 || !isRetryable(req)) return next(req, ctx)
+      if (options.maxAttempts <= 1 || !isRetryable(req, ctx)) return next(req, ctx)
       const body = req.body === null ? null : await readBody(req)
       let delays: IBackoff<unknown> = backoff.next()
       for (let attempt = 1; ; attempt++) {

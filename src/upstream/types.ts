@@ -40,6 +40,11 @@ export interface CallContext {
   stream?: boolean
   /** Epoch ms by which the whole call must be done (set by the overall deadline). */
   deadlineAt?: number
+  /**
+   * The Idempotency-Key the gateway holds for this call (its route declares idempotency
+   * and the key is locked in the store): only then may a POST or PATCH be sent again.
+   */
+  idempotencyKey?: string
 }
 
 /** A decorator: the unit every resilience and telemetry feature is built from. */

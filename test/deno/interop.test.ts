@@ -1,20 +1,52 @@
 /**
- * Interoperability under a real `deno serve` gateway: CORS from the environment, and the
- * docs pages' assets served from the installed swagger-ui-dist package.
+ * Interoperability under a real `deno serve` gateway: CORS from the environment, the
+ * docs pages' assets served from the installed swagger-ui-dist package, and another
+ * identity provider (the stand-in on loopback, scripts/dev-idp.mjs) configured by
+ * `SWITCHYARD_AUTH`, found by OIDC discovery.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DOCS_CSP } from '../../services/shared/docs'
 import { startDenoStack, type DenoStack } from './support'
+// @ts-expect-error plain ESM script shared with dev tooling
+import { startDevIdp } from '../../scripts/dev-idp.mjs'
+
+interface DevIdp {
+  issuer: string
+  audience: string
+  sign: (claims?: Record<string, unknown>) => Promise<string>
+  close: () => Promise<void>
+}
+let idp: DevIdp
 
 const APP = 'http://localhost:5173'
 let stack: DenoStack
 
 beforeAll(async () => {
-  stack = await startDenoStack({ env: { SWITCHYARD_CORS: JSON.stringify({ origins: [APP] }) } })
+  idp = (await startDevIdp()) as DevIdp
+  stack = await startDenoStack({
+    env: {
+      SWITCHYARD_CORS: JSON.stringify({ origins: [APP] }),
+      SWITCHYARD_AUTH: JSON.stringify({ issuers: [{ issuer: idp.issuer, audiences: [idp.audience] }] }),
+    },
+  })
 })
 
 afterAll(async () => {
   await stack?.stop()
+  await idp?.close()
+})
+
+describe('another identity provider under Deno (SWITCHYARD_AUTH, OIDC discovery on loopback)', () => {
+  const me = (token: string) => fetch(`${stack.gw.base}/api/v2/users/me`, { headers: { authorization: `Bearer ${token}` } })
+
+  it('an RS256 token with typ JWT, no nbf, no jti → 200; with a wrong audience → 401', async () => {
+    const ok = await me(await idp.sign())
+    expect(ok.status).toBe(200)
+    expect(await ok.json()).toMatchObject({ id: 1 })
+    const wrong = await me(await idp.sign({ aud: 'https://other.example' }))
+    expect(wrong.status).toBe(401)
+    expect(wrong.headers.get('www-authenticate')).toContain('audience')
+  })
 })
 
 describe('CORS under Deno', () => {
