@@ -81,9 +81,8 @@ export async function chargesOf(orderId: number): Promise<{ id: number; amount_c
 
 /** Runs an origin's Cron handler (the sweep), as the scheduler would. */
 export async function sweep(service: 'orders' | 'inventory' | 'payments'): Promise<void> {
-  const fetcher = bindings[service.toUpperCase()] as Fetcher & { scheduled(options?: { cron?: string }): Promise<{ outcome: string }> }
-  const result = await fetcher.scheduled({ cron: '* * * * *' })
-  expect(result.outcome).toBe('ok')
+  const fetcher = bindings[service.toUpperCase()] as Fetcher & { scheduled(options?: { cron?: string }): Promise<unknown> }
+  await fetcher.scheduled({ cron: '* * * * *' })
 }
 
 /** Every pending outbox row of a service has been sent. */

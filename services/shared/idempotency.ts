@@ -14,24 +14,31 @@
  * ```
  */
 import type { Context } from 'hono'
+import { parseItem, Token } from 'structured-headers'
 import { isUniqueViolation } from './d1'
 import { ProblemError } from './problem'
 import { now } from './schemas'
 
 export const IDEMPOTENCY_KEY = 'Idempotency-Key'
 
-/** The request's key (an sf-string, or a bare token), or null; 400 when malformed. */
+/** The request's key (an RFC 8941 sf-string or token, or a bare visible-ASCII key), or null; 400 when malformed. */
 export function idempotencyKeyOf(c: Context): string | null {
   const raw = c.req.header(IDEMPOTENCY_KEY)
   if (raw === undefined) return null
-  const value = raw.trim()
-  const key = /^"[\x20-\x21\x23-\x5b\x5d-\x7e]*"$/.test(value) ? value.slice(1, -1) : value
-  if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
+  let key: string | undefined
+  try {
+    const [item] = parseItem(raw)
+    key = typeof item === 'string' ? item : item instanceof Token ? item.toString() : undefined
+  } catch {
+    // Lenient with bare keys clients commonly send (a UUID is not an sf-token): visible ASCII, no quotes.
+    key = /^[\x21\x23-\x7e]+$/.test(raw.trim()) ? raw.trim() : undefined
+  }
+  if (key === undefined || key.length === 0 || key.length > 255) {
     throw new ProblemError({
       status: 400,
       type: 'invalid-idempotency-key',
       title: 'Invalid Idempotency-Key',
-      detail: 'Idempotency-Key must be 1-255 visible ASCII characters (optionally a quoted sf-string).',
+      detail: 'Idempotency-Key must be a structured-field string of 1-255 characters, e.g. "8e03978e-40d5-43e8-bc93-6894a57f9324".',
     })
   }
   return key
