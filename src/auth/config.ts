@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * Asymmetric algorithms only: the verification keys are public, so an HMAC algorithm
