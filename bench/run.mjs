@@ -107,3 +107,8 @@ await runColdStartBench()
 console.log()
 const { runPipelineBench } = await import('./pipeline.mjs')
 await runPipelineBench()
+
+// Protocol conversion: REST → Connect binary vs REST → REST, in process and under load.
+console.log()
+const { benchRpc } = await import('./rpc.mjs')
+await benchRpc()

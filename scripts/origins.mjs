@@ -200,6 +200,8 @@ export async function gatewayWorker({ name = 'switchyard-gateway', bindings = {}
     compatibilityFlags: ['nodejs_compat', 'enable_request_signal'],
     serviceBindings: Object.fromEntries(SERVICES.map((n) => [n.toUpperCase(), `switchyard-${n}`])),
     bindings,
+    // As [[d1_databases]] in wrangler.toml: consumers and API key hashes.
+    d1Databases: { GATEWAY_DB: 'switchyard-gateway' },
     // As [assets] in wrangler.toml: Swagger UI's files for the docs pages.
     assets: {
       directory: path.join(ROOT, 'node_modules', 'swagger-ui-dist'),

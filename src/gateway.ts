@@ -28,12 +28,15 @@ import { identitySigningFetch } from './auth/identity-headers'
 import { createKeySource } from './auth/jwks'
 import { createPolicyResolver } from './auth/policy'
 import { createVerifier } from './auth/verify'
+import { apiKeyAdminRoutes, mountApiKeyAdmin } from './apikeys/admin'
+import type { ConsumerStore } from './apikeys/store'
+import { createKeyVerifier } from './apikeys/verify'
 import type { TableFacts } from './config/references'
 import { createCorsResolver } from './cors/policy'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
 import { createLimiter, type Limiter } from './ratelimit/limiter'
-import { routeScopeResolver, type MountedTable, type ScopedRoute } from './ratelimit/route-scope'
+import { routeScopeResolver } from './ratelimit/route-scope'
 import { requestPath } from './proxy/path'
 import { traceAwareLogger } from './tracing/log-fields'
 import { createTelemetry } from '../wire/tracing/telemetry'
@@ -62,6 +65,8 @@ export interface GatewayDeps {
   idempotencyStore?: IdempotencyStore
   /** Swagger UI's files for the docs pages (Workers static assets, or files under Deno). */
   docsAssets?: DocsAssetSource
+  /** Consumers and API keys (the gateway's D1 on Workers); absent: API keys are refused. */
+  apiKeyStore?: ConsumerStore
 }
 
 const ROUTE_TABLES: Record<string, RouteSpec[]> = { v1: v1Routes, v2: v2Routes }
@@ -151,36 +156,34 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
         ...config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: API_TABLES[v] ?? [] })),
         // Unversioned paths (`/api/users/1`), should they be routed, get the default version's policies.
         { prefix: '/api', routes: API_TABLES[config.versions.default] ?? [] },
-        { prefix: '', routes: [...wellKnownRoutes, ...statusRoutes] },
+        { prefix: '', routes: [...wellKnownRoutes, ...statusRoutes, ...apiKeyAdminRoutes] },
         { prefix: RPC_PREFIX, routes: rpcRoutes },
       ]),
       realm: config.auth.realm,
       maxTokenBytes: config.auth.maxTokenBytes,
+      apiKeys: {
+        header: config.auth.apiKeys.header,
+        verifier: deps.apiKeyStore && createKeyVerifier(deps.apiKeyStore, config.auth.apiKeys.cacheTtlSeconds),
+      },
     }),
   )
   // One limiter: the middleware decides with it, /health/ready and /status report it.
   const limiter = config.rateLimit && (deps.rateLimiter ?? createLimiter(config.rateLimit))
   if (config.rateLimit) {
-    const scoped = (routes: RouteSpec[]): ScopedRoute[] =>
-      routes.map((r) => ({ method: r.method, path: r.path, services: [r.service], group: r.rateLimit?.group }))
-    const tables: MountedTable[] = config.versions.supported.map((v) => ({
-      prefix: `/api/${v}`,
-      routes: [
-        ...scoped(ROUTE_TABLES[v] ?? []),
-        // Composites count against the services their parts call.
-        ...(compositeTables[v] ?? []).map((c) => ({
-          method: 'GET',
-          path: c.path,
-          services: [...new Set(Object.values(c.parts).map((part) => part.service))],
-        })),
-      ],
-    }))
-    tables.push({ prefix: RPC_PREFIX, routes: scoped(rpcRoutes) })
+    const tables = config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] }))
+    tables.push({ prefix: RPC_PREFIX, routes: rpcRoutes })
     const limit = rateLimit({
       config: config.rateLimit,
       // Who is counted: the identity auth verified just above, else the address.
       clientIp,
-      scope: routeScopeResolver(tables),
+      // Composites count against the services their parts call (src/ratelimit/policies.ts).
+      scope: routeScopeResolver(
+        tables,
+        config.versions.supported.map((v) => ({
+          prefix: `/api/${v}`,
+          routes: (compositeTables[v] ?? []).map((c) => ({ path: c.path, services: Object.values(c.parts).map((p) => p.service) })),
+        })),
+      ),
       limiter,
     })
     app.use('/api/*', limit)
@@ -199,6 +202,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   mountHealth(app, config, registry, waitUntil, limiter ? limiter.health : undefined)
   mountStatus(app, { config, registry, metrics, limiter, waitUntil })
   mountWellKnown(app, proxyOptions)
+  mountApiKeyAdmin(app, deps.apiKeyStore)
   mountOpenApi(app, { tables: API_TABLES, versioning, name: config.name })
   mountDocsAssets(app, deps.docsAssets)
   for (const version of config.versions.supported) {

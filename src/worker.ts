@@ -3,6 +3,7 @@ import { workersConfig } from './config/deployment'
 import { startGateway } from './config/errors'
 import { mountFaultRelay } from './dev/fault-relay'
 import { createGateway } from './gateway'
+import { d1ConsumerStore } from './apikeys/store'
 import { idempotencyFromEnv } from './idempotency/env'
 import { rateLimitFromEnv } from './ratelimit/env'
 
@@ -15,6 +16,8 @@ const app = startGateway(() => {
     bindings: (name) => bindings[name],
     // Set by Cloudflare's edge; a client cannot forge it there.
     clientIp: (c) => c.req.header('cf-connecting-ip'),
+    // The gateway's own D1 ([[d1_databases]] GATEWAY_DB in wrangler.toml): consumers and API key hashes.
+    apiKeyStore: (env as { GATEWAY_DB?: D1Database }).GATEWAY_DB && d1ConsumerStore((env as { GATEWAY_DB: D1Database }).GATEWAY_DB),
     // Workers static assets ([assets] in wrangler.toml): the swagger-ui-dist package.
     docsAssets: async (file) => {
       const res = await bindings.DOCS_ASSETS?.fetch(`http://assets/${file}`)

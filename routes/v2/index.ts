@@ -5,7 +5,8 @@ const INVENTORY_RPC = { service: 'switchyard.inventory.v1.InventoryService' }
 /**
  * v2: the newest contract, served as the origins implement it. `auth` is each route's
  * policy (src/auth/policy.ts): absent = any valid token; scopes come from the token's
- * `scope` claim (services/auth/src/scopes.ts maps roles to them).
+ * `scope` claim (services/auth/src/scopes.ts maps roles to them). `accept: 'either'`:
+ * machine consumers may call with an API key too (src/apikeys/).
  */
 export const v2Routes: RouteSpec[] = [
   // First: `/users/:id` would match `/users/openapi.json` too, and the first matching entry wins.
@@ -19,11 +20,11 @@ export const v2Routes: RouteSpec[] = [
   // Before /users/:id, which would match "me" too: the first matching entry wins.
   { method: 'GET', path: '/users/me', service: 'users', originPath: '/users/{sub}' },
   { method: 'PATCH', path: '/users/me', service: 'users', originPath: '/users/{sub}' },
-  { method: 'GET', path: '/users', service: 'users', operationId: 'listUsers', auth: { scopes: ['users:read'] } },
-  { method: 'GET', path: '/users/:id', service: 'users', operationId: 'getUser', auth: { scopes: ['users:read'] } },
+  { method: 'GET', path: '/users', service: 'users', operationId: 'listUsers', auth: { scopes: ['users:read'], accept: 'either' } },
+  { method: 'GET', path: '/users/:id', service: 'users', operationId: 'getUser', auth: { scopes: ['users:read'], accept: 'either' } },
   { method: 'PATCH', path: '/users/:id', service: 'users', operationId: 'patchUser', auth: { scopes: ['users:write'] } },
 
-  { method: 'GET', path: '/orders', service: 'orders', operationId: 'listOrders', auth: { scopes: ['orders:read'] } },
+  { method: 'GET', path: '/orders', service: 'orders', operationId: 'listOrders', auth: { scopes: ['orders:read'], accept: 'either' } },
   // Creating an order reserves stock item by item at the inventory origin: a longer budget.
   {
     method: 'POST',
@@ -35,7 +36,7 @@ export const v2Routes: RouteSpec[] = [
     // A repeated keyed POST replays the first answer instead of placing a second order.
     idempotency: {},
   },
-  { method: 'GET', path: '/orders/:id', service: 'orders', operationId: 'getOrder', auth: { scopes: ['orders:read'] } },
+  { method: 'GET', path: '/orders/:id', service: 'orders', operationId: 'getOrder', auth: { scopes: ['orders:read'], accept: 'either' } },
 
   {
     method: 'GET',
@@ -74,8 +75,8 @@ export const v2Routes: RouteSpec[] = [
   { method: 'GET', path: '/inventory', service: 'inventory', operationId: 'listStock', auth: 'public' },
   // Stock levels: the origin allows shared caching for a few seconds.
   { method: 'GET', path: '/inventory/:sku', service: 'inventory', operationId: 'getStock', auth: 'public', cache: {} },
-  { method: 'POST', path: '/inventory/:sku/reserve', service: 'inventory', operationId: 'reserve', auth: { scopes: ['inventory:write'] } },
-  { method: 'POST', path: '/inventory/:sku/release', service: 'inventory', operationId: 'release', auth: { scopes: ['inventory:write'] } },
+  { method: 'POST', path: '/inventory/:sku/reserve', service: 'inventory', operationId: 'reserve', auth: { scopes: ['inventory:write'], accept: 'either' } },
+  { method: 'POST', path: '/inventory/:sku/release', service: 'inventory', operationId: 'release', auth: { scopes: ['inventory:write'], accept: 'either' } },
 
   // The same stock, answered by InventoryService over Connect (binary) and turned into JSON.
   { method: 'GET', path: '/stock', service: 'inventory', auth: 'public', rpc: { ...INVENTORY_RPC, method: 'ListStock' } },

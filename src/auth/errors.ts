@@ -54,13 +54,54 @@ export function insufficientScope(realm: string, missingScopes: string[], roles:
   )
 }
 
-export function keysUnavailable(): ProblemError {
+/**
+ * API keys have no registered HTTP authentication scheme; the challenge names the
+ * header to send, as API gateways commonly do: `ApiKey realm="…", header="X-API-Key"`.
+ */
+const keyChallenge = (realm: string, header: string, error?: string) =>
+  `ApiKey realm="${realm}", header="${header}"${error ? `, error="invalid_key", error_description="${error}"` : ''}`
+
+/** No credential on a route that takes an API key (`key`) or either kind (`either`). */
+export function missingCredentials(realm: string, accept: 'key' | 'either', header: string): ProblemError {
+  const challenges = accept === 'either' ? [challenge(realm), keyChallenge(realm, header)] : [keyChallenge(realm, header)]
+  return ProblemError.of(
+    {
+      type: problemType('unauthorized'),
+      title: 'Unauthorized',
+      status: 401,
+      detail:
+        accept === 'either'
+          ? `This route needs a bearer access token or an API key in the ${header} header.`
+          : `This route needs an API key in the ${header} header.`,
+    },
+    { 'WWW-Authenticate': challenges.join(', ') },
+  )
+}
+
+export function invalidKey(realm: string, header: string, description: string): ProblemError {
+  return ProblemError.of(
+    { type: problemType('invalid-api-key'), title: 'Invalid API key', status: 401, detail: `${description}.` },
+    { 'WWW-Authenticate': keyChallenge(realm, header, description) },
+  )
+}
+
+/** Both a bearer token and an API key: ambiguous (RFC 6750 §3.1 invalid_request). */
+export function twoCredentials(header: string): ProblemError {
+  return ProblemError.of({
+    type: problemType('bad-request'),
+    title: 'Bad Request',
+    status: 400,
+    detail: `Send either a bearer access token or an API key in the ${header} header, not both.`,
+  })
+}
+
+export function keysUnavailable(detail = 'The keys that verify access tokens cannot be fetched right now.'): ProblemError {
   return ProblemError.of(
     {
       type: problemType('auth-unavailable'),
       title: 'Service Unavailable',
       status: 503,
-      detail: 'The keys that verify access tokens cannot be fetched right now.',
+      detail,
     },
     { 'Retry-After': '5' },
   )

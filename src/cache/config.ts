@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * `caching` section of the gateway config: how the gateway avoids asking an origin

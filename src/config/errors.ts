@@ -5,7 +5,7 @@
  * `#misconfigured` naming the paths, so the deployment is visibly broken, not half on.
  */
 import { Hono } from 'hono'
-import type { z } from 'zod'
+import type * as z from 'zod'
 import { ProblemError, problemType } from '../../wire/problem'
 import { createLogger, type Logger } from '../log'
 

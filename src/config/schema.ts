@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { ConfigError, zodIssues } from './errors'
 import { crossReferenceIssues, type TableFacts } from './references'
 import { cachingConfigSchema } from '../cache/config'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * `idempotency` section of the gateway config: how the gateway keeps the

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * Rate-limit section of the gateway config (`rateLimit`). Absent: nothing is limited.

@@ -17,23 +17,24 @@ export interface ServiceLimit {
 
 const params = (entries: [string, number][]) => new Map<string, number>(entries)
 
-/** One member per policy name (a composite may count in several partitions of one): the tightest speaks. */
-function byName<T extends { name: string }>(items: T[], tighter: (a: T, b: T) => boolean = () => false): T[] {
-  const chosen = new Map<string, T>()
-  for (const item of items) {
-    const seen = chosen.get(item.name)
-    if (!seen || tighter(item, seen)) chosen.set(item.name, item)
-  }
-  return [...chosen.values()]
-}
-
+/** A policy applies to a composite once per service its parts call: advertised once. */
 export function rateLimitPolicyHeader(policies: AppliedPolicy[]): string {
-  return serializeList(byName(policies).map((p): Item => [p.name, params([['q', p.quota], ['w', p.window]])]))
+  const once = [...new Map(policies.map((p) => [p.name, p])).values()]
+  return serializeList(once.map((p): Item => [p.name, params([['q', p.quota], ['w', p.window]])]))
 }
 
+/** Per policy name, its tightest partition: the least remaining, the longest wait. */
 export function rateLimitHeader(limits: ServiceLimit[]): string {
+  const byName = new Map<string, ServiceLimit>()
+  for (const l of limits) {
+    const seen = byName.get(l.name)
+    byName.set(
+      l.name,
+      seen ? { name: l.name, remaining: Math.min(seen.remaining, l.remaining), resetSeconds: Math.max(seen.resetSeconds, l.resetSeconds) } : l,
+    )
+  }
   return serializeList(
-    byName(limits, (a, b) => a.remaining < b.remaining).map((l): Item => [l.name, params([['r', Math.max(0, l.remaining)], ['t', Math.max(0, l.resetSeconds)]])]),
+    [...byName.values()].map((l): Item => [l.name, params([['r', Math.max(0, l.remaining)], ['t', Math.max(0, l.resetSeconds)]])]),
   )
 }
 

@@ -3,9 +3,15 @@ import type { PolicyConfig, RateLimitConfig } from './config'
 
 /** Where a request goes, as far as scoping is concerned (from the route table). */
 export interface RouteScope {
-  /** The services the route calls: one, or every part's of a composite. */
-  services?: readonly string[]
+  service?: string
   group?: string
+  /** The matched route template, for logs of requests the limiter answers itself. */
+  route?: string
+  /**
+   * A composite endpoint: the services its parts call. It counts against the policies of
+   * each of them (a `service`-scoped policy once per service), as the calls would.
+   */
+  parts?: { service: string; group?: string }[]
 }
 
 /** One policy as it applies to one request: the caller's tier resolved, the partition named. */
@@ -21,34 +27,35 @@ export interface AppliedPolicy {
 
 const DEFAULT_PREFIX = 'sy:rl'
 
-/** The route's services a policy counts it against; undefined when it does not apply. */
-function matches(policy: PolicyConfig, scope: RouteScope): string[] | undefined {
+function matches(policy: PolicyConfig, scope: { service?: string; group?: string }): boolean {
   const { services, groups } = policy.match
-  const routeServices = [...(scope.services ?? [])]
-  const targets = services ? routeServices.filter((s) => services.includes(s)) : routeServices
-  if (services && targets.length === 0) return undefined
-  if (groups && !(scope.group && groups.includes(scope.group))) return undefined
-  if (policy.scope === 'service' && targets.length === 0) return undefined
-  if (policy.scope === 'group' && !scope.group) return undefined
-  return targets
+  if (services && !(scope.service && services.includes(scope.service))) return false
+  if (groups && !(scope.group && groups.includes(scope.group))) return false
+  if (policy.scope === 'service' && !scope.service) return false
+  if (policy.scope === 'group' && !scope.group) return false
+  return true
 }
 
 /**
  * The policies a request is subject to, in config order. Every key of one caller
  * carries the same hash tag `{<caller>}`, so one script may touch them all on a
- * Redis Cluster too.
+ * Redis Cluster too. A composite is matched against each of its parts: a policy
+ * applies once per partition its parts reach (a `service`-scoped one per service).
  */
 export function applicablePolicies(config: RateLimitConfig, caller: Caller, scope: RouteScope): AppliedPolicy[] {
   const prefix = config.store.kind === 'upstash' ? config.store.prefix : DEFAULT_PREFIX
+  const targets = scope.parts ?? [scope]
   const applied: AppliedPolicy[] = []
   for (const policy of config.policies) {
-    const services = matches(policy, scope)
-    if (!services) continue
     const override = policy.tiers[caller.tier] ?? {}
-    const base = `${prefix}:{${caller.id}}:${policy.name}`
-    // A service-scoped policy counts a composite once in each service its parts call.
-    const keys =
-      policy.scope === 'service' ? services.map((s) => `${base}:s:${s}`) : [policy.scope === 'group' ? `${base}:g:${scope.group}` : base]
+    const keys = new Set<string>()
+    for (const target of targets) {
+      if (!matches(policy, target)) continue
+      let key = `${prefix}:{${caller.id}}:${policy.name}`
+      if (policy.scope === 'service') key += `:s:${target.service}`
+      if (policy.scope === 'group') key += `:g:${target.group}`
+      keys.add(key)
+    }
     for (const key of keys) {
       applied.push({
         name: policy.name,

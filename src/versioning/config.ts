@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** An API version label as it appears in paths: `v1`, `v2`, … */
 export const versionLabelSchema = z.string().regex(/^v[1-9][0-9]{0,8}$/)

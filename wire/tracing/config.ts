@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * The `tracing` section of the gateway config. Trace context is always propagated
