@@ -75,3 +75,8 @@ await runIdempotencyBench()
 // Aggregation: three parts in parallel vs the slowest alone, and the merge overhead.
 console.log()
 await import('./aggregate.mjs')
+
+// The order saga: POST → final state over the origins' queues, and orders per second.
+console.log()
+const { runSagaBench } = await import('./saga.mjs')
+await runSagaBench()
