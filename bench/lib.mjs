@@ -1,11 +1,11 @@
 // Shared by the benchmarks: bundle project TypeScript with esbuild and import it into
 // this Node process, summarise timings, and log in through a gateway.
 import { build } from 'esbuild'
-import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { freePort } from '../scripts/deno-gateway.mjs'
 import { ROOT, WORKER_BUILD } from '../scripts/origins.mjs'
+import { spawnBridge as spawnBridgeProcess } from '../scripts/upstash-bridge.mjs'
 
 /**
  * Bundles `source` (TypeScript re-exports, resolved from the project root) to
@@ -39,28 +39,7 @@ export async function adminToken(gatewayUrl) {
   return (await res.json()).access_token
 }
 
-/**
- * The Upstash-compatible bridge (scripts/upstash-bridge.mjs) over `redisUrl` as its own
- * process, so its work does not share an event loop with the load; resolves once it answers.
- */
+/** The Upstash bridge as its own process on a free port (scripts/upstash-bridge.mjs). */
 export async function spawnBridge(redisUrl, token) {
-  const port = await freePort()
-  const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'upstash-bridge.mjs'), '--port', String(port), '--redis', redisUrl, '--token', token], {
-    stdio: 'ignore',
-  })
-  const url = `http://127.0.0.1:${port}`
-  const command = async (args) => {
-    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(args) })
-    return (await res.json()).result
-  }
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await command(['PING'])) === 'PONG') return { url, command, stop: () => child.kill('SIGTERM') }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  child.kill('SIGKILL')
-  throw new Error('the Upstash bridge did not start')
+  return spawnBridgeProcess({ redisUrl, token, port: await freePort() })
 }

@@ -81,14 +81,17 @@ async function inProcess() {
 
 function load(url, headers) {
   return new Promise((resolve, reject) => {
-    autocannon({ url, headers, connections: CONNECTIONS, duration: SECONDS }, (err, r) => (err ? reject(err) : resolve(r)))
+    // A distinct URL per request (?n=<unique id>): no two calls could share one origin call.
+    autocannon({ url: `${url}?n=[<id>]`, idReplacement: true, headers, connections: CONNECTIONS, duration: SECONDS }, (err, r) => (err ? reject(err) : resolve(r)))
   })
 }
 
 async function overHttp() {
   const servers = await startOriginServers({
-    // Not rate limited: this measures the resilience layer.
-    extraWorkers: [await gatewayWorker({ bindings: { SWITCHYARD_RATE_LIMIT: 'off' } })],
+    // Not rate limited: this measures the resilience layer; nothing shared or cached.
+    extraWorkers: [
+      await gatewayWorker({ bindings: { SWITCHYARD_RATE_LIMIT: 'off', SWITCHYARD_COALESCE: 'off', SWITCHYARD_CACHE: 'off' } }),
+    ],
     quiet: true,
   })
   try {

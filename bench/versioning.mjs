@@ -17,7 +17,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 
 function load(opts) {
   return new Promise((resolve, reject) => {
-    autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts }, (err, result) => (err ? reject(err) : resolve(result)))
+    autocannon({ connections: CONNECTIONS, duration: DURATION, idReplacement: true, ...opts }, (err, result) => (err ? reject(err) : resolve(result)))
   })
 }
 
@@ -45,9 +45,9 @@ export async function benchVersioning(gateway) {
   await microVersioning()
   console.log(`versioning — ${CONNECTIONS} connections, ${DURATION} s each, loopback`)
   await load({ url: `${gateway}/api/v1/users/1`, headers: auth, duration: 2 }) // warm-up
-  const v2 = line('GET /api/v2/users/1', await load({ url: `${gateway}/api/v2/users/1`, headers: auth }))
-  line('GET /api/users/1 API-Version:2', await load({ url: `${gateway}/api/users/1`, headers: { ...auth, 'api-version': '2' } }))
-  const v1 = line('GET /api/v1/users/1 (transform)', await load({ url: `${gateway}/api/v1/users/1`, headers: auth }))
+  const v2 = line('GET /api/v2/users/1', await load({ url: `${gateway}/api/v2/users/1?n=[<id>]`, headers: auth }))
+  line('GET /api/users/1 API-Version:2', await load({ url: `${gateway}/api/users/1?n=[<id>]`, headers: { ...auth, 'api-version': '2' } }))
+  const v1 = line('GET /api/v1/users/1 (transform)', await load({ url: `${gateway}/api/v1/users/1?n=[<id>]`, headers: auth }))
   // PATCH to the same value: validated at the gateway, idempotent at the origin.
   line('PATCH /api/v2/users/1 (validated)', await load({
     url: `${gateway}/api/v2/users/1`,

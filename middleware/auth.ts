@@ -1,7 +1,8 @@
-import type { MiddlewareHandler } from 'hono'
-import { insufficientScope, invalidToken, keysUnavailable, missingToken } from '../src/auth/errors'
+import type { Context, MiddlewareHandler } from 'hono'
+import { invalidKey, insufficientScope, invalidToken, keysUnavailable, missingCredentials, missingToken, twoCredentials } from '../src/auth/errors'
 import { authorize, type PolicyResolver } from '../src/auth/policy'
 import { TokenError, type TokenVerifier } from '../src/auth/verify'
+import { KeyError, type KeyVerifier } from '../src/apikeys/verify'
 import type { GatewayEnv, Identity } from '../src/types'
 
 export interface AuthOptions {
@@ -13,17 +14,22 @@ export interface AuthOptions {
   realm: string
   /** Longest token accepted; a longer Authorization header is refused unparsed. */
   maxTokenBytes: number
+  /** API keys (src/apikeys/): the header that carries one, and its verifier (absent: keys are refused). */
+  apiKeys?: { header: string; verifier?: KeyVerifier }
 }
 
 // RFC 6750 §2.1: `Bearer 1*SP b64token`; the scheme name is case-insensitive (RFC 9110 §11.1).
 const BEARER = /^Bearer +(\S+) *$/i
+const MAX_KEY_LENGTH = 128
 
 /**
- * JWT authentication and route-policy authorization. Public routes pass untouched;
- * on a protected route the bearer token is verified, the caller must meet the route's
- * scopes/roles, and the verified identity is set as `c.get('identity')` for later
- * middleware (rate limits key on it) and for the identity headers sent to the origin.
- * 401 (RFC 6750 `invalid_token`) / 403 (`insufficient_scope`) are problem+json.
+ * Authentication and route-policy authorization. Public routes pass untouched; on a
+ * protected route the credential the route accepts (`accept` on its policy: a bearer
+ * token by default, an API key, or either) is verified, the caller must meet the
+ * route's scopes/roles, and the verified identity is set as `c.get('identity')` for
+ * later middleware (rate limits key on it) and for the identity headers sent to the
+ * origin. 401 (RFC 6750 `invalid_token`, or an `ApiKey` challenge) / 403
+ * (`insufficient_scope`) are problem+json.
  *
  * @example
  * ```ts
@@ -32,23 +38,19 @@ const BEARER = /^Bearer +(\S+) *$/i
  */
 export function auth(options: AuthOptions): MiddlewareHandler<GatewayEnv> {
   const { verifier, policies, realm, maxTokenBytes } = options
+  const keyHeader = options.apiKeys?.header ?? 'X-API-Key'
   // Room for the scheme and spaces; anything longer is refused before it is parsed.
   const maxHeaderLength = maxTokenBytes + 32
-  return async (c, next) => {
-    const policy = policies(c.req.method, c.req.path)
-    if (policy.kind !== 'protected') return next()
 
-    const authorization = c.req.header('authorization')
+  const fromToken = async (c: Context<GatewayEnv>, authorization: string | undefined): Promise<Identity> => {
     if (authorization === undefined) throw missingToken(realm)
     if (authorization.length > maxHeaderLength) throw invalidToken(realm, `The token is longer than ${maxTokenBytes} bytes`)
     const scheme = /^\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)/.exec(authorization)?.[1]
     if (scheme?.toLowerCase() !== 'bearer') throw missingToken(realm)
     const token = BEARER.exec(authorization)?.[1]
     if (!token) throw invalidToken(realm, 'The Authorization header is not one bearer token')
-
-    let identity: Identity
     try {
-      identity = await verifier.verify(token)
+      return await verifier.verify(token)
     } catch (err) {
       if (!(err instanceof TokenError)) throw err
       if (err.kind === 'unavailable') {
@@ -58,6 +60,41 @@ export function auth(options: AuthOptions): MiddlewareHandler<GatewayEnv> {
       c.get('logger')?.log('info', 'access token rejected', { reason: err.description })
       throw invalidToken(realm, err.description)
     }
+  }
+
+  const fromKey = async (c: Context<GatewayEnv>, key: string | undefined): Promise<Identity> => {
+    if (key === undefined) throw missingCredentials(realm, 'key', keyHeader)
+    const keys = options.apiKeys?.verifier
+    if (!keys) throw invalidKey(realm, keyHeader, 'API keys are not enabled on this gateway')
+    if (key.length > MAX_KEY_LENGTH) throw invalidKey(realm, keyHeader, 'The API key is malformed')
+    try {
+      return await keys.verify(key.trim())
+    } catch (err) {
+      if (!(err instanceof KeyError)) throw err
+      if (err.kind === 'unavailable') {
+        c.get('logger')?.log('error', 'api key store unavailable', { error: String(err.cause ?? err) })
+        throw keysUnavailable('The API key store cannot be reached right now.')
+      }
+      c.get('logger')?.log('info', 'api key rejected', { reason: err.description })
+      throw invalidKey(realm, keyHeader, err.description)
+    }
+  }
+
+  return async (c, next) => {
+    const policy = policies(c.req.method, c.req.path)
+    if (policy.kind !== 'protected') return next()
+
+    const accept = policy.requirements.accept ?? 'token'
+    const authorization = c.req.header('authorization')
+    const key = c.req.header(keyHeader)
+    let identity: Identity
+    if (accept === 'token') identity = await fromToken(c, authorization)
+    else if (accept === 'key') identity = await fromKey(c, key)
+    else if (authorization !== undefined && key !== undefined) throw twoCredentials(keyHeader)
+    else if (key !== undefined) identity = await fromKey(c, key)
+    else if (authorization !== undefined) identity = await fromToken(c, authorization)
+    else throw missingCredentials(realm, 'either', keyHeader)
+
     const decision = authorize(identity, policy.requirements)
     if (!decision.ok) throw insufficientScope(realm, decision.missingScopes, decision.roles)
     c.set('identity', identity)

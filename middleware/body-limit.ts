@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { bodyLimit as honoBodyLimit } from 'hono/body-limit'
-import { ProblemError, problems } from '../src/problem'
+import { ProblemError } from '../wire/problem'
+import { problems } from '../src/problem'
 import type { GatewayEnv } from '../src/types'
 
 /**
@@ -14,7 +15,7 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<GatewayEnv> {
   return honoBodyLimit({
     maxSize: maxBytes,
     onError: () => {
-      throw new ProblemError(problems.payloadTooLarge(maxBytes))
+      throw ProblemError.of(problems.payloadTooLarge(maxBytes))
     },
   })
 }

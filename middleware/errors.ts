@@ -1,6 +1,7 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { ProblemError, problemResponse, problems, problemType } from '../src/problem'
+import { ProblemError, problemResponse } from '../wire/problem'
+import { problems } from '../src/problem'
 import type { GatewayEnv } from '../src/types'
 
 /**
@@ -15,7 +16,7 @@ export const problemErrorHandler: ErrorHandler<GatewayEnv> = (err, c) => {
   if (err instanceof HTTPException) {
     const status = err.status
     return problemResponse({
-      type: problemType(status === 413 ? 'payload-too-large' : 'http-error'),
+      type: status === 413 ? 'payload-too-large' : 'http-error',
       title: err.message || 'Request rejected',
       status,
       instance,
@@ -24,8 +25,8 @@ export const problemErrorHandler: ErrorHandler<GatewayEnv> = (err, c) => {
   const logger = c.get('logger')
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err)
   logger?.log('error', 'unhandled error', { error: detail })
-  return problemResponse({ ...problems.internal(), instance })
+  return ProblemError.of(problems.internal()).toResponse(instance)
 }
 
 export const problemNotFound: NotFoundHandler<GatewayEnv> = (c) =>
-  problemResponse({ ...problems.notFound(), instance: c.req.path })
+  ProblemError.of(problems.notFound()).toResponse(c.req.path)

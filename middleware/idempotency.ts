@@ -1,10 +1,12 @@
 import type { Context, MiddlewareHandler } from 'hono'
+import { routePath } from 'hono/route'
 import { requestFingerprint } from '../src/idempotency/fingerprint'
 import { parseIdempotencyKey } from '../src/idempotency/key'
 import { idempotencyProblems } from '../src/idempotency/problems'
 import { answerRecord, isFinal, lockRecord, parseRecord, replay, type IdempotencyRecord } from '../src/idempotency/record'
 import type { IdempotencyStore } from '../src/idempotency/store'
-import { ProblemError, problemResponse, problems } from '../src/problem'
+import { ProblemError, type Problem } from '../wire/problem'
+import { problems } from '../src/problem'
 import { addressKey } from '../src/ratelimit/client-key'
 import { recordDecision } from '../src/tracing/decisions'
 import type { GatewayEnv } from '../src/types'
@@ -69,12 +71,12 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<Gate
     const header = c.req.header(HEADER)
     // Answered here, before the route's handler: name the route for the access log.
     const answer = (res: Response, outcome: string) => {
-      c.set('routeTemplate', c.req.routePath)
+      c.set('routeTemplate', routePath(c))
       recordDecision('idempotency', { outcome })
       return res
     }
-    const problem = (p: Parameters<typeof problemResponse>[0], outcome: string, headers?: HeadersInit) =>
-      answer(problemResponse({ ...p, instance: c.req.path }, headers), outcome)
+    const problem = (p: Problem, outcome: string, headers?: HeadersInit) =>
+      answer(ProblemError.of(p, headers).toResponse(c.req.path), outcome)
 
     if (header === undefined) {
       return required ? problem(idempotencyProblems.missing(), 'missing') : next()
@@ -136,7 +138,7 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<Gate
       bytes = new Uint8Array(await res.arrayBuffer())
     } catch {
       await free('answer body failed')
-      throw new ProblemError(problems.badGateway(c.get('upstream') ?? 'origin', 'The origin dropped the connection while answering.'))
+      throw ProblemError.of(problems.badGateway(c.get('upstream') ?? 'origin', 'The origin dropped the connection while answering.'))
     }
     // Reset first: assigning over a response merges the old headers (Content-Length) in.
     c.res = undefined
@@ -162,7 +164,7 @@ async function readBody(c: Context<GatewayEnv>): Promise<Uint8Array> {
   try {
     bytes = new Uint8Array(await original.arrayBuffer())
   } catch {
-    throw new ProblemError(problems.badRequest('The request body could not be read to the end.'))
+    throw ProblemError.of(problems.badRequest('The request body could not be read to the end.'))
   }
   const headers = new Headers(original.headers)
   headers.delete('content-length')

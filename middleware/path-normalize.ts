@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { requestPath } from '../src/proxy/path'
-import { ProblemError, problems } from '../src/problem'
+import { ProblemError } from '../wire/problem'
+import { problems } from '../src/problem'
 import type { GatewayEnv } from '../src/types'
 
 /**
@@ -12,7 +13,7 @@ import type { GatewayEnv } from '../src/types'
 export function pathNormalize(): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const result = requestPath(c.req.raw)
-    if (!result.ok) throw new ProblemError(problems.badRequest(`Invalid path: ${result.reason}.`))
+    if (!result.ok) throw ProblemError.of(problems.badRequest(`Invalid path: ${result.reason}.`))
     await next()
   }
 }

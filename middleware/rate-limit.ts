@@ -4,7 +4,8 @@ import type { RateLimitConfig } from '../src/ratelimit/config'
 import { limiterUnavailable, quotaExceeded, rateLimitHeader, rateLimitPolicyHeader } from '../src/ratelimit/headers'
 import { createLimiter, type Limiter, type Outcome } from '../src/ratelimit/limiter'
 import { knownTiers, type RouteScope } from '../src/ratelimit/policies'
-import { problemResponse } from '../src/problem'
+import { ProblemError } from '../wire/problem'
+import type { FailureSummary } from '../src/ratelimit/store-health'
 import { recordDecision } from '../src/tracing/decisions'
 import type { GatewayEnv } from '../src/types'
 
@@ -21,6 +22,22 @@ export interface RateLimitOptions {
   limiter?: Limiter
 }
 
+/**
+ * Store failures, summarised: at most one line per `failureLogSeconds` with the count
+ * since the last line, and one when the store answers again.
+ */
+function logStoreFailures(c: Context<GatewayEnv>, summary: FailureSummary): void {
+  const logger = c.get('logger')
+  if (!logger) return
+  const { recovered, ...counts } = summary
+  if (recovered) {
+    logger.log('info', 'rate limit store recovered', counts)
+    return
+  }
+  const modes = [summary.fail_open > 0 ? 'open' : '', summary.fail_closed > 0 ? 'closed' : ''].filter(Boolean)
+  logger.log('warn', `rate limit store failed; failing ${modes.join(' and ')}`, counts)
+}
+
 /** Sets headers on the response, copying it first if its headers are immutable. */
 function setHeaders(c: Context<GatewayEnv>, headers: Record<string, string>): void {
   try {
@@ -35,7 +52,8 @@ function setHeaders(c: Context<GatewayEnv>, headers: Record<string, string>): vo
  * Rate limiting on Redis (Upstash REST): every request is decided against all of its
  * policies in one atomic store call; limited responses carry `RateLimit-Policy` and
  * `RateLimit` (draft-ietf-httpapi-ratelimit-headers-11); over quota → 429 problem+json
- * with `Retry-After`. Store down or slow → each policy's `failure` mode, never a 500.
+ * with `Retry-After`. Store down or slow → each policy's `failure` mode, never a 500,
+ * logged once per interval with a count (`src/ratelimit/store-health.ts`).
  *
  * @example
  * app.use('/api/*', rateLimit({
@@ -74,7 +92,9 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
       outcome: outcome.kind,
       policies: names,
       ...(outcome.kind === 'denied' ? { violated: outcome.violated } : {}),
+      ...(outcome.kind === 'fail-open' || outcome.kind === 'fail-closed' ? { error: outcome.error } : {}),
     })
+    if (outcome.log) logStoreFailures(c, outcome.log)
 
     // Answered here, before the route's handler: name the route for the access log.
     if ((outcome.kind === 'denied' || outcome.kind === 'fail-closed') && routeScope.route) {
@@ -82,30 +102,17 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
     }
     switch (outcome.kind) {
       case 'denied':
-        return problemResponse(
-          { ...quotaExceeded(outcome.violated, outcome.retryAfterSeconds), instance: c.req.path },
-          {
-            ...policyHeader,
-            RateLimit: rateLimitHeader(outcome.limits),
-            'Retry-After': String(outcome.retryAfterSeconds),
-          },
-        )
+        return ProblemError.of(quotaExceeded(outcome.violated, outcome.retryAfterSeconds), {
+          ...policyHeader,
+          RateLimit: rateLimitHeader(outcome.limits),
+          'Retry-After': String(outcome.retryAfterSeconds),
+        }).toResponse(c.req.path)
       case 'fail-closed':
-        c.get('logger')?.log('warn', 'rate limit store failed; failing closed', {
-          error: outcome.error,
-          policies: outcome.closed,
-          fail_closed_total: limiter.stats.failClosed,
-        })
-        return problemResponse(
-          { ...limiterUnavailable(outcome.closed), instance: c.req.path },
-          { ...policyHeader, 'Retry-After': String(outcome.retryAfterSeconds) },
-        )
+        return ProblemError.of(limiterUnavailable(outcome.closed), {
+          ...policyHeader,
+          'Retry-After': String(outcome.retryAfterSeconds),
+        }).toResponse(c.req.path)
       case 'fail-open':
-        c.get('logger')?.log('warn', 'rate limit store failed; failing open', {
-          error: outcome.error,
-          policies: names,
-          fail_open_total: limiter.stats.failOpen,
-        })
         await next()
         // Remaining quota is unknown: only the policy is advertised.
         setHeaders(c, policyHeader)

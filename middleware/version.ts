@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { problemResponse } from '../src/problem'
+import { ProblemError } from '../wire/problem'
 import type { GatewayEnv } from '../src/types'
 import { applyDeprecationHeaders, deprecationHeaders, isSunset, sunsetProblem } from '../src/versioning/deprecation'
 import { essence, isJson } from '../src/versioning/media-type'
@@ -50,13 +50,13 @@ export function versionNegotiation(options: VersionNegotiationOptions): Middlewa
   return async (c, next) => {
     const result = versioning.negotiate(c.req.raw)
     if (!result) return next()
-    if (!result.ok) return decorate(problemResponse({ ...result.problem, instance: c.req.path }))
+    if (!result.ok) return decorate(ProblemError.of(result.problem).toResponse(c.req.path))
 
     const { version } = result
     c.set('apiVersion', version)
     const deprecation = versioning.deprecation(version, result.rest)
     if (deprecation && isSunset(deprecation.schedule, now())) {
-      const gone = problemResponse({ ...sunsetProblem(deprecation), instance: c.req.path }, deprecationHeaders(deprecation))
+      const gone = ProblemError.of(sunsetProblem(deprecation), deprecationHeaders(deprecation)).toResponse(c.req.path)
       return decorate(gone, version)
     }
 

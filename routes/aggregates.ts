@@ -2,7 +2,8 @@ import type { Hono } from 'hono'
 import { composite } from '../src/aggregate/composite'
 import type { CompositeSpec } from '../src/aggregate/types'
 import type { RoutePolicy } from '../src/auth/policy'
-import { ProblemError, problems } from '../src/problem'
+import { ProblemError } from '../wire/problem'
+import { problems } from '../src/problem'
 import type { GatewayEnv } from '../src/types'
 import { originRequestHeaders, type ProxyOptions } from './proxy'
 import type { RouteSpec } from './table'
@@ -130,7 +131,7 @@ export function mountAggregates(
     })
     app.all(template, (c) => {
       c.set('routeTemplate', template)
-      throw new ProblemError(problems.methodNotAllowed(['GET', 'HEAD']), { Allow: 'GET, HEAD' })
+      throw ProblemError.of(problems.methodNotAllowed(['GET', 'HEAD']), { Allow: 'GET, HEAD' })
     })
   }
 }

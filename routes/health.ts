@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono'
 import type { GatewayConfig } from '../src/config/schema'
-import { problemResponse, problemType } from '../src/problem'
+import { problemResponse } from '../wire/problem'
+import type { StoreHealthReport } from '../src/ratelimit/store-health'
 import type { GatewayEnv } from '../src/types'
 import type { Registry, UpstreamStatus } from '../src/upstream/registry'
 
@@ -24,24 +25,26 @@ export function mountHealth(
   config: GatewayConfig,
   registry: Registry,
   waitUntil: (c: Context<GatewayEnv>, p: Promise<unknown>) => void,
+  /** The rate limiter's store (status, last error, fail-open count): shown, never failing readiness. */
+  rateLimitStore?: { report(): StoreHealthReport },
 ): void {
   app.get('/health/live', (c) => c.json({ status: 'ok' }))
   app.get('/health/startup', (c) => c.json({ status: 'ok', config: 'valid' }))
   app.get('/health/ready', async (c) => {
     const entries = await checkDependencies(config, registry, c, waitUntil)
     const dependencies = Object.fromEntries(entries)
+    const limits = rateLimitStore ? { rate_limit: rateLimitStore.report() } : {}
     const failing = entries.filter(([, s]) => s.status === 'down' && s.required).map(([n]) => n)
     if (failing.length > 0) {
       return problemResponse({
-        type: problemType('not-ready'),
+        type: 'not-ready',
         title: 'Not Ready',
         status: 503,
         detail: `Required dependencies are down: ${failing.join(', ')}.`,
-        failing,
-        dependencies,
+        extensions: { failing, dependencies, ...limits },
       })
     }
-    return c.json({ status: 'ok', dependencies })
+    return c.json({ status: 'ok', dependencies, ...limits })
   })
 }
 

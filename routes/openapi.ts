@@ -1,5 +1,5 @@
 import type { Hono } from 'hono'
-import { docsPage } from '../services/shared/docs'
+import { docsPage } from '../wire/docs'
 import type { GatewayEnv } from '../src/types'
 import { buildGatewayDocument, type GatewayDocumentOptions } from '../src/versioning/openapi'
 

@@ -7,7 +7,8 @@ import { setIdentityHeaders } from '../src/auth/identity-headers'
 import { expandOriginPath } from '../src/auth/origin-path'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers'
 import { relayOriginSocket } from '../src/proxy/websocket'
-import { ProblemError, problems } from '../src/problem'
+import { ProblemError } from '../wire/problem'
+import { problems } from '../src/problem'
 import type { GatewayEnv } from '../src/types'
 import type { Registry } from '../src/upstream/registry'
 import type { CallContext } from '../src/upstream/types'
@@ -74,7 +75,7 @@ export function mountVersion(
     const allowed = methods.includes('GET') ? [...methods, 'HEAD'] : methods
     app.all(template, (c) => {
       c.set('routeTemplate', template)
-      throw new ProblemError(problems.methodNotAllowed(allowed), { Allow: allowed.join(', ') })
+      throw ProblemError.of(problems.methodNotAllowed(allowed), { Allow: allowed.join(', ') })
     })
   }
 }
@@ -173,7 +174,7 @@ export async function callUpstream(
   options: Pick<ProxyOptions, 'registry' | 'waitUntil'>,
 ): Promise<Response> {
   const upstream = options.registry.get(spec.service)
-  if (!upstream) throw new ProblemError(problems.badGateway(spec.service, 'Service is not configured.'))
+  if (!upstream) throw ProblemError.of(problems.badGateway(spec.service, 'Service is not configured.'))
   c.set('upstream', spec.service)
   const ctx: CallContext = {
     service: spec.service,
@@ -194,6 +195,6 @@ export async function callUpstream(
       service: spec.service,
       error: err instanceof Error ? err.message : String(err),
     })
-    throw new ProblemError(problems.badGateway(spec.service, `The ${spec.service} service could not be reached.`))
+    throw ProblemError.of(problems.badGateway(spec.service, `The ${spec.service} service could not be reached.`))
   }
 }

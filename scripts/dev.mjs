@@ -29,8 +29,8 @@ const vars = Object.entries(limiter.vars).map(([name, value]) => `${name}:${valu
 
 const configs = ['wrangler.toml', ...SERVICES.map((n) => `services/${n}/wrangler.toml`)]
 // OTEL_* and SWITCHYARD_* variables of the shell (e.g. OTEL_EXPORTER_OTLP_ENDPOINT,
-// SWITCHYARD_AUTH) reach the gateway, the first Worker; origins read theirs from
-// services/<name>/.dev.vars.
+// SWITCHYARD_RATE_LIMIT, SWITCHYARD_AUTH) reach the gateway, the first Worker, after (so
+// over) the dev limiter's; origins read theirs from services/<name>/.dev.vars.
 const otelVars = Object.entries(process.env)
   .filter(([key]) => key.startsWith('OTEL_') || key.startsWith('SWITCHYARD_'))
   .flatMap(([key, value]) => ['--var', `${key}:${value}`])

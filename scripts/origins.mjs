@@ -187,11 +187,12 @@ export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0
 
 /**
  * The gateway Worker itself, bundled, bound to the origins as in wrangler.toml.
- * `name` and `bindings` let tests run a second gateway instance with its own vars.
+ * `name` and `bindings` let tests run a second gateway instance with its own vars;
+ * `minify` builds it as deployed (wrangler.toml `minify = true`), for benchmarks.
  */
-export async function gatewayWorker({ name = 'switchyard-gateway', bindings = {} } = {}) {
-  const outfile = path.join(OUT_DIR, 'gateway.js')
-  await build({ ...WORKER_BUILD, entryPoints: [path.join(ROOT, 'src', 'worker.ts')], outfile })
+export async function gatewayWorker({ name = 'switchyard-gateway', bindings = {}, minify = false } = {}) {
+  const outfile = path.join(OUT_DIR, minify ? 'gateway.min.js' : 'gateway.js')
+  await build({ ...WORKER_BUILD, entryPoints: [path.join(ROOT, 'src', 'worker.ts')], outfile, minify })
   return {
     name,
     modules: true,
@@ -200,6 +201,8 @@ export async function gatewayWorker({ name = 'switchyard-gateway', bindings = {}
     compatibilityFlags: ['nodejs_compat', 'enable_request_signal'],
     serviceBindings: Object.fromEntries(SERVICES.map((n) => [n.toUpperCase(), `switchyard-${n}`])),
     bindings,
+    // As [[d1_databases]] in wrangler.toml: consumers and API key hashes.
+    d1Databases: { GATEWAY_DB: 'switchyard-gateway' },
     // As [assets] in wrangler.toml: Swagger UI's files for the docs pages.
     assets: {
       directory: path.join(ROOT, 'node_modules', 'swagger-ui-dist'),

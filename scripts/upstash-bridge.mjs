@@ -6,6 +6,11 @@
 // `{error}` bodies, 400 for command errors, 503 while redis-server is unreachable.
 //
 //   node scripts/upstash-bridge.mjs --redis redis://127.0.0.1:6379 --port 8079 --token dev-token
+//
+// Under a burst the gateway batches its decisions (src/ratelimit/batcher.ts), so this sees a
+// few calls; commands of concurrent calls share one Redis connection, which node-redis
+// pipelines (commands issued in the same tick go out in one write).
+import { spawn } from 'node:child_process'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
@@ -78,7 +83,7 @@ const isReplyError = (err) => err instanceof ErrorReply
  * Starts the bridge. `stats` counts HTTP requests per path and commands per name, so
  * tests and benchmarks can count Redis round trips.
  */
-export async function startBridge({ redisUrl, token, port = 0, host = '127.0.0.1' }) {
+export async function startBridge({ redisUrl, token, port = 0, host = '127.0.0.1', control = false }) {
   if (!token) throw new Error('the bridge needs a token')
   const expected = digest(`Bearer ${token}`)
   // node-redis's sendCommand passes replies through untransformed (RESP2, strings as
@@ -95,7 +100,13 @@ export async function startBridge({ redisUrl, token, port = 0, host = '127.0.0.1
   })
   await redis.connect()
 
-  const stats = { requests: 0, byPath: {}, commands: {}, lastTraceparent: null }
+  // inFlight: calls received and not yet answered (tests see a held call still held).
+  const stats = { requests: 0, byPath: {}, commands: {}, lastTraceparent: null, inFlight: 0 }
+  const resetStats = () => {
+    stats.requests = 0
+    stats.byPath = {}
+    stats.commands = {}
+  }
   const count = (path, commands) => {
     stats.requests += 1
     stats.byPath[path] = (stats.byPath[path] ?? 0) + 1
@@ -145,6 +156,27 @@ export async function startBridge({ redisUrl, token, port = 0, host = '127.0.0.1
     return replies.map((reply) => (isReplyError(reply) ? { error: reply.message } : { result: encode(reply, base64) }))
   }
 
+  // Tests slow the store down on purpose (setDelay): every answer waits this long first.
+  let delayMs = 0
+  /**
+   * With `control`, for tests and benches that run the bridge as its own process (same
+   * token): GET / DELETE /__bridge/stats, PUT /__bridge/delay/<ms>.
+   */
+  const controlRequest = (req, path, send) => {
+    if (!timingSafeEqual(digest(req.headers.authorization ?? ''), expected)) throw new BridgeError(401, 'Unauthorized')
+    const route = `${req.method} ${path}`
+    const delay = /^PUT \/__bridge\/delay\/(\d+)$/.exec(route)
+    if (delay) {
+      delayMs = Number(delay[1])
+      return send(200, { delayMs })
+    }
+    if (route === 'GET /__bridge/stats') return send(200, stats)
+    if (route === 'DELETE /__bridge/stats') {
+      resetStats()
+      return send(200, stats)
+    }
+    throw new BridgeError(404, `ERR unknown control ${route}`)
+  }
   const server = createServer(async (req, res) => {
     const send = (status, payload) => {
       res.writeHead(status, { 'content-type': 'application/json' })
@@ -152,6 +184,7 @@ export async function startBridge({ redisUrl, token, port = 0, host = '127.0.0.1
     }
     try {
       const path = (req.url ?? '/').split('?')[0].replace(/(.)\/$/, '$1')
+      if (control && path.startsWith('/__bridge/')) return controlRequest(req, path, send)
       const kind = ROUTES.get(path)
       if (!kind) throw new BridgeError(404, 'ERR unknown endpoint')
       if (req.method !== 'POST') throw new BridgeError(405, 'ERR use POST')
@@ -167,7 +200,13 @@ export async function startBridge({ redisUrl, token, port = 0, host = '127.0.0.1
       const base64 = String(req.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64'
       // Lets tests see that the caller's trace continues into the store.
       stats.lastTraceparent = req.headers.traceparent ?? null
-      send(200, await run(kind, body, base64))
+      stats.inFlight += 1
+      try {
+        if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs))
+        send(200, await run(kind, body, base64))
+      } finally {
+        stats.inFlight -= 1
+      }
     } catch (err) {
       if (err instanceof BridgeError) send(err.status, { error: err.message })
       else send(500, { error: `ERR ${err instanceof Error ? err.message : String(err)}` })
@@ -184,11 +223,11 @@ export async function startBridge({ redisUrl, token, port = 0, host = '127.0.0.1
     port: bound,
     token,
     stats,
-    resetStats() {
-      stats.requests = 0
-      stats.byPath = {}
-      stats.commands = {}
+    /** Holds every request `ms` before it reaches Redis (0: none): a slow store, on purpose. */
+    setDelay(ms) {
+      delayMs = Math.max(0, Number(ms) || 0)
     },
+    resetStats,
     async close() {
       server.closeAllConnections()
       await new Promise((resolve) => server.close(() => resolve()))
@@ -197,16 +236,57 @@ export async function startBridge({ redisUrl, token, port = 0, host = '127.0.0.1
   }
 }
 
-// CLI: node scripts/upstash-bridge.mjs [--port N] [--redis URL] [--token T]
+/**
+ * The bridge as its own process (with `--control`), so it never shares an event loop
+ * with a test runner or a load generator; resolves once it answers PING.
+ */
+export async function spawnBridge({ redisUrl, token, port }) {
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--port', String(port), '--redis', redisUrl, '--token', token, '--control'],
+    { stdio: 'ignore' },
+  )
+  const url = `http://127.0.0.1:${port}`
+  const headers = { authorization: `Bearer ${token}` }
+  const command = async (args) => {
+    const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(args) })
+    const body = await res.json()
+    if (!res.ok) throw new Error(`bridge ${args[0]}: ${res.status} ${body.error}`)
+    return body.result
+  }
+  const control = async (method, path) => {
+    const res = await fetch(`${url}/__bridge/${path}`, { method, headers })
+    if (!res.ok) throw new Error(`bridge control ${method} ${path}: ${res.status} ${await res.text()}`)
+    return res.json()
+  }
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+  }
+  process.once('exit', stop)
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) break
+    try {
+      if ((await command(['PING'])) === 'PONG') return { url, port, token, command, control, stop }
+    } catch {
+      // not listening yet, or redis-server not reachable yet
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  child.kill('SIGKILL')
+  throw new Error('the Upstash bridge did not start')
+}
+
+// CLI: node scripts/upstash-bridge.mjs [--port N] [--redis URL] [--token T] [--control]
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: process.env.BRIDGE_PORT ?? '8079' },
       redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
       token: { type: 'string', default: process.env.UPSTASH_REDIS_REST_TOKEN ?? 'switchyard-dev-token' },
+      control: { type: 'boolean', default: false },
     },
   })
-  const bridge = await startBridge({ redisUrl: values.redis, token: values.token, port: Number(values.port) })
+  const bridge = await startBridge({ redisUrl: values.redis, token: values.token, port: Number(values.port), control: values.control })
   console.log(`upstash bridge ${bridge.url} -> ${values.redis}`)
   const stop = () => bridge.close().then(() => process.exit(0))
   process.on('SIGINT', stop)

@@ -1,4 +1,5 @@
 import { urlConfig } from './config/deployment'
+import { startGateway } from './config/errors'
 import { createGateway } from './gateway'
 import { idempotencyFromEnv } from './idempotency/env'
 import { rateLimitFromEnv } from './ratelimit/env'
@@ -13,17 +14,20 @@ interface DenoServeInfo {
 
 const vars = Deno.env.toObject()
 
-export default createGateway({ ...urlConfig(vars), rateLimit: rateLimitFromEnv(vars), idempotency: idempotencyFromEnv(vars) }, {
-  // `deno serve` passes the connection info as the second fetch argument (Hono's env).
-  clientIp: (c) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
-  // Deno's fetch cannot upgrade: WebSocket routes open a socket to the origin instead.
-  fetch: upgradingFetch(),
-  // The swagger-ui-dist package as installed next to this file (needs --allow-read).
-  docsAssets: async (file) => {
-    try {
-      return await Deno.readFile(new URL(`../node_modules/swagger-ui-dist/${file}`, import.meta.url))
-    } catch {
-      return undefined
-    }
-  },
-})
+// A refused config is logged once here and answered 500 `#misconfigured` on every request.
+export default startGateway(() =>
+  createGateway({ ...urlConfig(vars), rateLimit: rateLimitFromEnv(vars), idempotency: idempotencyFromEnv(vars) }, {
+    // `deno serve` passes the connection info as the second fetch argument (Hono's env).
+    clientIp: (c) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
+    // Deno's fetch cannot upgrade: WebSocket routes open a socket to the origin instead.
+    fetch: upgradingFetch(),
+    // The swagger-ui-dist package as installed next to this file (needs --allow-read).
+    docsAssets: async (file) => {
+      try {
+        return await Deno.readFile(new URL(`../node_modules/swagger-ui-dist/${file}`, import.meta.url))
+      } catch {
+        return undefined
+      }
+    },
+  }),
+)

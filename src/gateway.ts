@@ -11,7 +11,7 @@ import { rateLimit } from '../middleware/rate-limit'
 import { requestId } from '../middleware/request-id'
 import { traceContext } from '../middleware/trace-context'
 import { versionNegotiation } from '../middleware/version'
-import { compositeRouteSpecs, mountAggregates } from '../routes/aggregates'
+import { compositeRouteSpecs, compositeTables, mountAggregates } from '../routes/aggregates'
 import { mountHealth } from '../routes/health'
 import { mountHome } from '../routes/home'
 import { mountStatus, statusRoutes } from '../routes/status'
@@ -19,7 +19,7 @@ import { mountOpenApi } from '../routes/openapi'
 import { mountVersion, type ProxyOptions } from '../routes/proxy'
 import { v1Changes, v1Routes } from '../routes/v1'
 import { v2Routes } from '../routes/v2'
-import type { RouteSpec } from '../routes/table'
+import type { RouteSpec } from './endpoint/types'
 import { mountWellKnown, wellKnownRoutes } from '../routes/well-known'
 import { RPC_PREFIX, rpcRoutes } from '../routes/rpc'
 import { rpcErrors } from './rpc/errors'
@@ -28,6 +28,10 @@ import { identitySigningFetch } from './auth/identity-headers'
 import { createKeySource } from './auth/jwks'
 import { createPolicyResolver } from './auth/policy'
 import { createVerifier } from './auth/verify'
+import { apiKeyAdminRoutes, mountApiKeyAdmin } from './apikeys/admin'
+import type { ConsumerStore } from './apikeys/store'
+import { createKeyVerifier } from './apikeys/verify'
+import type { TableFacts } from './config/references'
 import { createCorsResolver } from './cors/policy'
 import { parseConfig, type GatewayConfig } from './config/schema'
 import { createLogger, type Logger } from './log'
@@ -35,7 +39,7 @@ import { createLimiter, type Limiter } from './ratelimit/limiter'
 import { routeScopeResolver } from './ratelimit/route-scope'
 import { requestPath } from './proxy/path'
 import { traceAwareLogger } from './tracing/log-fields'
-import { createTelemetry } from './tracing/telemetry'
+import { createTelemetry } from '../wire/tracing/telemetry'
 import { createMetrics } from './metrics'
 import type { GatewayEnv } from './types'
 import { mountContracts } from './versioning/route-contract'
@@ -61,6 +65,8 @@ export interface GatewayDeps {
   idempotencyStore?: IdempotencyStore
   /** Swagger UI's files for the docs pages (Workers static assets, or files under Deno). */
   docsAssets?: DocsAssetSource
+  /** Consumers and API keys (the gateway's D1 on Workers); absent: API keys are refused. */
+  apiKeyStore?: ConsumerStore
 }
 
 const ROUTE_TABLES: Record<string, RouteSpec[]> = { v1: v1Routes, v2: v2Routes }
@@ -69,6 +75,17 @@ const API_TABLES: Record<string, RouteSpec[]> = Object.fromEntries(
   Object.entries(ROUTE_TABLES).map(([version, routes]) => [version, [...routes, ...compositeRouteSpecs(version)]]),
 )
 
+/** What the config may refer to in the tables: route groups, services, composite parts. */
+const TABLE_FACTS: TableFacts = {
+  groups: new Set(Object.values(ROUTE_TABLES).flatMap((routes) => routes.flatMap((r) => r.rateLimit?.group ?? []))),
+  services: new Set(Object.values(ROUTE_TABLES).flatMap((routes) => routes.map((r) => r.service))),
+  compositeParts: Object.entries(compositeTables).flatMap(([version, composites]) =>
+    composites.flatMap((c) =>
+      Object.entries(c.parts).map(([name, part]) => ({ where: `composites.${version}.${c.path}.parts.${name}.service`, service: part.service })),
+    ),
+  ),
+}
+
 /**
  * Builds the gateway app from a config, validated here (throws on a bad config).
  * Middleware order follows docs/architecture.md: request id · trace context ·
@@ -76,7 +93,7 @@ const API_TABLES: Record<string, RouteSpec[]> = Object.fromEntries(
  * body contract · idempotency keys · cache).
  */
 export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<GatewayEnv> {
-  const config: GatewayConfig = parseConfig(input)
+  const config: GatewayConfig = parseConfig(input, TABLE_FACTS)
   const telemetry = createTelemetry(config.tracing)
   const metrics = createMetrics(config.metrics)
   // Lines logged while a request's span is active carry its trace_id and span_id.
@@ -137,13 +154,18 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
         ...config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: API_TABLES[v] ?? [] })),
         // Unversioned paths (`/api/users/1`), should they be routed, get the default version's policies.
         { prefix: '/api', routes: API_TABLES[config.versions.default] ?? [] },
-        { prefix: '', routes: [...wellKnownRoutes, ...statusRoutes] },
+        { prefix: '', routes: [...wellKnownRoutes, ...statusRoutes, ...apiKeyAdminRoutes] },
         { prefix: RPC_PREFIX, routes: rpcRoutes },
       ]),
       realm: config.auth.realm,
       maxTokenBytes: config.auth.maxTokenBytes,
+      apiKeys: {
+        header: config.auth.apiKeys.header,
+        verifier: deps.apiKeyStore && createKeyVerifier(deps.apiKeyStore, config.auth.apiKeys.cacheTtlSeconds),
+      },
     }),
   )
+  // One limiter: the middleware decides with it, /health/ready and /status report it.
   const limiter = config.rateLimit && (deps.rateLimiter ?? createLimiter(config.rateLimit))
   if (config.rateLimit) {
     const tables = config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] }))
@@ -168,9 +190,10 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
 
   const proxyOptions: ProxyOptions = { registry, gatewayName: config.name, clientIp, waitUntil, cache, idempotency }
   mountHome(app, config)
-  mountHealth(app, config, registry, waitUntil)
+  mountHealth(app, config, registry, waitUntil, limiter ? limiter.health : undefined)
   mountStatus(app, { config, registry, metrics, limiter, waitUntil })
   mountWellKnown(app, proxyOptions)
+  mountApiKeyAdmin(app, deps.apiKeyStore)
   mountOpenApi(app, { tables: API_TABLES, versioning, name: config.name })
   mountDocsAssets(app, deps.docsAssets)
   for (const version of config.versions.supported) {

@@ -1,48 +1,9 @@
 /**
- * RFC 9457 problem details: the one shape of every error the gateway makes.
- * `type` is a stable URI per kind of problem so clients can branch on it.
+ * The problems the gateway itself answers with, as RFC 9457 documents. The shape, the
+ * type base and `ProblemError` are the wire module's (wire/problem.ts), shared with the
+ * origins.
  */
-export const PROBLEM_BASE = 'https://switchyard.example/problems'
-
-export interface Problem {
-  type?: string
-  title: string
-  status: number
-  detail?: string
-  instance?: string
-  [extension: string]: unknown
-}
-
-export function problemType(slug: string): string {
-  return `${PROBLEM_BASE}#${slug}`
-}
-
-/** Builds an `application/problem+json` response; `headers` adds e.g. `Retry-After`. */
-export function problemResponse(problem: Problem, headers?: HeadersInit): Response {
-  const body: Problem = { type: 'about:blank', ...problem }
-  const res = new Response(JSON.stringify(body), {
-    status: problem.status,
-    headers,
-  })
-  res.headers.set('Content-Type', 'application/problem+json')
-  res.headers.set('Cache-Control', 'no-store')
-  return res
-}
-
-/** An error that carries its own problem document up to the error handler. */
-export class ProblemError extends Error {
-  constructor(
-    readonly problem: Problem,
-    readonly headers?: HeadersInit,
-  ) {
-    super(problem.detail ?? problem.title)
-    this.name = 'ProblemError'
-  }
-
-  toResponse(instance?: string): Response {
-    return problemResponse({ instance, ...this.problem }, this.headers)
-  }
-}
+import { problemType, type Problem } from '../wire/problem'
 
 export const problems = {
   badRequest: (detail: string, extra: Record<string, unknown> = {}): Problem => ({

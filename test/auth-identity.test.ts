@@ -6,7 +6,7 @@
  */
 import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { IDENTITY_HEADERS, signIdentity } from '../services/shared/identity-signature'
+import { IDENTITY_HEADERS, signIdentity } from '../wire/identity'
 import { customGateway, expectProblem, type OriginStats } from './helpers'
 import { bearer } from './tokens'
 

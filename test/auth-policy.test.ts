@@ -25,11 +25,11 @@ describe('route policy resolution', () => {
     ['GET', '/api/v2/users/docs', { kind: 'public' }],
     ['GET', '/api/v2/users/openapi.json', { kind: 'public' }],
     ['GET', '/api/v2/users/me', { kind: 'protected', requirements: {} }],
-    ['GET', '/api/v2/users/7', { kind: 'protected', requirements: { scopes: ['users:read'] } }],
-    ['HEAD', '/api/v2/users/7', { kind: 'protected', requirements: { scopes: ['users:read'] } }],
-    ['GET', '/api/v1/users/7', { kind: 'protected', requirements: { scopes: ['users:read'] } }],
+    ['GET', '/api/v2/users/7', { kind: 'protected', requirements: { scopes: ['users:read'], accept: 'either' } }],
+    ['HEAD', '/api/v2/users/7', { kind: 'protected', requirements: { scopes: ['users:read'], accept: 'either' } }],
+    ['GET', '/api/v1/users/7', { kind: 'protected', requirements: { scopes: ['users:read'], accept: 'either' } }],
     // An unversioned path keeps the route's scopes, not just "authenticated".
-    ['GET', '/api/users/7', { kind: 'protected', requirements: { scopes: ['users:read'] } }],
+    ['GET', '/api/users/7', { kind: 'protected', requirements: { scopes: ['users:read'], accept: 'either' } }],
     ['POST', '/api/v2/payments/charges/1/refunds', { kind: 'protected', requirements: { roles: ['admin'] } }],
     // Known path, other method: the 405 needs no identity.
     ['DELETE', '/api/v2/users/7', { kind: 'unrouted' }],

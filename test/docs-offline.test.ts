@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DOCS_CSP } from '../services/shared/docs'
+import { DOCS_CSP } from '../wire/docs'
 import { expectProblem, gateway } from './helpers'
 
 /** Every URL a page names (src, href, url(...)), outside data: URIs. */

@@ -47,6 +47,8 @@ describe('a repeated keyed POST', () => {
     // Per-request headers are the repeat's own, not the first request's.
     expect(againRes.headers.get('x-request-id')).not.toBe(firstRes.headers.get('x-request-id'))
     expect(await snapshot(againRes)).toEqual(first)
+    // The access log names the route of the replay, which no handler ran.
+    expect(gw.logs.filter((l) => l.msg === 'request').at(-1)).toMatchObject({ route: ORDERS, status: first.status })
 
     expect(await ordersPosted()).toBe(1)
     expect(await countOrders(gw, 1, 'ada')).toBe(before + 1)

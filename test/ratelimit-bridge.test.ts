@@ -47,9 +47,10 @@ describe('Upstash REST bridge, through @upstash/redis', () => {
   it('runs the limiter script by EVALSHA after one EVAL, on stock redis-server (no shebang flags)', async () => {
     const script = upstash().createScript<number[]>(SLIDING_WINDOW_SCRIPT)
     const key = `bridge:{t}:${crypto.randomUUID()}`
-    const reply = await script.exec([key], ['m1', '5', '60000'])
-    expect(reply[0]).toBe(1) // allowed
-    expect(reply.slice(1, 2)).toEqual([1]) // counted once
+    // One request (member m1, no deadline, one check: key 1, quota 5, 60 s).
+    const reply = await script.exec([key], ['1', 'm1', '0', '1', '1', '5', '60000'])
+    expect(reply[1]).toBe(1) // allowed
+    expect(reply[2]).toBe(1) // counted once
     // The shebang flag @upstash/ratelimit 2.2 sends is refused by stock Redis 7.
     const flagged = await raw('/', JSON.stringify(['EVAL', '#!lua flags=allow-key-locking\nreturn 1', '0']))
     expect(flagged.status).toBe(400)

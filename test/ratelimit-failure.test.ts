@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { expectProblem } from './helpers'
+import { SLIDING_WINDOW_SCRIPT } from '../src/ratelimit/script'
 import {
   bridgeStats,
+  delayBridge,
   burst,
   limitedGateway,
   parseLimitField,
@@ -44,9 +46,16 @@ describe('Redis stopped mid-test', () => {
       expect(res.headers.get('ratelimit')).toBeNull()
     }
     expect(soft.limiter.stats.failOpen).toBe(30)
-    const warnings = soft.logs.filter((l) => l.level === 'warn' && l.msg === 'rate limit store failed; failing open')
-    expect(warnings).toHaveLength(30)
-    expect(warnings[29]).toMatchObject({ policies: ['soft'], fail_open_total: 30 })
+    // Logged once for the stretch (not a line per request), with its count.
+    const warnings = () => soft.logs.filter((l) => l.level === 'warn' && String(l.msg).startsWith('rate limit store failed'))
+    expect(warnings()).toHaveLength(1)
+    expect(warnings()[0]).toMatchObject({ msg: 'rate limit store failed; failing open', fail_open: 1, fail_open_total: 1 })
+    // Visible on /health/ready without failing readiness.
+    const ready = await soft.fetch('/health/ready')
+    expect(ready.status).toBe(200)
+    const health = ((await ready.json()) as { rate_limit: Record<string, unknown> }).rate_limit
+    expect(health).toMatchObject({ store: 'upstash', status: 'failing', fail_open_total: 30, fail_closed_total: 0 })
+    expect(String(health.last_error)).toMatch(/rate-limit store failed/)
 
     const failClosed = await send(hard)()
     const body = await expectProblem(failClosed, 503)
@@ -54,6 +63,7 @@ describe('Redis stopped mid-test', () => {
     expect(failClosed.headers.get('retry-after')).toBe('1')
     expect(failClosed.headers.get('ratelimit-policy')).toBe('"hard";q=50;w=60')
     expect(hard.limiter.stats.failClosed).toBe(1)
+    expect(hard.logs.find((l) => l.level === 'warn')).toMatchObject({ msg: 'rate limit store failed; failing closed', fail_closed: 1 })
 
     // One closed policy among open ones is enough to refuse.
     const both = await send(mixed)()
@@ -73,6 +83,30 @@ describe('Redis stopped mid-test', () => {
     expect(statuses).toEqual([200, 200, 200])
     const stats = await bridgeStats()
     expect(stats.commands).toEqual({ evalsha: 3, eval: 1 })
+    // The store recovered: one closing line with the rest of the stretch's count.
+    expect(soft.logs.filter((l) => l.msg === 'rate limit store recovered')).toEqual([
+      expect.objectContaining({ level: 'info', fail_open: 29, fail_open_total: 30 }),
+    ])
+    expect(soft.limiter.health.report()).toMatchObject({ status: 'ok', fail_open_total: 30 })
+  })
+
+  it('logs a store outage once per interval with the count since the last line', async () => {
+    const soft = limitedGateway({ policies: [open], failureLogSeconds: 1 })
+    await stopRedis()
+    try {
+      const send = () => soft.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } })
+      await burst(5, send)
+      // Past the interval, the next failure logs the four it had not reported, and itself.
+      await new Promise((r) => setTimeout(r, 1100))
+      await burst(3, send)
+      const lines = soft.logs.filter((l) => l.level === 'warn')
+      expect(lines.map((l) => [l.fail_open, l.fail_open_total])).toEqual([
+        [1, 1],
+        [5, 6],
+      ])
+    } finally {
+      await startRedis()
+    }
   })
 
   it('a wrong token or an unreachable endpoint fails open too, never a 500', async () => {
@@ -87,37 +121,55 @@ describe('Redis stopped mid-test', () => {
   })
 })
 
-describe('Redis slowed beyond the timeout', () => {
-  it('answers within the timeout (not Redis speed): open admits, closed refuses', async () => {
-    const soft = limitedGateway({ policies: [open], store: { timeoutMs: 100 } })
-    const hard = limitedGateway({ policies: [closed], store: { timeoutMs: 100 } })
-    // Warm: the script is loaded and connections are open.
-    await (await soft.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } })).body?.cancel()
+describe('a slow store (the bridge holds every call)', () => {
+  /** Waits until the bridge has answered every call it held (it finishes them after a delay). */
+  async function bridgeIdle(): Promise<void> {
+    while ((await bridgeStats()).inFlight > 0) await new Promise((r) => setTimeout(r, 50))
+  }
 
-    // The real server holds every write (the limiter script writes) for 1.5 s.
-    await redisCommand(['CLIENT', 'PAUSE', '1500', 'WRITE'])
+  it('fails open or closed as configured without waiting for the store, and counts nothing it gave up on', async () => {
+    const soft = limitedGateway({ policies: [open] })
+    const hard = limitedGateway({ policies: [closed] })
+    const softIp = uniqueIp()
+    const hardIp = uniqueIp()
+    // Warm: the script is loaded, the isolate knows Redis's clock.
+    await (await soft.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } })).body?.cancel()
+    await (await hard.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } })).body?.cancel()
+
+    await delayBridge(3000)
     try {
-      let started = performance.now()
-      const admitted = await soft.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } })
-      const openMs = performance.now() - started
+      const admitted = await soft.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': softIp } })
       expect(admitted.status).toBe(200)
       await admitted.body?.cancel()
-
-      started = performance.now()
-      const refused = await hard.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } })
-      const closedMs = performance.now() - started
+      const refused = await hard.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': hardIp } })
       await expectProblem(refused, 503)
-
-      // Bounded by the 100 ms timeout plus the origin call, far below the 1.5 s pause
-      // (generous margin for a loaded machine).
-      expect(openMs).toBeLessThan(1000)
-      expect(closedMs).toBeLessThan(1000)
+      // Both answered while the bridge still held their calls: not at the store's speed.
+      expect((await bridgeStats()).inFlight).toBeGreaterThanOrEqual(2)
       expect(soft.limiter.stats.failOpen).toBe(1)
-      expect(String(soft.logs.find((l) => l.level === 'warn')?.error)).toMatch(/100 ms|abort|timeout/i)
+      expect(hard.limiter.stats.failClosed).toBe(1)
+      expect(String(soft.logs.find((l) => l.level === 'warn')?.error)).toMatch(/no answer within 100 ms/)
     } finally {
-      // Queued behind the paused writes: answers once the pause is over.
-      await redisCommand(['PING'])
+      await delayBridge(0)
     }
+    // Redis decided the held calls late and admitted them; the gateway, which had given
+    // up on them, removed them again as their answers arrived.
+    await bridgeIdle()
+    await resetBridgeStats()
+    await (await soft.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } })).body?.cancel()
+    expect(await redisCommand(['ZCARD', `sy:rl:{ip:${softIp}}:soft`])).toBe(0)
+    expect(await redisCommand(['ZCARD', `sy:rl:{ip:${hardIp}}:hard`])).toBe(0)
+  })
+
+  it('the script admits nothing after the deadline it is given', async () => {
+    const ip = uniqueIp()
+    const key = `sy:rl:{ip:${ip}}:late`
+    const now = Number(((await redisCommand(['TIME'])) as string[])[0]) * 1000
+    const script = SLIDING_WINDOW_SCRIPT
+    const late = (await redisCommand(['EVAL', script, 1, key, 1, 'm1', now - 1000, 1, 1, 10, 60_000])) as number[]
+    expect(late[1]).toBe(-1)
+    const timely = (await redisCommand(['EVAL', script, 1, key, 1, 'm2', now + 60_000, 1, 1, 10, 60_000])) as number[]
+    expect(timely[1]).toBe(1)
+    expect(await redisCommand(['ZRANGE', key, 0, -1])).toEqual(['m2'])
   })
 })
 

@@ -55,6 +55,8 @@ export interface BridgeStats {
   commands: Record<string, number>
   /** `traceparent` of the last REST call the bridge received. */
   lastTraceparent: string | null
+  /** Calls received and not answered yet (held by {@link delayBridge}, or running). */
+  inFlight: number
 }
 
 export const bridgeStats = () => control('GET', '/stats') as Promise<BridgeStats>
@@ -62,6 +64,8 @@ export const resetBridgeStats = () => control('DELETE', '/stats')
 /** Kills redis-server (as a crash would); `startRedis` brings it back on the same port, empty. */
 export const stopRedis = () => control('POST', '/redis/stop')
 export const startRedis = () => control('POST', '/redis/start')
+/** Holds every bridge request `ms` before it reaches Redis (0 lifts it): a slow store. */
+export const delayBridge = (ms: number) => control('PUT', `/bridge/delay/${ms}`)
 
 /** A client address no other test uses, so counters never carry over. */
 export function uniqueIp(): string {

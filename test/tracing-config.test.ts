@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createGateway } from '../src/gateway'
 import { urlConfig, workersConfig } from '../src/config/deployment'
 import { parseConfig } from '../src/config/schema'
-import { tracingFromEnv } from '../src/tracing/config'
+import { tracingFromEnv } from '../wire/tracing/config'
 
 describe('tracing config from the standard OTEL_* variables', () => {
   it('appends /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT and decodes the header list', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ProblemError } from '../src/problem'
+import { ProblemError } from '../wire/problem'
 import { isRetryable, retryAfterMs } from '../src/upstream/retry'
 import { RetryBudget } from '../src/upstream/retry-budget'
 import { withTimeout } from '../src/upstream/timeout'

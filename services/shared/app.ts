@@ -12,7 +12,7 @@
  * ```
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
-import { docsPage } from './docs'
+import { docsPage } from '../../wire/docs'
 import { asyncApiDocument } from './events/asyncapi'
 import type { EventService } from './events/catalog'
 import { mountDeadLetters } from './events/dead-letters'

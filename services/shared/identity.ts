@@ -18,7 +18,7 @@
  * ```
  */
 import type { MiddlewareHandler } from 'hono'
-import { IDENTITY_HEADERS, verifyIdentitySignature } from './identity-signature'
+import { IDENTITY_HEADERS, verifyIdentitySignature } from '../../wire/identity'
 import { ProblemError } from './problem'
 import type { OriginBindings } from './types'
 

@@ -20,7 +20,7 @@
  * ```
  */
 import type { Context } from 'hono'
-import { IDENTITY_HEADERS } from './identity-signature'
+import { IDENTITY_HEADERS } from '../../wire/identity'
 import { ProblemError } from './problem'
 
 export interface Caller {

@@ -1,5 +1,7 @@
 /**
- * RFC 9457 problem details: the one error format every origin answers with.
+ * RFC 9457 problem details at the origins: the error handlers, zod validation issues
+ * as a problem, and the OpenAPI schema of a problem. The shape, the type base and
+ * `ProblemError` are the wire module's (wire/problem.ts), shared with the gateway.
  *
  * @example
  * ```ts
@@ -10,71 +12,11 @@ import { z } from '@hono/zod-openapi'
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ZodError } from 'zod'
-import { traceLogFields } from '../../src/tracing/log-fields'
+import { traceLogFields } from '../../wire/tracing/log-fields'
+import { ProblemError, problemResponse, problemType, type ProblemInit } from '../../wire/problem'
 
-/** Base of every problem `type` URI; the fragment names the kind of problem. */
-export const PROBLEM_BASE = 'https://switchyard.example/problems#'
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-}
-
-export interface ProblemInit {
-  status: number
-  /** Short slug appended to PROBLEM_BASE; omitted means `about:blank`. */
-  type?: string | undefined
-  title?: string | undefined
-  detail?: string | undefined
-  instance?: string | undefined
-  /** Extension members, merged into the top level of the body. */
-  extensions?: Record<string, unknown> | undefined
-  headers?: Record<string, string> | undefined
-}
-
-/** Thrown from handlers; the error handler renders it as problem+json. */
-export class ProblemError extends Error {
-  constructor(readonly init: ProblemInit) {
-    super(init.detail ?? init.title ?? TITLES[init.status] ?? `HTTP ${init.status}`)
-    this.name = 'ProblemError'
-  }
-}
-
-const CORE = new Set(['type', 'title', 'status', 'detail', 'instance'])
-
-export function problemBody(init: ProblemInit): Record<string, unknown> {
-  const { status, type, title, detail, instance, extensions = {} } = init
-  return {
-    type: type ? PROBLEM_BASE + type : 'about:blank',
-    title: title ?? TITLES[status] ?? 'Error',
-    status,
-    ...(detail !== undefined && { detail }),
-    ...(instance !== undefined && { instance }),
-    // An extension can never overwrite a core member.
-    ...Object.fromEntries(Object.entries(extensions).filter(([name]) => !CORE.has(name))),
-  }
-}
-
-export function problemResponse(init: ProblemInit): Response {
-  return new Response(JSON.stringify(problemBody(init)), {
-    status: init.status,
-    headers: { ...init.headers, 'Content-Type': PROBLEM_CONTENT_TYPE },
-  })
-}
-
+export { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, ProblemError, problemBody, problemResponse, type ProblemInit } from '../../wire/problem'
 const TARGETS: Record<string, string> = { param: 'path', json: 'body', query: 'query', header: 'header', form: 'body' }
 
 const pointer = (path: PropertyKey[]) =>
@@ -140,7 +82,7 @@ export const notFound: NotFoundHandler = (c: Context) =>
 
 export const ProblemSchema = z
   .looseObject({
-    type: z.string().openapi({ example: `${PROBLEM_BASE}not-found` }),
+    type: z.string().openapi({ example: problemType('not-found') }),
     title: z.string(),
     status: z.number().int(),
     detail: z.string().optional(),

@@ -17,14 +17,14 @@ import { context } from '@opentelemetry/api'
 import type { MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { routePath } from 'hono/route'
-import { tracedFetch } from '../../src/tracing/client'
-import { tracingConfigSchema, tracingFromEnv } from '../../src/tracing/config'
-import { TRACERESPONSE, traceparentOf } from '../../src/tracing/propagator'
-import { endServerSpan, startServerSpan } from '../../src/tracing/server-span'
-import { createTelemetry, type Telemetry } from '../../src/tracing/telemetry'
+import { tracedFetch } from '../../wire/tracing/client'
+import { tracingConfigSchema, tracingFromEnv } from '../../wire/tracing/config'
+import { TRACERESPONSE, traceparentOf } from '../../wire/tracing/propagator'
+import { endServerSpan, startServerSpan } from '../../wire/tracing/server-span'
+import { createTelemetry, type Telemetry } from '../../wire/tracing/telemetry'
 import { ProblemError } from './problem'
 
-export { traceLogFields } from '../../src/tracing/log-fields'
+export { traceLogFields } from '../../wire/tracing/log-fields'
 
 const perService = new Map<string, Telemetry>()
 

@@ -1,4 +1,4 @@
-import { ProblemError, problemType, type Problem } from '../problem'
+import { ProblemError, problemType, type Problem } from '../../wire/problem'
 import type { Upstream } from '../upstream/types'
 import { compileComposite, type CompiledComposite } from './compile'
 import { deadline as deadlineAfter } from './deadline'
@@ -40,7 +40,7 @@ export function composite(spec: CompositeSpec, upstreams: ReadonlyMap<string, Up
   const compiled = compileComposite(spec)
   return async (req, ctx) => {
     if (compiled.usesCaller && !ctx.caller) {
-      throw new ProblemError(
+      throw ProblemError.of(
         {
           type: problemType('unauthenticated'),
           title: 'Unauthorized',
@@ -86,7 +86,7 @@ export function composite(spec: CompositeSpec, upstreams: ReadonlyMap<string, Up
     }
 
     const failure = compositeFailure(compiled, outcomes)
-    if (failure) throw new ProblemError(failure)
+    if (failure) throw ProblemError.of(failure)
     return mergedResponse(compiled, outcomes)
   }
 }

@@ -1,4 +1,4 @@
-import { ProblemError, problemType } from '../problem'
+import { ProblemError, problemType } from '../../wire/problem'
 import type { CallContext, Upstream } from '../upstream/types'
 import type { CompiledPart } from './compile'
 import { deadline } from './deadline'

@@ -5,7 +5,7 @@
  * mapping for other identity providers.
  */
 import type { JWTPayload } from 'jose'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Identity } from '../types'
 import type { IssuerConfig } from './config'
 

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * Asymmetric algorithms only: the verification keys are public, so an HMAC algorithm
@@ -94,6 +94,15 @@ export const authConfigSchema = z.strictObject({
       /** An unknown `kid` refetches at most this often. */
       cooldownMs: z.number().int().min(0).default(30_000),
       timeoutMs: z.number().int().positive().max(30_000).default(2_000),
+    })
+    .prefault({}),
+  /** API keys of machine consumers (src/apikeys/), stored in the gateway's own D1 (`GATEWAY_DB`). */
+  apiKeys: z
+    .strictObject({
+      /** Request header that carries the key. */
+      header: z.string().regex(/^[A-Za-z0-9-]+$/).default('X-API-Key'),
+      /** How long an isolate keeps a looked-up key: a revocation takes effect within it. */
+      cacheTtlSeconds: z.number().int().min(0).max(300).default(30),
     })
     .prefault({}),
   /** Other identity providers, each with its own keys and rules (see `issuerSchema`). */

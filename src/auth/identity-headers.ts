@@ -4,7 +4,7 @@
  * stripped before this runs (middleware/header-strip.ts, src/proxy/headers.ts), so
  * the only identity an origin sees is the one the gateway verified.
  */
-import { IDENTITY_HEADERS, signIdentity } from '../../services/shared/identity-signature'
+import { IDENTITY_HEADERS, signIdentity } from '../../wire/identity'
 import type { Identity } from '../types'
 
 export function setIdentityHeaders(headers: Headers, identity: Identity | undefined): void {

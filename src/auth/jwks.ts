@@ -10,7 +10,7 @@
  * before the first fetch completes may each fetch once.
  */
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose'
-import { tracedFetch } from '../tracing/client'
+import { tracedFetch } from '../../wire/tracing/client'
 import type { BindingLookup } from '../upstream/registry'
 import type { AuthConfig, JwksSource } from './config'
 

@@ -5,7 +5,8 @@
  * - `'public'`: no token needed (login, refresh, JWKS, docs; health is outside /api).
  * - `'authenticated'` (the default when `auth` is absent): any valid access token.
  * - `{ scopes, roles }`: a valid token with *every* listed scope and, when roles are
- *   listed, *at least one* of them.
+ *   listed, *at least one* of them. `accept: 'key' | 'either'` takes an API key
+ *   (src/apikeys/) instead of, or as well as, a bearer token.
  *
  * The gateway resolves a request's policy once, before rate limiting and caching, by
  * matching the canonical path against the same tables the router mounts. A path under
@@ -20,6 +21,8 @@ export type RoutePolicy = 'public' | 'authenticated' | Requirements
 export interface Requirements {
   scopes?: readonly string[]
   roles?: readonly string[]
+  /** Which credential the route takes: a bearer token (the default), an API key, or either. */
+  accept?: 'token' | 'key' | 'either'
 }
 
 export interface PolicyTable {

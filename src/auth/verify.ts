@@ -12,6 +12,7 @@ import { MalformedClaims, ownIdentity, providerIdentity } from './claims'
 import { checkHeader, parseCompactToken, type HeaderRules } from './compact'
 import type { AuthConfig, IssuerConfig } from './config'
 import { discoveredKeySource, keySourceFor, type KeySourceDeps } from './jwks'
+import { withTokenCache } from './token-cache'
 
 /** `invalid_token` → 401; `unavailable` (the keys could not be fetched) → 503. */
 export class TokenError extends Error {
@@ -43,6 +44,8 @@ interface IssuerRules {
   typ?: readonly string[]
   options: JWTVerifyOptions
   getKey: JWTVerifyGetKey
+  /** The issuer's key source itself (for the token cache). */
+  keys: JWTVerifyGetKey
   identity: (payload: JWTPayload) => Identity
 }
 
@@ -96,6 +99,7 @@ function ownRules(config: AuthConfig, keys: JWTVerifyGetKey): IssuerRules {
       requiredClaims: OWN_REQUIRED_CLAIMS,
     },
     getKey: guarded(keys),
+    keys,
     identity: (payload) => ownIdentity(payload, config.maxTokenAgeSeconds),
   }
 }
@@ -116,6 +120,7 @@ function providerRules(issuer: IssuerConfig, config: AuthConfig, deps: KeySource
       requiredClaims: issuer.requiredClaims,
     },
     getKey: guarded(keys),
+    keys,
     identity: (payload) => providerIdentity(payload, issuer),
   }
 }
@@ -123,15 +128,21 @@ function providerRules(issuer: IssuerConfig, config: AuthConfig, deps: KeySource
 /**
  * @param keys the own auth origin's key source (jwks.ts `createKeySource`)
  * @param deps bindings and fetch for the other providers' keys
+ * @param options verified tokens are cached (token-cache.ts) unless `cache: false`
  */
-export function createVerifier(config: AuthConfig, keys: JWTVerifyGetKey, deps: KeySourceDeps = {}): TokenVerifier {
+export function createVerifier(
+  config: AuthConfig,
+  keys: JWTVerifyGetKey,
+  deps: KeySourceDeps = {},
+  { cache = true }: { cache?: boolean } = {},
+): TokenVerifier {
   const issuers = new Map<string, IssuerRules>([[config.issuer, ownRules(config, keys)]])
   for (const issuer of config.issuers) {
     if (issuers.has(issuer.issuer)) throw new Error(`auth.issuers: issuer ${issuer.issuer} is configured twice`)
     issuers.set(issuer.issuer, providerRules(issuer, config, deps))
   }
 
-  return {
+  const verifier: TokenVerifier = {
     async verify(token) {
       const parsed = parseCompactToken(token, config.maxTokenBytes)
       if (!parsed.ok) throw new TokenError('invalid_token', parsed.description)
@@ -166,4 +177,5 @@ export function createVerifier(config: AuthConfig, keys: JWTVerifyGetKey, deps: 
       }
     },
   }
+  return cache ? withTokenCache(verifier, new Map([...issuers].map(([iss, rules]) => [iss, rules.keys]))) : verifier
 }

@@ -1,11 +1,11 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * `caching` section of the gateway config: how the gateway avoids asking an origin
  * twice — the response cache (Cache API) and request coalescing.
  */
 export const cachingConfigSchema = z
-  .object({
+  .strictObject({
     /** Stores cacheable responses of routes that opt in (`RouteSpec.cache`). */
     enabled: z.boolean().default(true),
     /**

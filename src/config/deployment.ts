@@ -1,7 +1,7 @@
 import { authFromEnv } from '../auth/config'
 import { cachingFromEnv } from '../cache/config'
 import { corsFromEnv } from '../cors/config'
-import { tracingFromEnv } from '../tracing/config'
+import { tracingFromEnv } from '../../wire/tracing/config'
 import { metricsFromEnv } from '../metrics/config'
 import type { GatewayConfigInput } from './schema'
 

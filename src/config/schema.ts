@@ -1,8 +1,10 @@
-import { z } from 'zod'
+import * as z from 'zod'
+import { ConfigError, zodIssues } from './errors'
+import { crossReferenceIssues, type TableFacts } from './references'
 import { cachingConfigSchema } from '../cache/config'
 import { resilienceSchema } from '../upstream/config'
 import { authConfigSchema } from '../auth/config'
-import { tracingConfigSchema } from '../tracing/config'
+import { tracingConfigSchema } from '../../wire/tracing/config'
 import { metricsConfigSchema } from '../metrics/config'
 import { deprecationsSchema } from '../versioning/config'
 import { rateLimitConfigSchema } from '../ratelimit/config'
@@ -17,7 +19,7 @@ export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
  * (its name in `env`); on Deno each instance is a base URL.
  */
 export const serviceSchema = z
-  .object({
+  .strictObject({
     bindings: z.array(z.string().min(1)).default([]),
     urls: z.array(z.url({ protocol: /^https?$/ })).default([]),
     /** A required service that is down makes `/health/ready` answer 503. */
@@ -27,12 +29,12 @@ export const serviceSchema = z
     message: 'a service needs at least one binding or url',
   })
 
-export const gatewayConfigSchema = z.object({
+export const gatewayConfigSchema = z.strictObject({
   /** Name reported in `Via` and logs. */
   name: z.string().regex(/^[A-Za-z0-9.-]+$/).default('switchyard'),
   services: z.record(serviceNameSchema, serviceSchema),
   versions: z
-    .object({
+    .strictObject({
       supported: z.array(z.string().regex(/^v[0-9]+$/)).min(1).default(['v1', 'v2']),
       default: z.string().regex(/^v[0-9]+$/).default('v2'),
     })
@@ -40,13 +42,13 @@ export const gatewayConfigSchema = z.object({
   /** Per-version deprecation schedule (Deprecation/Sunset headers, 410 after sunset). */
   deprecations: deprecationsSchema,
   limits: z
-    .object({
+    .strictObject({
       /** Largest request body forwarded to an origin (413 above it). */
       bodyBytes: z.number().int().positive().default(1024 * 1024),
     })
     .default({ bodyBytes: 1024 * 1024 }),
   health: z
-    .object({
+    .strictObject({
       /** How long readiness waits for each origin's own `/health/ready`. */
       timeoutMs: z.number().int().positive().default(2000),
     })
@@ -72,15 +74,16 @@ export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>
 export type ServiceConfig = z.output<typeof serviceSchema>
 
-/** Validates a config, throwing one readable error that lists every problem. */
-export function parseConfig(input: unknown): GatewayConfig {
+const NO_TABLES: TableFacts = { groups: new Set(), services: new Set(), compositeParts: [] }
+
+/**
+ * Validates a config: every section refuses unknown keys, and names that point
+ * elsewhere (services, versions, route groups) must name something real. Throws one
+ * `ConfigError` listing every problem with its path.
+ */
+export function parseConfig(input: unknown, tables: TableFacts = NO_TABLES): GatewayConfig {
   const result = gatewayConfigSchema.safeParse(input)
-  if (!result.success) {
-    throw new Error(`invalid gateway config:\n${z.prettifyError(result.error)}`)
-  }
-  const config = result.data
-  if (!config.versions.supported.includes(config.versions.default)) {
-    throw new Error(`invalid gateway config: default version ${config.versions.default} is not supported`)
-  }
-  return config
+  const issues = [...(result.success ? [] : zodIssues(result.error)), ...crossReferenceIssues(input, tables)]
+  if (!result.success || issues.length > 0) throw new ConfigError(issues)
+  return result.data
 }

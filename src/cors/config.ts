@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * An allowed origin: an exact `scheme://host[:port]`, or a pattern where `*` stands for

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono'
-import { ProblemError, problems } from '../problem'
+import { ProblemError } from '../../wire/problem'
+import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
 
 /** Resolves a service name to the binding of its (first) instance. */
@@ -24,7 +25,7 @@ export function mountFaultRelay(app: Hono<GatewayEnv>, origin: OriginLookup): vo
   app.on(['GET', 'PUT', 'DELETE'], '/__dev/faults/:service/:rest{stats}?', async (c) => {
     const service = c.req.param('service')
     const target = typeof origin(service)?.fetch === 'function' ? origin(service) : undefined
-    if (!target) throw new ProblemError(problems.notFound(`No service named ${service}.`))
+    if (!target) throw ProblemError.of(problems.notFound(`No service named ${service}.`))
     const path = c.req.param('rest') ? '/__faults/stats' : '/__faults'
     const res = await target.fetch(`http://${service}.internal${path}`, {
       method: c.req.method,

@@ -1,13 +1,14 @@
 /**
- * Swagger UI's files for the docs pages (services/shared/docs.ts), served by the
+ * Swagger UI's files for the docs pages (wire/docs.ts), served by the
  * gateway itself under `/docs/assets/`: `swagger-ui-bundle.js` and `swagger-ui.css`
  * from the pinned `swagger-ui-dist` package, and the page's start script. Where the
  * package's files live differs per runtime (Workers static assets, or the package
  * directory under Deno): `DocsAssetSource` reads one by name.
  */
 import type { Hono } from 'hono'
-import { DOCS_ASSETS_PATH, DOCS_CSP } from '../../services/shared/docs'
-import { problems, ProblemError } from '../problem'
+import { DOCS_ASSETS_PATH, DOCS_CSP } from '../../wire/docs'
+import { ProblemError } from '../../wire/problem'
+import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
 
 /** Reads one file of the `swagger-ui-dist` package; undefined when it cannot. */
@@ -36,9 +37,9 @@ export function mountDocsAssets(app: Hono<GatewayEnv>, source: DocsAssetSource |
     }
     if (file === 'docs-init.js') return c.body(INIT_SCRIPT, 200, { ...headers, 'Content-Type': 'text/javascript; charset=utf-8' })
     const type = PACKAGE_FILES[file]
-    if (!type) throw new ProblemError(problems.notFound(`No docs asset named ${file}.`))
+    if (!type) throw ProblemError.of(problems.notFound(`No docs asset named ${file}.`))
     const body = source ? await source(file) : undefined
-    if (body === undefined) throw new ProblemError(problems.notFound(`The docs asset ${file} is not available here.`))
+    if (body === undefined) throw ProblemError.of(problems.notFound(`The docs asset ${file} is not available here.`))
     return c.body(body as ReadableStream, 200, { ...headers, 'Content-Type': type })
   })
 }

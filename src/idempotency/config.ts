@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * `idempotency` section of the gateway config: how the gateway keeps the
@@ -7,7 +7,7 @@ import { z } from 'zod'
  */
 
 /** Redis through the Upstash REST API: the store the rate limiter uses too. */
-export const idempotencyRedisStoreSchema = z.object({
+export const idempotencyRedisStoreSchema = z.strictObject({
   kind: z.literal('upstash'),
   url: z.url({ protocol: /^https?$/ }),
   token: z.string().min(1),
@@ -18,14 +18,14 @@ export const idempotencyRedisStoreSchema = z.object({
 })
 
 /** One isolate's memory: for `npm run dev` without redis-server; never shared between isolates. */
-export const idempotencyMemoryStoreSchema = z.object({
+export const idempotencyMemoryStoreSchema = z.strictObject({
   kind: z.literal('memory'),
   /** Most keys held; the oldest go first beyond it. */
   maxEntries: z.number().int().min(1).max(1_000_000).default(10_000),
 })
 
 export const idempotencyConfigSchema = z
-  .object({
+  .strictObject({
     /** Off: declarations are ignored, keys pass through to the origin unchecked. */
     enabled: z.boolean().default(true),
     store: z

@@ -1,4 +1,4 @@
-import { problemType, type Problem } from '../problem'
+import { problemType, type Problem } from '../../wire/problem'
 
 /**
  * The problems of draft-ietf-httpapi-idempotency-key-header §2.7, as RFC 9457 documents.

@@ -1,19 +1,19 @@
-import { z } from 'zod'
-import { parseHeaderList } from '../tracing/config'
+import * as z from 'zod'
+import { parseHeaderList } from '../../wire/tracing/config'
 
 /**
  * The `metrics` section of the gateway config. Instruments record into a per-isolate
  * aggregation; it leaves the isolate only when `otlp` is set, at most once per
  * `intervalMs`, after a response (in `waitUntil`), never delaying one.
  */
-export const metricsConfigSchema = z.object({
+export const metricsConfigSchema = z.strictObject({
   /** `service.name` of the exported metrics. */
   serviceName: z.string().min(1).max(128).default('switchyard-gateway'),
   /** Least time between two exports from one isolate. */
   intervalMs: z.number().int().min(0).max(600_000).default(10_000),
   /** OTLP/HTTP (JSON) export; absent: nothing is exported and no SDK is built. */
   otlp: z
-    .object({
+    .strictObject({
       /** Full metrics URL, e.g. `http://collector:4318/v1/metrics`. */
       endpoint: z.url({ protocol: /^https?$/ }),
       headers: z.record(z.string().min(1), z.string()).default({}),

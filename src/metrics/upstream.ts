@@ -1,4 +1,4 @@
-import { ProblemError } from '../problem'
+import { ProblemError } from '../../wire/problem'
 import type { CallContext, UpstreamDecorator } from '../upstream/types'
 import type { Metrics } from './metrics'
 

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * Rate-limit section of the gateway config (`rateLimit`). Absent: nothing is limited.
@@ -18,7 +18,7 @@ const tierNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/)
 const quotaSchema = z.number().int().min(1).max(1_000_000)
 const windowSchema = z.number().int().min(1).max(31 * 24 * 3600)
 
-export const policySchema = z.object({
+export const policySchema = z.strictObject({
   name: policyNameSchema,
   /** Requests admitted per window (`q`). */
   quota: quotaSchema,
@@ -27,7 +27,7 @@ export const policySchema = z.object({
   scope: z.enum(['global', 'service', 'group']).default('global'),
   /** Only requests to these services / route groups (default: every limited request). */
   match: z
-    .object({
+    .strictObject({
       services: z.array(z.string().min(1)).optional(),
       groups: z.array(z.string().min(1)).optional(),
     })
@@ -35,10 +35,10 @@ export const policySchema = z.object({
   /** What to do when the store fails or times out: `open` admits, `closed` answers 503. */
   failure: z.enum(['open', 'closed']).default('open'),
   /** Per-tier overrides, e.g. `{ pro: { quota: 100 } }`. */
-  tiers: z.record(tierNameSchema, z.object({ quota: quotaSchema.optional(), window: windowSchema.optional() })).default({}),
+  tiers: z.record(tierNameSchema, z.strictObject({ quota: quotaSchema.optional(), window: windowSchema.optional() })).default({}),
 })
 
-export const redisStoreSchema = z.object({
+export const redisStoreSchema = z.strictObject({
   kind: z.literal('upstash'),
   /** Upstash REST URL (or the local bridge, scripts/upstash-bridge.mjs). */
   url: z.url({ protocol: /^https?$/ }),
@@ -49,15 +49,23 @@ export const redisStoreSchema = z.object({
   prefix: z.string().regex(/^[A-Za-z0-9:_-]{1,32}$/).default('sy:rl'),
 })
 
-/** Per-isolate counters: for `npm run dev` without redis-server, never shared between isolates. */
-export const memoryStoreSchema = z.object({ kind: z.literal('memory') })
+/**
+ * Per-isolate counters: for `npm run dev` without redis-server, never shared between
+ * isolates. The Redis store's tuning keys are accepted and unused, so one
+ * `SWITCHYARD_RATE_LIMIT` override works whichever store the environment picks.
+ */
+export const memoryStoreSchema = z.strictObject({
+  kind: z.literal('memory'),
+  timeoutMs: redisStoreSchema.shape.timeoutMs.optional(),
+  prefix: redisStoreSchema.shape.prefix.optional(),
+})
 
 export const rateLimitConfigSchema = z
-  .object({
+  .strictObject({
     store: z.discriminatedUnion('kind', [redisStoreSchema, memoryStoreSchema]),
     policies: z.array(policySchema).min(1),
     tier: z
-      .object({
+      .strictObject({
         /** Token claim whose value names the caller's tier (`free`, `pro`, …). */
         claim: z.string().min(1).default('tier'),
         /** Tier of callers whose claim is missing or unknown. */
@@ -70,6 +78,8 @@ export const rateLimitConfigSchema = z
     ipv6PrefixBits: z.number().int().min(32).max(128).default(64),
     /** `Retry-After` of the 503 a fail-closed policy answers while the store is down. */
     unavailableRetryAfterSeconds: z.number().int().min(1).max(3600).default(1),
+    /** Store failures are logged at most once per this many seconds per isolate, with a count. */
+    failureLogSeconds: z.number().int().min(1).max(3600).default(10),
     /** Largest number of denied partitions remembered per isolate. */
     denyCacheEntries: z.number().int().min(0).max(1_000_000).default(10_000),
   })

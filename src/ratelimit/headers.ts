@@ -1,5 +1,5 @@
 import { serializeList, type Item } from 'structured-headers'
-import { problemType, type Problem } from '../problem'
+import { problemType, type Problem } from '../../wire/problem'
 import type { AppliedPolicy } from './policies'
 
 /**
@@ -30,8 +30,12 @@ export function rateLimitHeader(limits: ServiceLimit[]): string {
 /** Whole seconds, rounded up: a client that waits this long is never early. */
 export const toSeconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000))
 
-/** The draft's registered problem type, so clients that know the draft can branch on it. */
-export const QUOTA_EXCEEDED_TYPE = 'https://iana.org/assignments/http-problem-types#quota-exceeded'
+/**
+ * On the one problem base like every other type. The draft registers
+ * `https://iana.org/assignments/http-problem-types#quota-exceeded`; the fragment is kept
+ * the same so clients that know the draft's name still recognize it.
+ */
+export const QUOTA_EXCEEDED_TYPE = problemType('quota-exceeded')
 
 export function quotaExceeded(violated: string[], retryAfterSeconds: number): Problem {
   return {

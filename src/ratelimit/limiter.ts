@@ -6,9 +6,10 @@ import { createMemoryStore } from './memory-store'
 import { applicablePolicies, type AppliedPolicy, type RouteScope } from './policies'
 import { createRedisStore } from './redis-store'
 import { StoreUnavailableError, type RateLimitStore } from './store'
+import { StoreHealth, type FailureSummary } from './store-health'
 
-/** What the limiter decided for one request. */
-export type Outcome =
+/** What the limiter decided for one request; `log`: a store-failure summary line is due. */
+export type Outcome = (
   | { kind: 'unlimited' }
   | { kind: 'allowed'; policies: AppliedPolicy[]; limits: ServiceLimit[] }
   | {
@@ -22,6 +23,7 @@ export type Outcome =
     }
   | { kind: 'fail-open'; policies: AppliedPolicy[]; error: string }
   | { kind: 'fail-closed'; policies: AppliedPolicy[]; closed: string[]; error: string; retryAfterSeconds: number }
+) & { log?: FailureSummary }
 
 export interface LimiterStats {
   decisions: number
@@ -35,6 +37,8 @@ export interface Limiter {
   decide(caller: Caller, scope: RouteScope): Promise<Outcome>
   readonly store: RateLimitStore
   readonly stats: LimiterStats
+  /** Store status, last error and failure counts, for `/health/ready`. */
+  readonly health: StoreHealth
 }
 
 export function createStore(config: RateLimitConfig): RateLimitStore {
@@ -53,10 +57,12 @@ export function createLimiter(
   const store = options.store ?? createStore(config)
   const denied = new DenyCache(config.denyCacheEntries, options.now)
   const stats: LimiterStats = { decisions: 0, storeCalls: 0, cachedDenials: 0, failOpen: 0, failClosed: 0 }
+  const health = new StoreHealth(store.kind, config.failureLogSeconds * 1000, options.now)
 
   return {
     store,
     stats,
+    health,
     async decide(caller, scope) {
       const policies = applicablePolicies(config, caller, scope)
       if (policies.length === 0) return { kind: 'unlimited' }
@@ -84,6 +90,7 @@ export function createLimiter(
       } catch (err) {
         if (!(err instanceof StoreUnavailableError)) throw err
         const closed = policies.filter((p) => p.failure === 'closed').map((p) => p.name)
+        const log = health.failed(closed.length > 0 ? 'closed' : 'open', err.message)
         if (closed.length > 0) {
           stats.failClosed += 1
           return {
@@ -92,18 +99,20 @@ export function createLimiter(
             closed,
             error: err.message,
             retryAfterSeconds: config.unavailableRetryAfterSeconds,
+            log,
           }
         }
         stats.failOpen += 1
-        return { kind: 'fail-open', policies, error: err.message }
+        return { kind: 'fail-open', policies, error: err.message, log }
       }
+      const log = health.succeeded()
 
       const limits = policies.map((p, i) => ({
         name: p.name,
         remaining: p.quota - decision.states[i]!.count,
         resetSeconds: toSeconds(decision.states[i]!.resetMs),
       }))
-      if (decision.allowed) return { kind: 'allowed', policies, limits }
+      if (decision.allowed) return { kind: 'allowed', policies, limits, log }
 
       const violatedIdx = policies.map((_, i) => i).filter((i) => decision.states[i]!.violated)
       for (const i of violatedIdx) denied.deny(policies[i]!.key, decision.states[i]!.resetMs)
@@ -115,6 +124,7 @@ export function createLimiter(
         violated: violatedIdx.map((i) => policies[i]!.name),
         retryAfterSeconds: Math.max(1, toSeconds(longest)),
         cached: false,
+        log,
       }
     },
   }

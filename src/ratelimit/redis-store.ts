@@ -1,8 +1,10 @@
 import { Redis } from '@upstash/redis/cloudflare'
 import { SpanKind } from '@opentelemetry/api'
-import { injectTraceHeaders } from '../tracing/client'
+import { injectTraceHeaders } from '../../wire/tracing/client'
+import { Batcher } from './batcher'
+import { RedisClock } from './clock'
 import type { RedisStoreConfig } from './config'
-import { parseScriptReply, scriptArgs, SLIDING_WINDOW_SCRIPT } from './script'
+import { batchArgs, parseBatchReply, SLIDING_WINDOW_SCRIPT, type BatchEntry, type EntryReply } from './script'
 import { StoreUnavailableError, type LimitCheck, type RateLimitStore, type StoreDecision } from './store'
 
 /** A member unique to one request in a partition's sorted set (never client-chosen). */
@@ -13,13 +15,12 @@ function uniqueMember(): string {
   return out
 }
 
-/** Rejects after `ms`, so a decision never waits longer than the configured timeout. */
-function deadline(ms: number): { promise: Promise<never>; cancel: () => void } {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const promise = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-  })
-  return { promise, cancel: () => timer !== undefined && clearTimeout(timer) }
+/** The caller's hash tag (`{…}`) of a partition key: one script run per caller and batch. */
+const hashTag = (key: string): string => key.slice(key.indexOf('{'), key.indexOf('}') + 1)
+
+async function sha1Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text))
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 /**
@@ -38,42 +39,194 @@ export class TracedRedis extends Redis {
   }
 }
 
+/** Period of the store timeout's clock (see {@link storeTimeout}). */
+const TICK_MS = 10
+
 /**
- * The limiter's store on Redis through the Upstash REST API (@upstash/redis): one
- * EVALSHA per decision (EVAL once after NOSCRIPT), a per-call abort signal and an
- * overall deadline of `timeoutMs`, and no client retries (its default would retry a
- * failed call for ~4 s; a limiter must answer now, and the policy's `failure` says how).
+ * Rejects once the store has had `ms` to answer while this isolate was free to read the
+ * answer, or after `boundMs` of wall time whatever happened. A tick that comes on time
+ * counts its gap; a late one counts nothing: the isolate was busy with other requests,
+ * and a reply can sit unread behind them (under bursts here, timers kept firing while a
+ * reply waited over a second to be read). A store that is really slow meets punctual ticks and the plain timeout; a
+ * saturated isolate does not fail open on answers it has simply not read yet.
  */
-export function createRedisStore(config: RedisStoreConfig): RateLimitStore {
+function storeTimeout(ms: number, boundMs: number): { promise: Promise<never>; cancel: () => void } {
+  let timer: ReturnType<typeof setInterval> | undefined
+  const promise = new Promise<never>((_, reject) => {
+    const started = Date.now()
+    let last = started
+    let spent = 0
+    timer = setInterval(() => {
+      const now = Date.now()
+      const gap = now - last
+      last = now
+      if (gap <= 2 * TICK_MS) spent += gap
+      if (spent < ms && now - started < boundMs) return
+      clearInterval(timer)
+      reject(new Error(spent >= ms ? `no answer within ${ms} ms` : `no answer within ${boundMs} ms of a saturated isolate`))
+    }, TICK_MS)
+  })
+  return { promise, cancel: () => clearInterval(timer) }
+}
+
+/** Decisions in flight per isolate before new ones wait for the next batch. */
+const MAX_IN_FLIGHT = 2
+/** Requests per batch at most (one REST call). */
+const MAX_BATCH = 500
+
+export interface RedisStoreStats {
+  /** REST calls that carried decisions. */
+  calls: number
+  /** Decisions sent. */
+  decisions: number
+  largestBatch: number
+  /** Decisions answered after the gateway gave up and admitted there: removed again. */
+  compensated: number
+}
+
+/**
+ * The limiter's store on Redis through the Upstash REST API (@upstash/redis), built to
+ * stay exact under bursts with a short `timeoutMs`:
+ * - decisions of concurrent requests in this isolate share REST calls ({@link Batcher});
+ *   a call runs the script once per caller in it (EVALSHA, pipelined when several
+ *   callers; EVAL once after NOSCRIPT), so N requests of one caller in flight cost a few
+ *   Redis round trips, not N;
+ * - a request the gateway stopped waiting for is not counted: what a call admitted after
+ *   the decision's `timeoutMs` is removed again when the reply arrives (ZREM of the
+ *   request's member), and past the call's abort backstop (no reply is read any more)
+ *   the script admits nothing — it gets that moment in Redis time ({@link RedisClock});
+ * - `timeoutMs` counts the store's time, not this isolate's: see {@link storeTimeout};
+ * - no client retries (its default would retry for ~4 s): the policy's `failure` applies.
+ */
+export function createRedisStore(config: RedisStoreConfig): RateLimitStore & { readonly stats: RedisStoreStats } {
+  // The wall-clock bound of a call, however busy the isolate (see storeTimeout).
+  const abortAfterMs = Math.max(100 * config.timeoutMs, 10_000)
   const redis = new TracedRedis({
     url: config.url,
     token: config.token,
     retry: { retries: 0, backoff: () => 0 },
-    signal: () => AbortSignal.timeout(config.timeoutMs),
+    // A backstop for a dead connection only: the batch's own timer answers after
+    // `timeoutMs`, and a reply arriving until here is still read, to remove what it admitted.
+    signal: () => AbortSignal.timeout(abortAfterMs + 1000),
     enableTelemetry: false,
-    // One request per decision: batching decisions of several requests would make one
-    // request's I/O wait on another's (and Workers ties I/O to its request).
+    // Batching is ours (one call per batch, sent from a member's own request).
     enableAutoPipelining: false,
     readYourWrites: false,
   })
   const script = redis.createScript<unknown>(SLIDING_WINDOW_SCRIPT)
+  let sha: Promise<string> | undefined // computed on first use: not at start-up (global scope on Workers)
+  const clock = new RedisClock()
+  const stats: RedisStoreStats = { calls: 0, decisions: 0, largestBatch: 0, compensated: 0 }
+  // A decision in a batch; `abandoned` once the gateway stopped waiting for it.
+  type Pending = BatchEntry & { abandoned: boolean }
+
+  /** One REST call: one script run per caller (pipelined when several). */
+  async function runGroups(groups: Pending[][]): Promise<unknown[]> {
+    if (groups.length === 1) {
+      const { keys, args } = batchArgs(groups[0]!)
+      return [await script.exec(keys, args)]
+    }
+    const hash = await (sha ??= sha1Hex(SLIDING_WINDOW_SCRIPT))
+    const pipeline = redis.pipeline()
+    for (const group of groups) {
+      const { keys, args } = batchArgs(group)
+      pipeline.evalsha(hash, keys, args)
+    }
+    const replies = (await pipeline.exec({ keepErrors: true })) as { result: unknown; error?: string }[]
+    // A fresh Redis has no script yet: load it with EVAL for those groups, once.
+    return Promise.all(
+      replies.map(async (r, i) => {
+        if (!r.error) return r.result
+        if (!r.error.startsWith('NOSCRIPT')) throw new Error(r.error)
+        const { keys, args } = batchArgs(groups[i]!)
+        return script.exec(keys, args)
+      }),
+    )
+  }
+
+  /** Reads one call's replies; admissions the gateway no longer waited for are removed again. */
+  function settle(groups: Pending[][], raw: unknown[], sentAt: number): Map<Pending, EntryReply> {
+    const out = new Map<Pending, EntryReply>()
+    const undo: [string, string][] = []
+    groups.forEach((group, i) => {
+      const { now, replies } = parseBatchReply(raw[i], group)
+      clock.sample(now, sentAt)
+      group.forEach((entry, j) => {
+        const reply = replies[j]!
+        out.set(entry, reply)
+        if (entry.abandoned && 'allowed' in reply && reply.allowed) {
+          stats.compensated += 1
+          for (const check of entry.checks) undo.push([check.key, entry.member])
+        }
+      })
+    })
+    if (undo.length > 0) {
+      const pipeline = redis.pipeline()
+      for (const [key, member] of undo) pipeline.zrem(key, member)
+      pipeline.exec().catch(() => {}) // best effort: the entry leaves with its window anyway
+    }
+    return out
+  }
+
+  /**
+   * One REST call for a batch. Its `timeoutMs` runs from now, when it leaves (time spent
+   * queued behind a call in flight is bounded by that call's own timeout). What it
+   * admits after the gateway gave up is removed when the reply arrives; past the abort
+   * backstop no reply is read, so the script is told not to admit after that.
+   */
+  async function send(entries: Pending[]): Promise<EntryReply[]> {
+    stats.calls += 1
+    stats.decisions += entries.length
+    stats.largestBatch = Math.max(stats.largestBatch, entries.length)
+    const sentAt = Date.now()
+    // Redis admits nothing once the call may have been aborted (its reply then unread).
+    const deadline = clock.deadline(sentAt + abortAfterMs, abortAfterMs)
+    const byCaller = new Map<string, Pending[]>()
+    for (const entry of entries) {
+      entry.deadline = deadline
+      const tag = hashTag(entry.checks[0]!.key)
+      const group = byCaller.get(tag)
+      if (group) group.push(entry)
+      else byCaller.set(tag, [entry])
+    }
+    const groups = [...byCaller.values()]
+    const call = runGroups(groups).then((raw) => settle(groups, raw, sentAt))
+    const timeout = storeTimeout(config.timeoutMs, abortAfterMs)
+    timeout.promise.catch(() => {
+      for (const entry of entries) entry.abandoned = true
+    })
+    call.catch(() => {}) // a failure after the timeout is already answered
+    try {
+      const out = await Promise.race([call, timeout.promise])
+      return entries.map((e) => out.get(e)!)
+    } finally {
+      timeout.cancel()
+    }
+  }
+
+  const batcher = new Batcher<Pending, EntryReply>({ send, maxInFlight: MAX_IN_FLIGHT, maxBatch: MAX_BATCH })
 
   return {
     kind: 'upstash',
+    stats,
     async check(checks: LimitCheck[]): Promise<StoreDecision> {
-      const keys = checks.map((c) => c.key)
-      const args = scriptArgs(checks, uniqueMember()).map(String)
-      const limit = deadline(config.timeoutMs)
-      const call = script.exec(keys, args)
-      call.catch(() => {}) // a late failure after the deadline is already handled
+      const entry: Pending = { checks, member: uniqueMember(), deadline: 0, abandoned: false }
+      let reply: EntryReply
+      // On Workers a request waiting only on a call another request made has no event
+      // of its own pending and would be cancelled as hung: this timer is its own.
+      const keepAlive = setInterval(() => {}, 1000)
       try {
-        return parseScriptReply(await Promise.race([call, limit.promise]), checks.length)
+        reply = await batcher.submit(entry)
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err)
         throw new StoreUnavailableError(`rate-limit store failed: ${reason}`, { cause: err })
       } finally {
-        limit.cancel()
+        clearInterval(keepAlive)
       }
+      if ('expired' in reply) {
+        throw new StoreUnavailableError(`rate-limit store failed: reached Redis after its ${config.timeoutMs} ms`)
+      }
+      return reply
     },
   }
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import { matchedRoutes } from 'hono/route'
-import type { RouteSpec } from '../../routes/table'
+import type { RouteSpec } from '../endpoint/types'
 import type { RouteScope } from './policies'
 
 export interface MountedTable {

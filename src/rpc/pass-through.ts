@@ -1,7 +1,8 @@
 import type { Hono } from 'hono'
 import { forward, type ProxyOptions } from '../../routes/proxy'
 import { RPC_PREFIX, rpcRoutes } from '../../routes/rpc'
-import { ProblemError, problems } from '../problem'
+import { ProblemError } from '../../wire/problem'
+import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
 
 /**
@@ -28,6 +29,6 @@ export function mountRpc(app: Hono<GatewayEnv>, options: ProxyOptions): void {
   }
   app.all(`${RPC_PREFIX}/*`, (c) => {
     const procedure = c.req.path.slice(RPC_PREFIX.length + 1)
-    throw new ProblemError(problems.notFound(`${procedure} is not a procedure this gateway serves (${c.req.method}).`))
+    throw ProblemError.of(problems.notFound(`${procedure} is not a procedure this gateway serves (${c.req.method}).`))
   })
 }

@@ -21,7 +21,8 @@ import { callUpstream, originRequestHeaders, type ProxyOptions } from '../../rou
 import { rpcMethod, sideEffectFree } from '../../routes/rpc'
 import type { RouteSpec } from '../../routes/table'
 import { downstreamResponseHeaders } from '../proxy/headers'
-import { ProblemError, problems, problemType } from '../problem'
+import { ProblemError, problemType } from '../../wire/problem'
+import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
 import { codeFromString, codeToString, statusOfCode } from './protocol'
 
@@ -86,18 +87,18 @@ function requestMessage(desc: DescMessage, params: Record<string, string>, query
   for (const name of new Set(query.keys())) {
     const field = fieldOf(desc, name)
     if (!field || field.fieldKind === 'message' || field.fieldKind === 'map' || (field.fieldKind === 'list' && field.listKind === 'message')) {
-      throw new ProblemError(problems.badRequest(`Unknown query parameter "${name}".`, { parameter: name }))
+      throw ProblemError.of(problems.badRequest(`Unknown query parameter "${name}".`, { parameter: name }))
     }
-    if (field.jsonName in json) throw new ProblemError(problems.badRequest(`"${name}" is already set by the path.`, { parameter: name }))
+    if (field.jsonName in json) throw ProblemError.of(problems.badRequest(`"${name}" is already set by the path.`, { parameter: name }))
     const values = query.getAll(name)
     if (field.fieldKind === 'list') json[field.jsonName] = values.flatMap((v) => v.split(','))
-    else if (values.length > 1) throw new ProblemError(problems.badRequest(`Query parameter "${name}" is repeated.`, { parameter: name }))
+    else if (values.length > 1) throw ProblemError.of(problems.badRequest(`Query parameter "${name}" is repeated.`, { parameter: name }))
     else json[field.jsonName] = values[0] === 'true' ? true : values[0] === 'false' ? false : values[0]!
   }
   try {
     return fromJson(desc, json)
   } catch (err) {
-    throw new ProblemError(problems.badRequest(err instanceof Error ? err.message : 'The parameters do not form a valid request.'))
+    throw ProblemError.of(problems.badRequest(err instanceof Error ? err.message : 'The parameters do not form a valid request.'))
   }
 }
 
@@ -128,7 +129,7 @@ async function connectProblem(response: Response, service: string): Promise<Prob
   const code = (typeof error?.code === 'string' ? codeFromString(error.code) : undefined) ?? Code.Unknown
   const status = statusOfCode(code)
   const name = codeToString(code)
-  return new ProblemError({
+  return ProblemError.of({
     type: problemType(name.replace(/_/g, '-')),
     title: TITLES[status] ?? 'Error',
     status,

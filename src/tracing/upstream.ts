@@ -1,6 +1,6 @@
 import type { CallContext, UpstreamDecorator } from '../upstream/types'
-import { forRuntimeFetch, tracedRequest } from './client'
-import type { Telemetry } from './telemetry'
+import { forRuntimeFetch, tracedRequest } from '../../wire/tracing/client'
+import type { Telemetry } from '../../wire/tracing/telemetry'
 
 /**
  * The tracing decorator of the upstream stack: one CLIENT span per request it sends,

@@ -13,7 +13,7 @@ import {
 } from 'cockatiel'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
-import { ProblemError, problemType } from '../problem'
+import { ProblemError, problemType } from '../../wire/problem'
 import { recordDecision } from '../tracing/decisions'
 import { clientGone } from './signals'
 import type { Upstream, UpstreamDecorator } from './types'
@@ -162,7 +162,7 @@ export function withBreaker(options: BreakerOptions): BreakerDecorator {
 /** 503 problem+json for a call refused by an open breaker. */
 function circuitOpen(service: string, remainingMs: number): ProblemError {
   const seconds = Math.max(1, Math.ceil(remainingMs / 1000))
-  return new ProblemError(
+  return ProblemError.of(
     {
       type: problemType('circuit-open'),
       title: 'Service Unavailable',

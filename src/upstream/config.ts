@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * Resilience settings: `defaults` apply to every service, `services.<name>` overrides

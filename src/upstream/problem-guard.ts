@@ -1,4 +1,5 @@
-import { ProblemError, problems } from '../problem'
+import { ProblemError } from '../../wire/problem'
+import { problems } from '../problem'
 import type { Upstream, UpstreamDecorator } from './types'
 
 /**
@@ -19,7 +20,7 @@ export function withProblemGuard(): UpstreamDecorator {
       if (res.status < 500 || isProblem(res)) return res
       await res.body?.cancel()
       const retryAfter = res.headers.get('retry-after')
-      throw new ProblemError(
+      throw ProblemError.of(
         {
           ...problems.badGateway(ctx.service, `The ${ctx.service} service failed with status ${res.status}.`),
           upstream_status: res.status,

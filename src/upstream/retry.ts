@@ -1,7 +1,8 @@
 import { ExponentialBackoff, fullJitterGenerator, type IBackoff } from 'cockatiel'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
-import { ProblemError, problems } from '../problem'
+import { ProblemError } from '../../wire/problem'
+import { problems } from '../problem'
 import type { RetryBudget } from './retry-budget'
 import { sleep } from './signals'
 import type { CallContext, Upstream, UpstreamDecorator } from './types'
@@ -106,7 +107,7 @@ async function readBody(req: Request): Promise<ArrayBuffer> {
   try {
     return await req.arrayBuffer()
   } catch {
-    throw new ProblemError(problems.badRequest('The request body could not be read to the end.'))
+    throw ProblemError.of(problems.badRequest('The request body could not be read to the end.'))
   }
 }
 

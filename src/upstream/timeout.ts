@@ -1,4 +1,5 @@
-import { ProblemError, problems } from '../problem'
+import { ProblemError } from '../../wire/problem'
+import { problems } from '../problem'
 import type { RouteTimeouts, Upstream, UpstreamDecorator } from './types'
 
 export interface TimeoutOptions {
@@ -47,7 +48,7 @@ export function withTimeout(options: TimeoutOptions): UpstreamDecorator {
       } catch (err) {
         if (!timer.signal.aborted || ctx.signal?.aborted) throw err
         const what = options.scope === 'try' ? 'an attempt' : 'the call'
-        throw new ProblemError(
+        throw ProblemError.of(
           { ...problems.gatewayTimeout(ctx.service, `The ${ctx.service} service did not answer ${what} within ${ms} ms.`), timeout: options.scope, timeout_ms: ms },
         )
       } finally {

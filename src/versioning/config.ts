@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** An API version label as it appears in paths: `v1`, `v2`, … */
 export const versionLabelSchema = z.string().regex(/^v[1-9][0-9]{0,8}$/)
@@ -10,7 +10,7 @@ const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s))
  * RFC 8594 §3: a Sunset earlier than the Deprecation makes no sense, so it is refused.
  */
 export const deprecationSchema = z
-  .object({
+  .strictObject({
     /** Sent as `Deprecation: @<unix seconds>` (RFC 9745); may lie in the future. */
     deprecatedAt: instant,
     /** Sent as `Sunset: <IMF-fixdate>` (RFC 8594); after it the version answers 410. */

@@ -1,27 +1,59 @@
 /**
- * The origins' own route declarations (`@hono/zod-openapi` `createRoute`, plain zod
- * schemas), indexed by the gateway's route key. The gateway validates requests and
- * builds its merged OpenAPI document from exactly what the origins declare, so the
- * contract is written once.
+ * The origins' contracts as data: their published OpenAPI 3.1 documents, as committed
+ * in contracts/ (`npm run check:compat` keeps the origins compatible with them). The
+ * gateway validates requests and builds its merged document from these, never from
+ * origin code, so an origin written in any language can sit behind it.
  *
- * A new origin route module is one line in ORIGIN_ROUTES; a gateway route without a
- * declaration (composites, the gateway's own) is proxied unvalidated and documented
- * generically.
+ * A new origin is one line in ORIGIN_DOCUMENTS; a gateway route without an operation
+ * in its service's document (composites, the documents themselves) is proxied
+ * unvalidated and documented generically. The auth service's routes are such routes:
+ * the merged document has always described them generically, and declaring their
+ * bodies now would read, to `npm run check:compat`, as new required input.
  */
-import type { RouteConfig } from '@hono/zod-openapi'
-import * as inventory from '../../services/inventory/src/routes'
-import * as orders from '../../services/orders/src/routes'
-import * as payments from '../../services/payments/src/routes'
-import * as users from '../../services/users/src/routes'
-import { routeKey, type RouteKey } from './transforms'
+import inventory from '../../contracts/inventory.openapi.json' with { type: 'json' }
+import orders from '../../contracts/orders.openapi.json' with { type: 'json' }
+import payments from '../../contracts/payments.openapi.json' with { type: 'json' }
+import users from '../../contracts/users.openapi.json' with { type: 'json' }
 
-export const ORIGIN_ROUTES: Record<string, Record<string, RouteConfig>> = { users, orders, payments, inventory }
+/** A JSON Schema (OpenAPI 3.1 uses JSON Schema 2020-12). */
+export type JsonSchema = Record<string, unknown> | boolean
+
+export interface Parameter {
+  name: string
+  in: 'path' | 'query' | 'header' | 'cookie'
+  required?: boolean
+  schema?: JsonSchema
+  [field: string]: unknown
+}
+
+export interface Operation {
+  operationId?: string
+  tags?: string[]
+  parameters?: Parameter[]
+  requestBody?: { required?: boolean; content: Record<string, { schema?: JsonSchema }> }
+  responses?: Record<string, unknown>
+  security?: unknown[]
+  [field: string]: unknown
+}
+
+export interface OpenApiDocument {
+  paths: Record<string, Record<string, Operation>>
+  components?: { schemas?: Record<string, JsonSchema>; [kind: string]: unknown }
+  [field: string]: unknown
+}
+
+export const ORIGIN_DOCUMENTS: Record<string, OpenApiDocument> = {
+  users: users as unknown as OpenApiDocument,
+  orders: orders as unknown as OpenApiDocument,
+  payments: payments as unknown as OpenApiDocument,
+  inventory: inventory as unknown as OpenApiDocument,
+}
 
 export interface Contract {
   service: string
-  /** Export name in the origin's routes module (`getUser`). */
-  name: string
-  route: RouteConfig
+  /** The service's whole document: `$ref`s in the operation resolve against it. */
+  document: OpenApiDocument
+  operation: Operation
 }
 
 /** `/users/{id}` (OpenAPI) → `/users/:id` (Hono). */
@@ -30,26 +62,16 @@ export const honoPath = (openApiPath: string) => openApiPath.replace(/\{([^}]+)\
 /** `/users/:id` (Hono) → `/users/{id}` (OpenAPI). */
 export const openApiPath = (honoPathTemplate: string) => honoPathTemplate.replace(/:([A-Za-z0-9_]+)/g, '{$1}')
 
-let index: Map<RouteKey, Contract> | undefined
-
-/** Route key (`GET /users/:id`) → the origin's declaration of it. */
-export function contracts(): Map<RouteKey, Contract> {
-  if (!index) {
-    index = new Map()
-    for (const [service, routes] of Object.entries(ORIGIN_ROUTES)) {
-      for (const [name, route] of Object.entries(routes)) {
-        index.set(routeKey(route.method, honoPath(route.path)), { service, name, route })
-      }
-    }
-  }
-  return index
+/**
+ * The operation a service's document declares for a method and (Hono) path, if any.
+ * Path templates compare by shape, so `/users/:id` finds `/users/{id}`.
+ */
+export function contractFor(service: string, method: string, path: string): Contract | undefined {
+  const document = ORIGIN_DOCUMENTS[service]
+  const operation = document?.paths[openApiPath(path)]?.[method.toLowerCase()]
+  return document && operation ? { service, document, operation } : undefined
 }
 
-export const contractFor = (method: string, path: string): Contract | undefined =>
-  contracts().get(routeKey(method, path))
-
-/** The JSON body schema a route declares, if any. */
-export function bodySchemaOf(route: RouteConfig) {
-  const media = route.request?.body?.content['application/json']
-  return media && 'schema' in media ? media.schema : undefined
-}
+/** The JSON body schema an operation declares, if any. */
+export const bodySchemaOf = (operation: Operation): JsonSchema | undefined =>
+  operation.requestBody?.content['application/json']?.schema

@@ -4,7 +4,7 @@
  * `Sunset: <IMF-fixdate>` (RFC 8594), and `Link` with `rel="deprecation"` (RFC 9745
  * §3), `rel="sunset"` (RFC 8594 §6) and `rel="successor-version"` (RFC 5829).
  */
-import { problemType, type Problem } from '../problem'
+import { problemType, type Problem } from '../../wire/problem'
 import type { Deprecation } from './config'
 
 export interface DeprecationContext {

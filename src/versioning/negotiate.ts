@@ -14,7 +14,7 @@
  * a conflict (400 naming both), and a malformed or unsupported one is a 400 listing
  * the supported versions, wherever it stands in the order.
  */
-import { problemType, type Problem } from '../problem'
+import { problemType, type Problem } from '../../wire/problem'
 import { requestPath } from '../proxy/path'
 import { essence, parseAccept } from './media-type'
 

@@ -1,15 +1,14 @@
 /**
  * The gateway's merged OpenAPI 3.1 document, generated from what exists: every route
- * of the newest version's table (with the origin's own declaration where there is
- * one, a generic operation otherwise, e.g. composites), the gateway's own paths, the
- * bearer auth scheme, the problem+json error schema, and the versioning rules.
+ * of the newest version's table (with the operation its service's published document
+ * declares, a generic operation otherwise, e.g. composites), the gateway's own paths,
+ * the bearer auth scheme, the problem+json error schema, and the versioning rules.
  * Nothing is listed by hand, so routes added to the tables appear here by themselves.
+ * Built from data only (contracts/, the tables): no origin code, no schema library.
  */
-import { createRoute, OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi'
-import type { RouteSpec } from '../../routes/table'
-import { ProblemSchema } from '../../services/shared/problem'
+import type { RouteSpec } from '../endpoint/types'
 import { imfFixdate } from './deprecation'
-import { bodySchemaOf, contractFor, openApiPath } from './contracts'
+import { contractFor, openApiPath, type JsonSchema, type OpenApiDocument, type Operation, type Parameter } from './contracts'
 import type { Versioning } from './versioning'
 
 export interface GatewayDocumentOptions {
@@ -18,10 +17,25 @@ export interface GatewayDocumentOptions {
   versioning: Versioning
 }
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } })
+const PROBLEM_REF = { $ref: '#/components/schemas/Problem' }
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: PROBLEM_REF } } })
+
+/** The one problem+json schema (wire/problem.ts). */
+const PROBLEM_SCHEMA = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', example: 'https://switchyard.example/problems#not-found' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+  },
+  required: ['type', 'title', 'status'],
+  additionalProperties: {},
+}
 
 /** Errors the gateway itself may answer on any proxied route. */
-function gatewayResponses(takesBody: boolean): RouteConfig['responses'] {
+function gatewayResponses(takesBody: boolean): Record<string, unknown> {
   return {
     400: problem('Invalid, unsupported or conflicting API version, or a request that failed validation (`errors`)'),
     ...(takesBody && {
@@ -32,79 +46,104 @@ function gatewayResponses(takesBody: boolean): RouteConfig['responses'] {
   }
 }
 
-/** Route policy as the auth work declares it on RouteSpec (`auth: 'public' | { scopes }`), if any. */
-function securityOf(spec: RouteSpec): RouteConfig['security'] {
+/** Route policy as the table declares it (`auth: 'public' | { scopes }`). */
+function securityOf(spec: RouteSpec): unknown[] {
   // Absent or 'authenticated': any valid access token (src/auth/policy.ts).
   if (spec.auth === 'public') return []
   const scopes = typeof spec.auth === 'object' ? (spec.auth.scopes ?? []) : []
   return [{ bearerAuth: [...scopes] }]
 }
 
-const pathParams = (path: string) =>
-  z.object(Object.fromEntries([...path.matchAll(/:([A-Za-z0-9_]+)/g)].map(([, name]) => [name!, z.string()])))
-
-function operationFor(spec: RouteSpec, prefix: string): RouteConfig {
-  const path = prefix + openApiPath(spec.path)
+function operationFor(spec: RouteSpec): Operation {
   const security = securityOf(spec)
-  const contract = contractFor(spec.method, spec.path)
+  const contract = contractFor(spec.service, spec.method, spec.path)
   if (contract) {
-    // The origin's declaration, minus what only its own router uses.
-    const { middleware: _m, hide: _h, getRoutingPath: _g, ...route } = contract.route as RouteConfig & { getRoutingPath?: unknown }
+    const { tags, summary, operationId, ...rest } = contract.operation
+    const takesBody = rest.requestBody !== undefined
+    const id = operationId ?? spec.operationId
     return {
-      ...route,
-      path,
-      operationId: `${contract.service}.${contract.name}`,
-      tags: route.tags ?? [contract.service],
-      responses: { ...gatewayResponses(bodySchemaOf(route) !== undefined), ...route.responses },
-      ...(security && { security }),
+      tags: tags ?? [spec.service],
+      ...(summary !== undefined && { summary }),
+      ...(id !== undefined && { operationId: `${spec.service}.${id}` }),
+      security,
+      ...rest,
+      responses: { ...gatewayResponses(takesBody), ...rest.responses },
     }
   }
-  const hasParams = spec.path.includes(':')
-  return createRoute({
-    method: spec.method.toLowerCase() as RouteConfig['method'],
-    path,
+  const params = [...spec.path.matchAll(/:([A-Za-z0-9_]+)/g)].map(([, name]): Parameter => ({
+    schema: { type: 'string' },
+    required: true,
+    name: name!,
+    in: 'path',
+  }))
+  return {
     tags: [spec.service],
     summary: `${spec.method} ${spec.path}, answered by the ${spec.service} service`,
-    ...(hasParams && { request: { params: pathParams(spec.path) } }),
+    security,
+    ...(params.length > 0 && { parameters: params }),
     responses: {
       200: { description: `As answered by the ${spec.service} service` },
       ...gatewayResponses(spec.method !== 'GET' && spec.method !== 'DELETE'),
     },
-    ...(security && { security }),
-  })
+  }
 }
 
-function ownPaths(): RouteConfig[] {
-  const json = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema } } })
-  const status = z.object({ status: z.literal('ok') })
-  const get = (path: string, summary: string, responses: RouteConfig['responses']) =>
-    createRoute({ method: 'get', path, tags: ['gateway'], summary, security: [], responses })
-  return [
-    get('/health/live', 'The gateway isolate answers', { 200: json('Alive', status) }),
-    get('/health/startup', 'The gateway config validated', { 200: json('Started', status.extend({ config: z.literal('valid') })) }),
-    get('/health/ready', "Every origin's own readiness, in parallel", {
-      200: json('Every required origin is ready', status.extend({ dependencies: z.record(z.string(), z.looseObject({})) })),
+const json = (description: string, schema: JsonSchema) => ({ description, content: { 'application/json': { schema } } })
+const object = (properties: Record<string, JsonSchema>) => ({ type: 'object', properties, required: Object.keys(properties) })
+const ok = { type: 'string', enum: ['ok'] }
+const anyObject = { type: 'object', properties: {}, additionalProperties: {} }
+const looseObject = (properties: Record<string, JsonSchema>) => ({ ...object(properties), additionalProperties: {} })
+const html = { type: 'string' }
+
+function ownPaths(): Record<string, Record<string, Operation>> {
+  const get = (summary: string, responses: Record<string, unknown>) => ({
+    get: { tags: ['gateway'], summary, security: [], responses },
+  })
+  return {
+    '/health/live': get('The gateway isolate answers', { 200: json('Alive', object({ status: ok })) }),
+    '/health/startup': get('The gateway config validated', {
+      200: json('Started', object({ status: ok, config: { type: 'string', enum: ['valid'] } })),
+    }),
+    '/health/ready': get("Every origin's own readiness, in parallel", {
+      200: json('Every required origin is ready', object({ status: ok, dependencies: { type: 'object', additionalProperties: anyObject } })),
       503: problem('A required origin is not ready (`failing` names them)'),
     }),
-    get('/openapi.json', 'This document', { 200: json('OpenAPI 3.1 document', z.looseObject({})) }),
-    get('/docs', 'Swagger UI for this document', { 200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } } }),
-    get('/', 'Where to go from here: docs, health, status page', {
-      200: { description: 'Index: JSON, or HTML for a browser', content: { 'application/json': { schema: z.looseObject({ links: z.record(z.string(), z.looseObject({ href: z.string() })) }) }, 'text/html': { schema: z.string() } } },
+    '/openapi.json': get('This document', { 200: json('OpenAPI 3.1 document', anyObject) }),
+    '/docs': get('Swagger UI for this document', {
+      200: { description: 'HTML page', content: { 'text/html': { schema: html } } },
     }),
-    ...['/status', '/status.json'].map((path) =>
-      createRoute({
-        method: 'get',
-        path,
-        tags: ['gateway'],
-        summary: "Operators' status: services, breakers, instances, retry budgets, recent error rates, limiter health (role admin)",
-        responses: {
-          200: { description: 'Status report (`/status` answers HTML to a browser)', content: { 'application/json': { schema: z.looseObject({ status: z.enum(['ok', 'degraded']) }) }, ...(path === '/status' ? { 'text/html': { schema: z.string() } } : {}) } },
-          401: problem('No valid access token'),
-          403: problem('The token lacks the admin role'),
+    '/': get('Where to go from here: docs, health, status page', {
+      200: {
+        description: 'Index: JSON, or HTML for a browser',
+        content: {
+          'application/json': { schema: looseObject({ links: { type: 'object', additionalProperties: looseObject({ href: { type: 'string' } }) } }) },
+          'text/html': { schema: html },
         },
-      }),
+      },
+    }),
+    ...Object.fromEntries(
+      ['/status', '/status.json'].map((path) => [
+        path,
+        {
+          get: {
+            tags: ['gateway'],
+            summary: "Operators' status: services, breakers, instances, retry budgets, recent error rates, limiter health (role admin)",
+            responses: {
+              200: {
+                description: 'Status report (`/status` answers HTML to a browser)',
+                content: {
+                  'application/json': { schema: looseObject({ status: { type: 'string', enum: ['ok', 'degraded'] } }) },
+                  ...(path === '/status' && { 'text/html': { schema: html } }),
+                },
+              },
+              401: problem('No valid access token'),
+              403: problem('The token lacks the admin role'),
+            },
+          },
+        },
+      ]),
     ),
-  ]
+  }
 }
 
 function description({ versioning }: GatewayDocumentOptions, deprecations: string[]): string {
@@ -123,20 +162,36 @@ function description({ versioning }: GatewayDocumentOptions, deprecations: strin
   ].join('\n\n')
 }
 
+/** Every `#/components/schemas/<name>` an operation reaches, through other schemas too. */
+function referencedSchemas(node: unknown, document: OpenApiDocument, into: Map<string, JsonSchema>): void {
+  if (Array.isArray(node)) for (const item of node) referencedSchemas(item, document, into)
+  else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      const name = key === '$ref' && typeof value === 'string' ? /^#\/components\/schemas\/(.+)$/.exec(value)?.[1] : undefined
+      if (name !== undefined) {
+        const schema = document.components?.schemas?.[name]
+        if (schema !== undefined && !into.has(name)) {
+          into.set(name, schema)
+          referencedSchemas(schema, document, into)
+        }
+      } else referencedSchemas(value, document, into)
+    }
+  }
+}
+
 export function buildGatewayDocument(options: GatewayDocumentOptions): Record<string, unknown> {
   const { versioning, tables } = options
   const newest = versioning.newest
-  const generator = new OpenAPIHono()
-  const registry = generator.openAPIRegistry
-  registry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-    description: 'Access token from the auth service (`/api/v2/auth/...`), verified at the gateway against its JWKS.',
-  })
-  registry.register('Problem', ProblemSchema)
-  for (const route of ownPaths()) registry.registerPath(route)
-  for (const spec of tables[newest] ?? []) registry.registerPath(operationFor(spec, `/api/${newest}`))
+  const routes = tables[newest] ?? []
+  const paths: Record<string, Record<string, Operation>> = ownPaths()
+  const schemas = new Map<string, JsonSchema>([['Problem', PROBLEM_SCHEMA]])
+  for (const spec of routes) {
+    const path = `/api/${newest}${openApiPath(spec.path)}`
+    const operation = operationFor(spec)
+    const contract = contractFor(spec.service, spec.method, spec.path)
+    if (contract) referencedSchemas(contract.operation, contract.document, schemas)
+    paths[path] = { ...paths[path], [spec.method.toLowerCase()]: operation }
+  }
 
   const deprecations = versioning.policy.supported.flatMap((version) => {
     const info = versioning.deprecation(version, '/')
@@ -148,11 +203,25 @@ export function buildGatewayDocument(options: GatewayDocumentOptions): Record<st
         `transforms (${steps.join(' ')}). Migration notes: ${info.schedule.policyUrl}`,
     ]
   })
-  const services = [...new Set((tables[newest] ?? []).map((r) => r.service))]
-  return generator.getOpenAPI31Document({
+  const services = [...new Set(routes.map((r) => r.service))]
+  return {
     openapi: '3.1.0',
     info: { title: `Switchyard gateway (${options.name})`, version: newest, description: description(options, deprecations) },
     servers: [{ url: '/', description: 'This gateway' }],
     tags: [{ name: 'gateway', description: "The gateway's own endpoints" }, ...services.map((name) => ({ name }))],
-  }) as unknown as Record<string, unknown>
+    components: {
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'Access token from the auth service (`/api/v2/auth/...`), verified at the gateway against its JWKS.',
+        },
+      },
+      schemas: Object.fromEntries(schemas),
+      parameters: {},
+    },
+    paths,
+    webhooks: {},
+  }
 }

@@ -5,13 +5,14 @@
  * origin's answer back to the client's version.
  */
 import type { Hono, MiddlewareHandler } from 'hono'
-import type { RouteSpec } from '../../routes/table'
-import { ProblemError, problems } from '../problem'
+import type { RouteSpec } from '../endpoint/types'
+import { ProblemError } from '../../wire/problem'
+import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
 import { bodySchemaOf, contractFor } from './contracts'
 import { isJson } from './media-type'
 import { downgrade, RenameCollision, upgradeBody, upgradeQuery, type Json, type RouteChange, type Renames } from './transforms'
-import { malformedBody, unsupportedMediaType, validateRequest, validationProblem } from './validate'
+import { malformedBody, requestValidator, unsupportedMediaType, validationProblem } from './validate'
 import type { Versioning } from './versioning'
 
 /**
@@ -44,13 +45,14 @@ export function mountContracts(app: Hono<GatewayEnv>, version: string, routes: R
 }
 
 export function routeContract(spec: RouteSpec, changes: RouteChange[]): MiddlewareHandler<GatewayEnv> | undefined {
-  const route = contractFor(spec.method, spec.path)?.route
+  const contract = contractFor(spec.service, spec.method, spec.path)
+  const validate = contract && requestValidator(contract)
   const bodyRenames = changes.map((c) => c.request?.body)
   const queryRenames = changes.map((c) => c.request?.query)
-  const hasBody = route ? bodySchemaOf(route) !== undefined : bodyRenames.some(Boolean)
+  const hasBody = contract ? bodySchemaOf(contract.operation) !== undefined : bodyRenames.some(Boolean)
   const rewritesQuery = queryRenames.some(Boolean)
   const downgrades = changes.some((c) => c.response)
-  if (!route && !hasBody && !rewritesQuery && !downgrades) return undefined
+  if (!contract && !hasBody && !rewritesQuery && !downgrades) return undefined
 
   return async (c, next) => {
     const original = c.req.raw
@@ -71,7 +73,7 @@ export function routeContract(spec: RouteSpec, changes: RouteChange[]): Middlewa
       bodyText = upgraded === body ? text : JSON.stringify(upgraded)
       body = upgraded
     }
-    if (route) validateRequest(route, { params: c.req.param(), query, body }, { body: bodyRenames, query: queryRenames })
+    validate?.({ params: c.req.param(), query, body }, { body: bodyRenames, query: queryRenames })
 
     if (hasBody || rewritesQuery) {
       url.search = query.toString()
@@ -90,7 +92,7 @@ function upgradeOrReject(body: unknown, renames: (Renames | undefined)[]): unkno
   } catch (err) {
     if (!(err instanceof RenameCollision)) throw err
     const detail = `${err.older} was renamed ${err.newer} in a later version; send only ${err.older}`
-    throw new ProblemError(validationProblem([{ in: 'body', pointer: `/${err.newer}`, detail, code: 'unrecognized_keys' }]))
+    throw ProblemError.of(validationProblem([{ in: 'body', pointer: `/${err.newer}`, detail, code: 'unrecognized_keys' }]))
   }
 }
 
@@ -112,7 +114,7 @@ async function downgradeResponse(
   try {
     body = (await res.json()) as Json
   } catch {
-    throw new ProblemError(problems.badGateway(service, `The ${service} service answered with malformed JSON.`))
+    throw ProblemError.of(problems.badGateway(service, `The ${service} service answered with malformed JSON.`))
   }
   // Reset first: assigning over a response merges the old headers (Content-Length) in.
   c.res = undefined

@@ -15,7 +15,7 @@
  * }
  * ```
  */
-import type { Method } from '../../routes/table'
+import type { Method } from '../endpoint/types'
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 export type JsonObject = { [key: string]: Json }

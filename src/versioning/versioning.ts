@@ -3,7 +3,7 @@
  * the default, each version's deprecation schedule and its chain of transform steps
  * up to the newest version. Inconsistent settings throw at start-up.
  */
-import type { RouteSpec } from '../../routes/table'
+import type { RouteSpec } from '../endpoint/types'
 import type { Deprecation, Deprecations } from './config'
 import type { DeprecationContext } from './deprecation'
 import { negotiateRequest, routedPath, type Negotiation, type VersionPolicy } from './negotiate'
@@ -64,10 +64,7 @@ export function createVersioning(
       }
     }
   }
-  for (const version of Object.keys(config.deprecations)) {
-    if (!supported.includes(version)) problems.push(`deprecations: ${version} is not a supported version`)
-    if (version === newest) problems.push(`deprecations: ${version} is the newest version and has no successor`)
-  }
+  // Deprecations naming unsupported or the newest versions are refused with the config (src/config/references.ts).
   if (problems.length > 0) throw new Error(`invalid versioning config:\n${problems.map((p) => `- ${p}`).join('\n')}`)
 
   const successorOf = (version: string) => supported[supported.indexOf(version) + 1] ?? newest

@@ -5,7 +5,7 @@
  * `SWITCHYARD_AUTH`, found by OIDC discovery.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DOCS_CSP } from '../../services/shared/docs'
+import { DOCS_CSP } from '../../wire/docs'
 import { startDenoStack, type DenoStack } from './support'
 // @ts-expect-error plain ESM script shared with dev tooling
 import { startDevIdp } from '../../scripts/dev-idp.mjs'

@@ -1,6 +1,6 @@
 // globalSetup (Node side) of the workerd tests: a real redis-server on a free port, the
 // Upstash-compatible bridge in front of it, and a small control endpoint through which
-// tests stop and restart redis-server and read the bridge's request counts.
+// tests stop and restart redis-server, slow the bridge down and read its request counts.
 import { createServer, type Server } from 'node:http'
 import type { TestProject } from 'vitest/node'
 // @ts-expect-error plain ESM scripts shared with dev tooling
@@ -8,7 +8,7 @@ import { freePort } from '../../scripts/deno-gateway.mjs'
 // @ts-expect-error plain ESM scripts shared with dev tooling
 import { findRedisServer, startRedisServer } from '../../scripts/redis-server.mjs'
 // @ts-expect-error plain ESM scripts shared with dev tooling
-import { startBridge } from '../../scripts/upstash-bridge.mjs'
+import { spawnBridge } from '../../scripts/upstash-bridge.mjs'
 
 export type RedisContext = { url: string; token: string; control: string } | { error: string }
 
@@ -26,9 +26,9 @@ interface RedisHandle {
 
 interface Bridge {
   url: string
-  stats: unknown
-  resetStats(): void
-  close(): Promise<void>
+  command(args: unknown[]): Promise<unknown>
+  control(method: string, path: string): Promise<unknown>
+  stop(): void
 }
 
 const TOKEN = 'switchyard-test-token'
@@ -37,9 +37,7 @@ const TOKEN = 'switchyard-test-token'
 async function waitUntilServing(bridge: Bridge): Promise<void> {
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
-    const res = await fetch(bridge.url, { method: 'POST', body: '["PING"]', headers: { authorization: `Bearer ${TOKEN}` } })
-    await res.body?.cancel()
-    if (res.ok) return
+    if (await bridge.command(['PING']).then(() => true, () => false)) return
     await new Promise((r) => setTimeout(r, 50))
   }
   throw new Error('the bridge did not reconnect to redis-server within 10 s')
@@ -62,11 +60,10 @@ function controlServer(redis: RedisHandle, bridge: Bridge): Server {
         await waitUntilServing(bridge)
         return reply(200, { running: redis.running() })
       }
-      if (route === 'GET /stats') return reply(200, bridge.stats)
-      if (route === 'DELETE /stats') {
-        bridge.resetStats()
-        return reply(200, bridge.stats)
-      }
+      const delay = /^PUT \/bridge\/delay\/(\d+)$/.exec(route)
+      if (delay) return reply(200, await bridge.control('PUT', `delay/${delay[1]}`))
+      if (route === 'GET /stats') return reply(200, await bridge.control('GET', 'stats'))
+      if (route === 'DELETE /stats') return reply(200, await bridge.control('DELETE', 'stats'))
       reply(404, { error: `unknown control ${route}` })
     } catch (err) {
       reply(500, { error: err instanceof Error ? err.message : String(err) })
@@ -83,7 +80,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {}
   }
   const redis = (await startRedisServer({ port: await freePort() })) as RedisHandle & { url: string }
-  const bridge = (await startBridge({ redisUrl: redis.url, token: TOKEN })) as Bridge
+  // Its own process: the test runner's event loop (busy with the Workers' output under a
+  // burst) must not make the store look slow.
+  const bridge = (await spawnBridge({ redisUrl: redis.url, token: TOKEN, port: await freePort() })) as Bridge
   const control = controlServer(redis, bridge)
   await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve))
   const address = control.address()
@@ -93,7 +92,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     control.closeAllConnections()
     await new Promise<void>((resolve) => control.close(() => resolve()))
-    await bridge.close()
+    bridge.stop()
     await redis.stop()
   }
 }

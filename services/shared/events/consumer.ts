@@ -8,7 +8,7 @@
  * second effect. A handler that throws is retried with exponential backoff; after the
  * queue's `max_retries` the queue moves it to the dead-letter queue.
  */
-import type { Telemetry } from '../../../src/tracing/telemetry'
+import type { Telemetry } from '../../../wire/tracing/telemetry'
 import { isUniqueViolation } from '../d1'
 import { internalFault } from '../faults'
 import { now } from '../schemas'

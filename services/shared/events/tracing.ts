@@ -7,8 +7,8 @@
  *   trace holds the request, every event and every service's work on it.
  */
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Link } from '@opentelemetry/api'
-import { withTelemetry, type Telemetry } from '../../../src/tracing/telemetry'
-import { activeTelemetry } from '../../../src/tracing/telemetry'
+import { withTelemetry, type Telemetry } from '../../../wire/tracing/telemetry'
+import { activeTelemetry } from '../../../wire/tracing/telemetry'
 import type { Envelope } from './envelope'
 
 const SYSTEM = 'cloudflare_queues'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * The `tracing` section of the gateway config. Trace context is always propagated
@@ -6,7 +6,7 @@ import { z } from 'zod'
  * the platform exports them itself).
  */
 export const tracingConfigSchema = z
-  .object({
+  .strictObject({
     /** Off: no trace context, no spans, no `traceresponse` (used as the benchmark baseline). */
     enabled: z.boolean().default(true),
     /** `service.name` of the exported spans. */
@@ -15,7 +15,7 @@ export const tracingConfigSchema = z
     sampleRatio: z.number().min(0).max(1).default(1),
     /** OTLP/HTTP (JSON) export; absent: nothing is exported and spans cost next to nothing. */
     otlp: z
-      .object({
+      .strictObject({
         /** Full traces URL, e.g. `http://collector:4318/v1/traces`. */
         endpoint: z.url({ protocol: /^https?$/ }),
         /** Sent with every export, e.g. an API key of a hosted collector. */

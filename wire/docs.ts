@@ -1,5 +1,6 @@
 /**
- * Swagger UI pages, the same for every origin and the gateway, that need no host but
+ * Swagger UI pages, the same for every origin and the gateway (so they live in the wire
+ * module: the page an origin serves loads its assets from the gateway's path), that need no host but
  * the gateway: the page loads Swagger UI (`swagger-ui-dist`, pinned) and a small start
  * script from the gateway's `/docs/assets/` (src/docs/assets.ts), holds no inline
  * script or style, and says so in a Content-Security-Policy that allows only self

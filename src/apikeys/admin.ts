@@ -1,0 +1,100 @@
+/**
+ * Admin routes of the gateway itself (not proxied) that manage consumers and their
+ * API keys; the policy is admin role with a bearer token (`apiKeyAdminRoutes`, in the
+ * gateway's policy tables). A new key is shown once, in the answer that creates it;
+ * the store keeps only its hash.
+ *
+ *   POST   /admin/consumers                      { name, scopes?, roles?, tier? } → 201
+ *   GET    /admin/consumers                      → the consumers
+ *   POST   /admin/consumers/:id/keys             → 201 { key, id, … } (the only time the key is seen)
+ *   GET    /admin/consumers/:id/keys             → the keys' ids and dates (never a secret or hash)
+ *   DELETE /admin/consumers/:id/keys/:keyId      → 204 (revoked; within the cache TTL everywhere)
+ */
+import type { Context, Hono } from 'hono'
+import { z } from 'zod'
+import { ProblemError, problemType } from '../../wire/problem'
+import { problems } from '../problem'
+import type { GatewayEnv } from '../types'
+import { hashSecret, newKey } from './key'
+import type { ConsumerStore } from './store'
+
+export const ADMIN_PREFIX = '/admin/consumers'
+const ADMIN = { roles: ['admin'], accept: 'token' } as const
+
+/** The routes' policies, for the gateway's policy resolver (admins only, by token). */
+export const apiKeyAdminRoutes = [
+  { method: 'POST', path: ADMIN_PREFIX, auth: ADMIN },
+  { method: 'GET', path: ADMIN_PREFIX, auth: ADMIN },
+  { method: 'POST', path: `${ADMIN_PREFIX}/:id/keys`, auth: ADMIN },
+  { method: 'GET', path: `${ADMIN_PREFIX}/:id/keys`, auth: ADMIN },
+  { method: 'DELETE', path: `${ADMIN_PREFIX}/:id/keys/:keyId`, auth: ADMIN },
+]
+
+const word = /^[A-Za-z0-9:._/-]{1,128}$/
+const NewConsumer = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+  scopes: z.array(z.string().regex(word)).max(64).default([]),
+  roles: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/)).max(32).default([]),
+  tier: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/).optional(),
+})
+
+const unavailable = () =>
+  ProblemError.of({
+    type: problemType('api-keys-unavailable'),
+    title: 'Service Unavailable',
+    status: 503,
+    detail: 'API keys are not enabled on this gateway (no GATEWAY_DB binding).',
+  })
+
+async function jsonBody(c: Context<GatewayEnv>): Promise<unknown> {
+  if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
+    throw ProblemError.of({ type: problemType('unsupported-media-type'), title: 'Unsupported Media Type', status: 415, detail: 'Send application/json.' })
+  }
+  try {
+    return await c.req.json()
+  } catch {
+    throw ProblemError.of(problems.badRequest('The body is not valid JSON.'))
+  }
+}
+
+export function mountApiKeyAdmin(app: Hono<GatewayEnv>, store: ConsumerStore | undefined): void {
+  const need = () => {
+    if (!store) throw unavailable()
+    return store
+  }
+  const consumerOr404 = async (id: string) => {
+    const consumer = await need().getConsumer(id)
+    if (!consumer) throw ProblemError.of(problems.notFound(`No consumer ${id}.`))
+    return consumer
+  }
+
+  app.post(ADMIN_PREFIX, async (c) => {
+    const input = NewConsumer.safeParse(await jsonBody(c))
+    if (!input.success) {
+      throw ProblemError.of(problems.badRequest('Invalid consumer.', { errors: input.error.issues.map((i) => ({ pointer: `/${i.path.join('/')}`, detail: i.message })) }))
+    }
+    const created = await need().createConsumer(input.data)
+    if (created === 'exists') {
+      throw ProblemError.of({ type: problemType('conflict'), title: 'Conflict', status: 409, detail: `A consumer named ${input.data.name} exists.` })
+    }
+    return c.json(created, 201, { Location: `${ADMIN_PREFIX}/${created.id}` })
+  })
+  app.get(ADMIN_PREFIX, async (c) => c.json({ consumers: await need().listConsumers() }))
+  app.post(`${ADMIN_PREFIX}/:id/keys`, async (c) => {
+    const consumer = await consumerOr404(c.req.param('id'))
+    const { key, keyId, secret } = newKey()
+    const info = await need().addKey(consumer.id, keyId, await hashSecret(secret))
+    return c.json({ ...info, key }, 201, { 'Cache-Control': 'no-store' })
+  })
+  app.get(`${ADMIN_PREFIX}/:id/keys`, async (c) => {
+    const consumer = await consumerOr404(c.req.param('id'))
+    return c.json({ keys: await need().listKeys(consumer.id) })
+  })
+  app.delete(`${ADMIN_PREFIX}/:id/keys/:keyId`, async (c) => {
+    const consumer = await consumerOr404(c.req.param('id'))
+    if (!(await need().revokeKey(consumer.id, c.req.param('keyId')))) {
+      throw ProblemError.of(problems.notFound(`Consumer ${consumer.id} has no key ${c.req.param('keyId')}.`))
+    }
+    return c.body(null, 204)
+  })
+}
