@@ -57,6 +57,10 @@ const cacheWorkers = () => ({
  * the five origins are real auxiliary Workers with their own D1 databases. The test
  * Worker also binds each origin's database (same id) so setup can migrate and seed it.
  */
+// wrangler, reading wrangler.toml once per test file, would print "Using secrets defined
+// in .dev.vars" each time; its warnings and errors still show.
+process.env.WRANGLER_LOG ??= 'warn'
+
 export default defineConfig(async () => {
   await buildOrigins()
   const d1Databases: Record<string, string> = {}
@@ -155,6 +159,8 @@ export default defineConfig(async () => {
           // requests show (each in its own request context).
           test: {
             name: 'http',
+            // Output of passing tests (servers' request logs) is noise; failures still show theirs.
+            silent: 'passed-only',
             include: ['test/http/**/*.test.ts'],
             environment: 'node',
             testTimeout: 30_000,
@@ -165,6 +171,7 @@ export default defineConfig(async () => {
           // The same gateway under a real `deno serve` process, over HTTP.
           test: {
             name: 'deno',
+            silent: 'passed-only',
             include: ['test/deno/**/*.test.ts'],
             environment: 'node',
             testTimeout: 30_000,

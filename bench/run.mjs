@@ -107,3 +107,13 @@ await runColdStartBench()
 console.log()
 const { runPipelineBench } = await import('./pipeline.mjs')
 await runPipelineBench()
+
+// Protocol conversion: REST → Connect binary vs REST → REST, in process and under load.
+console.log()
+const { benchRpc } = await import('./rpc.mjs')
+await benchRpc()
+
+// The order saga: POST → final state over the origins' queues, and orders per second.
+console.log()
+const { runSagaBench } = await import('./saga.mjs')
+await runSagaBench()

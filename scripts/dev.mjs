@@ -24,6 +24,7 @@ const front = await startFront({ port, target: () => (ready ? internalPort : und
 
 // Rate limiting: redis-server + the Upstash bridge, or the in-memory limiter.
 const [seeded, limiter] = await Promise.all([prepareDevDatabases(PERSIST), startDevLimiter()])
+const preparedIn = seconds()
 if (seeded.length > 0) console.log(`local D1 migrated and seeded: ${seeded.join(', ')}`)
 const vars = Object.entries(limiter.vars).map(([name, value]) => `${name}:${value}`)
 
@@ -101,7 +102,7 @@ function banner() {
   const store = limiter.vars.UPSTASH_REDIS_REST_URL ? `Redis through the Upstash bridge ${limiter.vars.UPSTASH_REDIS_REST_URL}` : 'in-memory (per isolate; install redis-server for the shared one)'
   return [
     '',
-    `Switchyard is ready on ${url} (${seconds()} s)`,
+    `Switchyard is ready on ${url} (${seconds()} s; D1 and limiter ready after ${preparedIn} s)`,
     `  ${url}/              index`,
     `  ${url}/docs          API reference (Swagger UI)`,
     `  ${url}/health/ready  readiness of the five origins`,

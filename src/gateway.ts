@@ -174,7 +174,14 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       config: config.rateLimit,
       // Who is counted: the identity auth verified just above, else the address.
       clientIp,
-      scope: routeScopeResolver(tables),
+      // Composites count against the services their parts call (src/ratelimit/policies.ts).
+      scope: routeScopeResolver(
+        tables,
+        config.versions.supported.map((v) => ({
+          prefix: `/api/${v}`,
+          routes: (compositeTables[v] ?? []).map((c) => ({ path: c.path, services: Object.values(c.parts).map((p) => p.service) })),
+        })),
+      ),
       limiter,
     })
     app.use('/api/*', limit)

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { expectProblem } from './helpers'
+import { afterEach, describe, expect, it } from 'vitest'
+import { expectProblem, resetOrigin, setFault, SERVICES } from './helpers'
 import { testGateway } from './support/gateway'
 import { newTraceparent, receiverEndpoint, waitForSpans, type ReceivedSpan } from './tracing-helpers'
 
@@ -9,6 +9,45 @@ const PARTS = ['orders', 'payments', 'users']
 const GATEWAY = 'switchyard-gateway'
 
 const gatewayClients = (spans: ReceivedSpan[]) => spans.filter((s) => s.service === GATEWAY && s.kind === 'CLIENT')
+const start = (s: ReceivedSpan) => BigInt(s.startNs)
+const end = (s: ReceivedSpan) => BigInt(s.endNs)
+const part = (spans: ReceivedSpan[], service: string) => spans.find((s) => s.attributes['server.address'] === service)!
+
+afterEach(async () => {
+  await Promise.all(SERVICES.map(resetOrigin))
+})
+
+describe('the order parts run in (from their spans, not from a clock bound)', () => {
+  it('starts all parts of a stage together: every part started before any of them ended', async () => {
+    for (const service of ['users', 'orders', 'payments'] as const) {
+      await setFault(service, { mode: 'delay', delayMs: 200, paths: `/${service}` })
+    }
+    const incoming = newTraceparent('01')
+    const res = await gw.fetch('/api/v2/me/dashboard', { as: 'ada', headers: { traceparent: incoming.header } })
+    expect(res.headers.get('switchyard-complete')).toBe('true')
+    // (A first request of the file may also fetch the JWKS from auth: not a part.)
+    const parts = (spans: ReceivedSpan[]) => gatewayClients(spans).filter((s) => PARTS.includes(String(s.attributes['server.address'])))
+    const clients = parts(await waitForSpans(incoming.traceId, (s) => parts(s).length >= 3))
+    expect(clients).toHaveLength(3)
+    const lastStart = clients.map(start).reduce((a, b) => (a > b ? a : b))
+    const firstEnd = clients.map(end).reduce((a, b) => (a < b ? a : b))
+    expect(lastStart < firstEnd).toBe(true)
+  })
+
+  it('stage two starts only after stage one has answered', async () => {
+    for (const service of ['orders', 'payments', 'inventory'] as const) {
+      await setFault(service, { mode: 'delay', delayMs: 200, paths: `/${service}` })
+    }
+    const incoming = newTraceparent('01')
+    const res = await gw.fetch('/api/v2/orders/3/details', { as: 'ada', headers: { traceparent: incoming.header } })
+    expect(res.status).toBe(200)
+    const clients = gatewayClients(await waitForSpans(incoming.traceId, (s) => gatewayClients(s).length >= 3))
+    const [order, payment, stock] = [part(clients, 'orders'), part(clients, 'payments'), part(clients, 'inventory')]
+    // Stage one's two parts overlap; stage two starts after both have ended.
+    expect(start(order) < end(payment) && start(payment) < end(order)).toBe(true)
+    expect(start(stock) >= end(order) && start(stock) >= end(payment)).toBe(true)
+  })
+})
 
 describe('a composite in the trace', () => {
   it('one client span per part, children of the request’s server span, each the parent of its origin’s span', async () => {

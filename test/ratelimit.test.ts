@@ -198,6 +198,35 @@ describe('policy scopes', () => {
     expect(limits.get('all')!.r).toBe(7)
   })
 
+  it('a composite counts against the policies of every service its parts call', async () => {
+    const gw = limitedGateway({
+      policies: [
+        { name: 'orders-only', quota: 2, window: 60, scope: 'service', match: { services: ['orders'] } },
+        { name: 'per-service', quota: 5, window: 60, scope: 'service' },
+      ],
+    })
+    const { authorization } = await verifiedUser()
+    const get = async (path: string) => {
+      const res = await gw.fetch(path, { headers: { 'cf-connecting-ip': uniqueIp(), authorization } })
+      await res.body?.cancel()
+      return { status: res.status, policy: res.headers.get('ratelimit-policy'), limits: res.headers.get('ratelimit') }
+    }
+    // The dashboard's parts call users, orders and payments: each partition counts it.
+    const first = await get('/api/v2/me/dashboard')
+    expect(first.status).not.toBe(429)
+    expect(first.policy).toBe('"orders-only";q=2;w=60, "per-service";q=5;w=60')
+    expect(parseLimitField(first.limits).get('orders-only')!.r).toBe(1)
+    // A plain orders call shares the orders partitions with it.
+    expect((await get('/api/v2/orders?user=1')).status).toBe(200)
+    const third = await get('/api/v2/me/dashboard')
+    expect(third.status).toBe(429)
+    expect((await get('/api/v2/orders?user=1')).status).toBe(429)
+    // users was called twice (by the dashboards: the denied one counted nowhere).
+    const users = await get('/api/v2/users/1')
+    expect(users.status).toBe(200)
+    expect(parseLimitField(users.limits).get('per-service')!.r).toBe(3)
+  })
+
   it('group scope applies only to routes of the listed groups, per group', async () => {
     const gw = limitedGateway({
       policies: [

@@ -8,13 +8,11 @@ describe('timeouts', () => {
   it('a hanging origin is cut off at the per-try timeout: 504 problem+json, and the abort reaches the origin', async () => {
     const gw = resilientGateway({ defaults: patch(QUIET, { timeout: { perTryMs: 300, deadlineMs: 5000 } }) })
     await setInstanceFault('USERS', { mode: 'hang' })
-    const started = Date.now()
     const res = await gw.fetch('/api/v2/users/1')
-    const elapsed = Date.now() - started
     const body = await expectProblem(res, 504)
+    // The per-try timeout answered (not the 5 s deadline), for the one attempt made.
     expect(body).toMatchObject({ service: 'users', timeout: 'try', timeout_ms: 300 })
-    expect(elapsed).toBeGreaterThanOrEqual(250)
-    expect(elapsed).toBeLessThan(1500)
+    expect(await callsTo('USERS')).toBe(1)
     // The origin saw its request cancelled: the signal reached the service-binding fetch.
     expect(await eventually(async () => (await instanceStats('USERS')).aborted === 1)).toBe(true)
   })
@@ -29,11 +27,8 @@ describe('the overall deadline', () => {
       }),
     })
     await setInstanceFault('USERS', { mode: 'hang' })
-    const started = Date.now()
     const body = await expectProblem(await gw.fetch('/api/v2/users/1'), 504)
-    const elapsed = Date.now() - started
     expect(body).toMatchObject({ timeout: 'deadline', timeout_ms: 800 })
-    expect(elapsed).toBeLessThan(2000)
     // 800 ms leave room for at most three 300 ms attempts, never the ten allowed.
     const calls = await callsTo('USERS')
     expect(calls).toBeGreaterThanOrEqual(2)
@@ -46,9 +41,7 @@ describe('the overall deadline', () => {
       defaults: patch(QUIET, { timeout: { perTryMs: 500, deadlineMs: 1000 }, retry: { maxAttempts: 3, maxRetryAfterMs: 10_000 } }),
     })
     await setInstanceFault('USERS', { mode: 'status', status: 503, retryAfter: 5 })
-    const started = Date.now()
     const res = await gw.fetch('/api/v2/users/1')
-    expect(Date.now() - started).toBeLessThan(1000)
     await expectProblem(res, 503)
     expect(res.headers.get('retry-after')).toBe('5')
     expect(await callsTo('USERS')).toBe(1)

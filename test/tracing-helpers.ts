@@ -39,6 +39,9 @@ export interface ReceivedSpan {
   attributes: Record<string, unknown>
   events: { name: string; attributes: Record<string, unknown> }[]
   status: string
+  /** Unix nanoseconds, as decimal strings (int64). */
+  startNs: string
+  endNs: string
 }
 
 export const receiverUrl = () => (env as unknown as { OTLP_RECEIVER_URL: string }).OTLP_RECEIVER_URL

@@ -117,18 +117,34 @@ describe('tracestate', () => {
 
   it.each([
     ['an uppercase key', 'foo=1,BAR=2'],
-    ['a key starting with a digit (no tenant)', 'foo=1,1bar=2'],
+    ['a key starting with "@"', 'foo=1,@bar=2'],
+    ['a key starting with "_"', 'foo=1,_bar=2'],
     ['a key longer than 256', `foo=1,${'k'.repeat(257)}=2`],
-    ['a tenant id longer than 241', `foo=1,${'t'.repeat(242)}@v=2`],
-    ['a system id longer than 14', `foo=1,t@${'v'.repeat(15)}=2`],
+    ['a key with "." (not a keychar)', 'foo=1,b.ar=2'],
     ['a value with "="', 'foo=1,bar=2=3'],
     ['a value longer than 256', `foo=1,bar=${'x'.repeat(257)}`],
     ['an empty value', 'foo=1,bar='],
     ['a member without "="', 'foo=1,bar'],
     ['a control character (DEL) in a value', 'foo=1,bar=a\x7fb'],
-    ['a duplicated key', 'foo=1,bar=2,foo=3'],
   ])('drops everything when one member has %s', async (_case, value) => {
     expect(await stateOf(value)).toBeUndefined()
+  })
+
+  // The current key grammar: ( lcalpha / DIGIT ) 0*255 keychar, `@` among the keychars.
+  it.each([
+    ['a digit first', '1bar=2'],
+    ['"@" anywhere after the first character', 'a@b@c=1'],
+    ['a tenant longer than 241 before "@"', `${'t'.repeat(242)}@v=2`],
+    ['a system id longer than 14 after "@"', `t@${'v'.repeat(15)}=2`],
+    ['"@" last', 'vendor@=1'],
+    ['256 characters', `${'k'.repeat(256)}=2`],
+  ])('accepts a key with %s', async (_case, member) => {
+    expect(await stateOf(`foo=1,${member}`)).toBe(`foo=1,${member}`)
+  })
+
+  it('keeps the first (left-most, latest) entry of a repeated key and drops the later ones', async () => {
+    expect(await stateOf('foo=1,bar=2,foo=3')).toBe('foo=1,bar=2')
+    expect(await stateOf('foo=1', 'foo=2,baz=3')).toBe('foo=1,baz=3')
   })
 
   it('trims whitespace around members', async () => {

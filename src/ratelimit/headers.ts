@@ -17,13 +17,24 @@ export interface ServiceLimit {
 
 const params = (entries: [string, number][]) => new Map<string, number>(entries)
 
+/** A policy applies to a composite once per service its parts call: advertised once. */
 export function rateLimitPolicyHeader(policies: AppliedPolicy[]): string {
-  return serializeList(policies.map((p): Item => [p.name, params([['q', p.quota], ['w', p.window]])]))
+  const once = [...new Map(policies.map((p) => [p.name, p])).values()]
+  return serializeList(once.map((p): Item => [p.name, params([['q', p.quota], ['w', p.window]])]))
 }
 
+/** Per policy name, its tightest partition: the least remaining, the longest wait. */
 export function rateLimitHeader(limits: ServiceLimit[]): string {
+  const byName = new Map<string, ServiceLimit>()
+  for (const l of limits) {
+    const seen = byName.get(l.name)
+    byName.set(
+      l.name,
+      seen ? { name: l.name, remaining: Math.min(seen.remaining, l.remaining), resetSeconds: Math.max(seen.resetSeconds, l.resetSeconds) } : l,
+    )
+  }
   return serializeList(
-    limits.map((l): Item => [l.name, params([['r', Math.max(0, l.remaining)], ['t', Math.max(0, l.resetSeconds)]])]),
+    [...byName.values()].map((l): Item => [l.name, params([['r', Math.max(0, l.remaining)], ['t', Math.max(0, l.resetSeconds)]])]),
   )
 }
 

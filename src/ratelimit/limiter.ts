@@ -77,7 +77,7 @@ export function createLimiter(
           kind: 'denied',
           policies,
           limits: blocked.map((p) => ({ name: p.name, remaining: 0, resetSeconds: toSeconds(denied.remaining(p.key)) })),
-          violated: blocked.map((p) => p.name),
+          violated: [...new Set(blocked.map((p) => p.name))],
           retryAfterSeconds: Math.max(1, toSeconds(longest)),
           cached: true,
         }
@@ -121,7 +121,7 @@ export function createLimiter(
         kind: 'denied',
         policies,
         limits,
-        violated: violatedIdx.map((i) => policies[i]!.name),
+        violated: [...new Set(violatedIdx.map((i) => policies[i]!.name))],
         retryAfterSeconds: Math.max(1, toSeconds(longest)),
         cached: false,
         log,

@@ -7,6 +7,11 @@ export interface RouteScope {
   group?: string
   /** The matched route template, for logs of requests the limiter answers itself. */
   route?: string
+  /**
+   * A composite endpoint: the services its parts call. It counts against the policies of
+   * each of them (a `service`-scoped policy once per service), as the calls would.
+   */
+  parts?: { service: string; group?: string }[]
 }
 
 /** One policy as it applies to one request: the caller's tier resolved, the partition named. */
@@ -22,7 +27,7 @@ export interface AppliedPolicy {
 
 const DEFAULT_PREFIX = 'sy:rl'
 
-function matches(policy: PolicyConfig, scope: RouteScope): boolean {
+function matches(policy: PolicyConfig, scope: { service?: string; group?: string }): boolean {
   const { services, groups } = policy.match
   if (services && !(scope.service && services.includes(scope.service))) return false
   if (groups && !(scope.group && groups.includes(scope.group))) return false
@@ -34,24 +39,32 @@ function matches(policy: PolicyConfig, scope: RouteScope): boolean {
 /**
  * The policies a request is subject to, in config order. Every key of one caller
  * carries the same hash tag `{<caller>}`, so one script may touch them all on a
- * Redis Cluster too.
+ * Redis Cluster too. A composite is matched against each of its parts: a policy
+ * applies once per partition its parts reach (a `service`-scoped one per service).
  */
 export function applicablePolicies(config: RateLimitConfig, caller: Caller, scope: RouteScope): AppliedPolicy[] {
   const prefix = config.store.kind === 'upstash' ? config.store.prefix : DEFAULT_PREFIX
+  const targets = scope.parts ?? [scope]
   const applied: AppliedPolicy[] = []
   for (const policy of config.policies) {
-    if (!matches(policy, scope)) continue
     const override = policy.tiers[caller.tier] ?? {}
-    let key = `${prefix}:{${caller.id}}:${policy.name}`
-    if (policy.scope === 'service') key += `:s:${scope.service}`
-    if (policy.scope === 'group') key += `:g:${scope.group}`
-    applied.push({
-      name: policy.name,
-      quota: override.quota ?? policy.quota,
-      window: override.window ?? policy.window,
-      failure: policy.failure,
-      key,
-    })
+    const keys = new Set<string>()
+    for (const target of targets) {
+      if (!matches(policy, target)) continue
+      let key = `${prefix}:{${caller.id}}:${policy.name}`
+      if (policy.scope === 'service') key += `:s:${target.service}`
+      if (policy.scope === 'group') key += `:g:${target.group}`
+      keys.add(key)
+    }
+    for (const key of keys) {
+      applied.push({
+        name: policy.name,
+        quota: override.quota ?? policy.quota,
+        window: override.window ?? policy.window,
+        failure: policy.failure,
+        key,
+      })
+    }
   }
   return applied
 }

@@ -85,3 +85,20 @@ describe('docs offline under Deno', () => {
     expect((await fetch(`${stack.gw.base}/docs/assets/package.json`)).status).toBe(404)
   })
 })
+
+describe('tracestate under Deno, per the current W3C text', () => {
+  it('passes keys of the current grammar on and drops a repeated key\'s later entry', async () => {
+    const users = stack.origins.urls.users!
+    await fetch(`${users}/__faults/stats`, { method: 'DELETE' })
+    const res = await fetch(`${stack.gw.base}/api/v2/users/1`, {
+      headers: {
+        ...stack.admin,
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        tracestate: '1vendor=a,t@v@x=b,1vendor=c',
+      },
+    })
+    expect(res.status).toBe(200)
+    const stats = (await (await fetch(`${users}/__faults/stats`)).json()) as { lastHeaders: Record<string, string> }
+    expect(stats.lastHeaders.tracestate).toBe('1vendor=a,t@v@x=b')
+  })
+})

@@ -13,8 +13,8 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api'
-import { isTracingSuppressed, TraceState } from '@opentelemetry/core'
-import { FLAG_RANDOM, FLAG_SAMPLED, formatTraceparent, parseTraceparent, parseTracestate } from './w3c'
+import { isTracingSuppressed } from '@opentelemetry/core'
+import { FLAG_RANDOM, FLAG_SAMPLED, formatTraceparent, parseTraceparent, parseTracestate, MemberTraceState } from './w3c'
 
 export const TRACEPARENT = 'traceparent'
 export const TRACESTATE = 'tracestate'
@@ -86,7 +86,7 @@ export class StrictTraceContextPropagator implements TextMapPropagator {
       spanId: parent.parentId,
       traceFlags: parent.flags & FLAG_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
       isRemote: true,
-      ...(members && { traceState: new TraceState(members.join(',')) }),
+      ...(members && { traceState: MemberTraceState.of(members) }),
     })
     return withRandomTraceId(remote, (parent.flags & FLAG_RANDOM) !== 0)
   }

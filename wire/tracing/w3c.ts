@@ -39,8 +39,12 @@ export function formatTraceparent(traceId: string, spanId: string, flags: number
   return `00-${traceId}-${spanId}-0${(flags & KNOWN_FLAGS).toString(16)}`
 }
 
-const KEY_CHARS = '[a-z0-9_\\-*/]'
-const TRACESTATE_KEY = new RegExp(`^(?:[a-z]${KEY_CHARS}{0,255}|[a-z0-9]${KEY_CHARS}{0,240}@[a-z]${KEY_CHARS}{0,13})$`)
+/**
+ * The current key grammar (Trace Context Level 2, §"Key"): `( lcalpha / DIGIT ) 0*255
+ * keychar`, where keychar holds `@` — a digit may start a key, `@` may appear anywhere
+ * after the first character, and there are no tenant/vendor length rules any more.
+ */
+const TRACESTATE_KEY = /^[a-z0-9][a-z0-9_\-*/@]{0,255}$/
 /** Printable ASCII except `,` and `=`; spaces allowed inside but not at the end. */
 const TRACESTATE_VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/
 
@@ -52,9 +56,12 @@ const LONG_MEMBER = 128
 
 /**
  * Parses `tracestate` into its members, or `undefined` when there is nothing valid
- * to keep: a malformed or duplicated member, or more than 32 members, drops the
- * whole header (the trace itself continues). Empty and whitespace-only members are
- * allowed and ignored. Repeated headers arrive comma-joined, as the spec combines them.
+ * to keep: a malformed member, or more than 32 members, drops the whole header (the
+ * trace itself continues; the spec lets a vendor discard a header it cannot parse).
+ * A key seen again is an entry the spec does not allow ("only one entry per key", the
+ * left-most being the latest position): that later entry alone is dropped. Empty and
+ * whitespace-only members are allowed and ignored. Repeated headers arrive
+ * comma-joined, as the spec combines them.
  */
 export function parseTracestate(value: string | null | undefined): string[] | undefined {
   if (value == null) return undefined
@@ -66,7 +73,8 @@ export function parseTracestate(value: string | null | undefined): string[] | un
     const eq = member.indexOf('=')
     if (eq <= 0) return undefined
     const key = member.slice(0, eq)
-    if (!TRACESTATE_KEY.test(key) || !TRACESTATE_VALUE.test(member.slice(eq + 1)) || keys.has(key)) return undefined
+    if (!TRACESTATE_KEY.test(key) || !TRACESTATE_VALUE.test(member.slice(eq + 1))) return undefined
+    if (keys.has(key)) continue
     keys.add(key)
     members.push(member)
     if (members.length > MAX_TRACESTATE_MEMBERS) return undefined
@@ -86,4 +94,39 @@ function truncate(members: string[]): string[] {
     kept = long >= 0 ? kept.filter((_, i) => i !== long) : kept.slice(0, -1)
   }
   return kept
+}
+
+/**
+ * The parsed members as an OpenTelemetry `TraceState` (the interface of
+ * `@opentelemetry/api`). OTel's own `TraceState` re-validates keys with the old grammar
+ * (no leading digit, tenant@vendor lengths) and would silently drop members the current
+ * text allows, so this one keeps exactly what `parseTracestate` accepted.
+ */
+export class MemberTraceState {
+  private constructor(private readonly entries: ReadonlyMap<string, string>) {}
+
+  static of(members: readonly string[]): MemberTraceState {
+    return new MemberTraceState(new Map(members.map((m) => [m.slice(0, m.indexOf('=')), m.slice(m.indexOf('=') + 1)])))
+  }
+
+  get(key: string): string | undefined {
+    return this.entries.get(key)
+  }
+
+  /** A modified or added key moves to the front (left), as the spec asks. */
+  set(key: string, value: string): MemberTraceState {
+    const next = new Map([[key, value]])
+    for (const [k, v] of this.entries) if (k !== key) next.set(k, v)
+    return new MemberTraceState(next)
+  }
+
+  unset(key: string): MemberTraceState {
+    const next = new Map(this.entries)
+    next.delete(key)
+    return new MemberTraceState(next)
+  }
+
+  serialize(): string {
+    return [...this.entries].map(([k, v]) => `${k}=${v}`).join(',')
+  }
 }
