@@ -112,3 +112,8 @@ await runPipelineBench()
 console.log()
 const { benchRpc } = await import('./rpc.mjs')
 await benchRpc()
+
+// The order saga: POST → final state over the origins' queues, and orders per second.
+console.log()
+const { runSagaBench } = await import('./saga.mjs')
+await runSagaBench()

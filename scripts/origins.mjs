@@ -24,18 +24,19 @@ const PUBLISHES_TO = { orders: ['inventory', 'payments'], inventory: ['orders', 
 export const eventsQueue = (name) => `switchyard-${name}-events`
 
 /**
- * Queue bindings of an origin for Miniflare. Batches are cut after 50 ms (not the
- * deployed 0 s / 1 s) and retries are immediate, so tests do not wait on timers;
- * `maxRetries` is 3, so a poison message reaches the dead-letter queue after 4 tries.
+ * Queue bindings of an origin for Miniflare. Batches are cut after `batchTimeout`
+ * seconds (tests: 50 ms, so a batch gathers what one saga step sends; wrangler.toml
+ * deploys 0) and retries are immediate, so tests do not wait on timers; `maxRetries`
+ * is 3, so a poison message reaches the dead-letter queue after 4 tries.
  */
-function queueOptions(name) {
+function queueOptions(name, batchTimeout = 0.05) {
   const targets = PUBLISHES_TO[name]
   if (!targets) return {}
   const queue = eventsQueue(name)
   return {
     queueProducers: Object.fromEntries([...targets, name].map((t) => [`EVENTS_${t.toUpperCase()}`, { queueName: eventsQueue(t) }])),
     queueConsumers: {
-      [queue]: { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 3, retryDelay: 0, deadLetterQueue: `${queue}-dlq` },
+      [queue]: { maxBatchSize: 10, maxBatchTimeout: batchTimeout, maxRetries: 3, retryDelay: 0, deadLetterQueue: `${queue}-dlq` },
       [`${queue}-dlq`]: { maxBatchSize: 10, maxBatchTimeout: 0.05 },
     },
   }
@@ -88,7 +89,7 @@ export function devVars(name) {
 }
 
 /** Miniflare options for each origin Worker; `vars` are added to every one. */
-export function originWorkers(vars = {}) {
+export function originWorkers(vars = {}, { queueBatchTimeout } = {}) {
   return SERVICES.map((name) => ({
     name: `switchyard-${name}`,
     modules: true,
@@ -97,7 +98,7 @@ export function originWorkers(vars = {}) {
     compatibilityFlags: ['nodejs_compat', 'enable_request_signal'],
     d1Databases: { DB: databaseId(name) },
     serviceBindings: ORIGIN_BINDINGS[name] ?? {},
-    ...queueOptions(name),
+    ...queueOptions(name, queueBatchTimeout),
     // Event retries without backoff in tests (the backoff itself is unit-tested).
     bindings: { ...devVars(name), FAULT_INJECTION: 'enabled', EVENT_RETRY_BASE_SECONDS: '0', ...vars },
   }))
@@ -161,10 +162,10 @@ export async function migrateAndSeed(db, name) {
  * migrated and seeded databases. Returns their base URLs by service name.
  * `quiet` drops the Workers' console output.
  */
-export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0.1', extraWorkers = [], quiet = false } = {}) {
+export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0.1', extraWorkers = [], quiet = false, queueBatchTimeout } = {}) {
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare')
   await buildOrigins()
-  const workers = [...extraWorkers, ...originWorkers(vars)].map((w) => ({
+  const workers = [...extraWorkers, ...originWorkers(vars, { queueBatchTimeout })].map((w) => ({
     ...w,
     unsafeDirectSockets: [{ host, port: 0 }],
   }))
