@@ -11,7 +11,7 @@
  *   DELETE /admin/consumers/:id/keys/:keyId      → 204 (revoked; within the cache TTL everywhere)
  */
 import type { Context, Hono } from 'hono'
-import { z } from 'zod'
+import * as z from 'zod'
 import { ProblemError, problemType } from '../../wire/problem'
 import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
