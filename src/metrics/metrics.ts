@@ -59,12 +59,16 @@ const seconds = (ms: number) => ms / 1000
 
 export function createMetrics(config: MetricsConfig): Metrics {
   const window = new RecentWindow()
-  const otel: OtelInstruments | undefined = config.otlp && createOtelInstruments(config, config.otlp)
+  // Built on first use, inside a request: Workers forbid random values and timers at global
+  // scope, where the gateway is created (the resource's instance id is random).
+  let built: OtelInstruments | undefined
+  const instruments = () => (config.otlp ? (built ??= createOtelInstruments(config, config.otlp)) : undefined)
   return {
-    exporting: otel !== undefined,
+    exporting: config.otlp !== undefined,
     request({ method, route, status, durationMs, cache }) {
       const error = status >= 500
       window.route(route ? `${method} ${route}` : '(unmatched)', error)
+      const otel = instruments()
       if (!otel) return
       otel.serverDuration.record(seconds(durationMs), {
         'http.request.method': method,
@@ -77,7 +81,7 @@ export function createMetrics(config: MetricsConfig): Metrics {
     upstream({ service, method, status, error, durationMs, resendCount }) {
       const failed = error !== undefined || (status !== undefined && status >= 500)
       window.upstream(service, failed)
-      otel?.clientDuration.record(seconds(durationMs), {
+      instruments()?.clientDuration.record(seconds(durationMs), {
         'switchyard.service': service,
         'http.request.method': method,
         ...(status !== undefined && { 'http.response.status_code': status }),
@@ -86,19 +90,19 @@ export function createMetrics(config: MetricsConfig): Metrics {
       })
     },
     retry(service, outcome, reason) {
-      otel?.retries.add(1, { 'switchyard.service': service, 'switchyard.retry.outcome': outcome, 'switchyard.retry.reason': reason })
+      instruments()?.retries.add(1, { 'switchyard.service': service, 'switchyard.retry.outcome': outcome, 'switchyard.retry.reason': reason })
     },
     breaker(service, from, to) {
-      otel?.breakerTransitions.add(1, { 'switchyard.service': service, 'switchyard.breaker.from': from, 'switchyard.breaker.to': to })
+      instruments()?.breakerTransitions.add(1, { 'switchyard.service': service, 'switchyard.breaker.from': from, 'switchyard.breaker.to': to })
     },
     limiter(outcome) {
       window.limiter(outcome)
-      otel?.limiterDecisions.add(1, { 'switchyard.ratelimit.outcome': outcome })
+      instruments()?.limiterDecisions.add(1, { 'switchyard.ratelimit.outcome': outcome })
     },
     queue(operation, queue, count = 1) {
-      otel?.queueMessages.add(count, { 'messaging.operation.name': operation, 'messaging.destination.name': queue })
+      instruments()?.queueMessages.add(count, { 'messaging.operation.name': operation, 'messaging.destination.name': queue })
     },
     recent: () => window.snapshot(),
-    flush: (force) => otel?.flush(force),
+    flush: (force) => instruments()?.flush(force),
   }
 }
