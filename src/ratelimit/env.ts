@@ -1,3 +1,4 @@
+import { redisSectionFromEnv } from '../config/redis-env'
 import { createLogger } from '../log'
 import type { RateLimitConfigInput } from './config'
 
@@ -34,31 +35,13 @@ export function rateLimitFromEnv(
   vars: Record<string, unknown>,
   warn: (message: string) => void = (message) => createLogger({ service: 'switchyard' }).log('warn', message),
 ): RateLimitConfigInput | undefined {
-  const text = (name: string) => (typeof vars[name] === 'string' ? (vars[name] as string).trim() : '')
-  const raw = text('SWITCHYARD_RATE_LIMIT')
-  if (raw === 'off') return undefined
-  let overrides: Partial<RateLimitConfigInput> & { store?: Record<string, unknown> } = {}
-  if (raw) {
-    try {
-      overrides = JSON.parse(raw) as typeof overrides
-    } catch (err) {
-      throw new Error(`SWITCHYARD_RATE_LIMIT is neither "off" nor valid JSON: ${(err as Error).message}`)
-    }
-    if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
-      throw new Error('SWITCHYARD_RATE_LIMIT JSON must be an object')
-    }
-  }
-  const url = text('UPSTASH_REDIS_REST_URL')
-  const token = text('UPSTASH_REDIS_REST_TOKEN')
-  let store: Record<string, unknown>
-  if (url && token) store = { kind: 'upstash', url, token }
-  else {
-    store = { kind: 'memory' }
-    const chosen = text('SWITCHYARD_RATE_LIMIT_STORE') === 'memory' || overrides.store?.kind === 'memory'
-    if (!chosen) {
-      warn('rate limits use per-isolate memory: set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN to share them')
-    }
-  }
+  const env = redisSectionFromEnv<RateLimitConfigInput>(
+    vars,
+    { variable: 'SWITCHYARD_RATE_LIMIT', storeVariable: 'SWITCHYARD_RATE_LIMIT_STORE', what: 'rate limits' },
+    warn,
+  )
+  if (env.off) return undefined
+  const { overrides, store } = env
   return {
     policies: DEFAULT_POLICIES,
     ...overrides,
