@@ -149,6 +149,8 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
   app.use(versionNegotiation({ versioning }))
+  // One verifier: the auth middleware asks it, the admin routes clear a key they revoke from it.
+  const keyVerifier = deps.apiKeyStore && createKeyVerifier(deps.apiKeyStore, config.auth.apiKeys.cacheTtlSeconds)
   app.use(
     auth({
       verifier: createVerifier(config.auth, createKeySource(config.auth, deps), deps),
@@ -163,7 +165,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       maxTokenBytes: config.auth.maxTokenBytes,
       apiKeys: {
         header: config.auth.apiKeys.header,
-        verifier: deps.apiKeyStore && createKeyVerifier(deps.apiKeyStore, config.auth.apiKeys.cacheTtlSeconds),
+        verifier: keyVerifier,
       },
     }),
   )
@@ -202,7 +204,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   mountHealth(app, config, registry, waitUntil, limiter ? limiter.health : undefined)
   mountStatus(app, { config, registry, metrics, limiter, waitUntil })
   mountWellKnown(app, proxyOptions)
-  mountApiKeyAdmin(app, deps.apiKeyStore)
+  mountApiKeyAdmin(app, deps.apiKeyStore, keyVerifier)
   mountOpenApi(app, { tables: API_TABLES, versioning, name: config.name })
   mountDocsAssets(app, deps.docsAssets)
   for (const version of config.versions.supported) {
