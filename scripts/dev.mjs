@@ -14,7 +14,8 @@ import { ROOT, SERVICES } from './origins.mjs'
 
 const started = performance.now()
 const seconds = () => ((performance.now() - started) / 1000).toFixed(1)
-const PERSIST = path.join(ROOT, '.wrangler', 'state')
+// DEV_STATE_DIR: another place for the local state (check:readme runs on a fresh one).
+const PERSIST = process.env.DEV_STATE_DIR ?? path.join(ROOT, '.wrangler', 'state')
 const wrangler = path.join(ROOT, 'node_modules', '.bin', 'wrangler')
 const port = process.env.PORT ?? '8787'
 
