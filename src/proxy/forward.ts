@@ -13,6 +13,7 @@ import type { GatewayEnv } from '../types'
 import type { Registry } from '../upstream/registry'
 import type { CallContext } from '../upstream/types'
 import { essence } from '../versioning/media-type'
+import { originBody } from './body'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers'
 import { relayOriginSocket } from './websocket'
 
@@ -64,15 +65,16 @@ export async function forward(
   if (spec.stream === 'websocket' && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
     headers.set('upgrade', 'websocket')
   }
-  const method = c.req.method
-  const hasBody = method !== 'GET' && method !== 'HEAD' && c.req.raw.body !== null
+  // Framed as the client framed it: `Content-Length` stays `Content-Length` (src/proxy/body.ts).
+  const { body, duplex } = await originBody(c.req.raw)
+  // Bytes get their length from fetch; a stale header from a layer that rewrote them must not win.
+  if (body !== undefined && !duplex) headers.delete('content-length')
   const request = new Request(`http://${spec.service}.internal${originPath}${incoming.search}`, {
-    method,
+    method: c.req.method,
     headers,
-    body: hasBody ? c.req.raw.body : undefined,
+    body,
     redirect: 'manual',
-    // Streams the body instead of buffering it (required by fetch for stream bodies).
-    ...(hasBody ? { duplex: 'half' } : {}),
+    ...(duplex && { duplex }),
   } as RequestInit)
 
   const response = await callUpstream(c, spec, request, options)
