@@ -1,6 +1,6 @@
 /**
- * Consumers and API key hashes in Redis through the Upstash REST API (@upstash/redis, the
- * client and variables the rate limiter uses), for gateways without D1 (Deno): every
+ * Consumers and API key hashes in Redis through the Upstash REST API (the gateway's
+ * client, src/upstash/client.ts, and the variables the rate limiter uses), for gateways without D1 (Deno): every
  * instance on the same Redis sees the same keys. All keys share one hash tag, so the
  * scripts stay valid on a cluster.
  *
@@ -43,7 +43,7 @@ return 1`
 
 type Fields = Record<string, string> | null
 
-/** HGETALL's flat `[field, value, …]` as an object (values stay text: deserialization is off). */
+/** HGETALL's flat `[field, value, …]` as an object. */
 function fields(raw: unknown): Fields {
   if (!Array.isArray(raw) || raw.length === 0) return null
   const out: Record<string, string> = {}
@@ -90,19 +90,17 @@ export function redisConsumerStore(config: RedisConsumerStoreConfig): ConsumerSt
   const createConsumer = redis.createScript<number>(CREATE_CONSUMER)
   const addKey = redis.createScript<number>(ADD_KEY)
   const revokeKey = redis.createScript<number>(REVOKE_KEY)
-  const hashes = async (keys: string[]): Promise<Fields[]> => {
-    if (keys.length === 0) return []
-    const pipe = redis.pipeline()
-    for (const key of keys) pipe.hgetall(key)
-    return (await pipe.exec<unknown[]>()).map(fields)
-  }
+  const hash = async (key: string): Promise<Fields> => fields(await redis.command(['HGETALL', key]))
+  // Admin listings only: one call per record is fine there.
+  const hashes = (keys: string[]): Promise<Fields[]> => Promise.all(keys.map(hash))
+  const ids = async (key: string): Promise<string[]> => ((await redis.command<unknown[]>(['ZRANGE', key, 0, -1])) ?? []).map(String)
 
   return {
     async createConsumer({ name, scopes, roles, tier }) {
       const id = `c${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('')}`
       const now = new Date()
       const created_at = now.toISOString()
-      const done = await createConsumer.eval(
+      const done = await createConsumer.exec(
         [k.name(name), k.consumer(id), k.consumers],
         [id, name, scopes.join(' '), roles.join(' '), tier ?? '', created_at, String(now.getTime())],
       )
@@ -110,31 +108,29 @@ export function redisConsumerStore(config: RedisConsumerStoreConfig): ConsumerSt
       return { id, name, scopes, roles, tier: tier ?? null, created_at }
     },
     async listConsumers() {
-      const ids = await redis.zrange<string[]>(k.consumers, 0, -1)
-      return (await hashes(ids.map(k.consumer))).map(toConsumer).filter((c): c is Consumer => c !== null)
+      return (await hashes((await ids(k.consumers)).map(k.consumer))).map(toConsumer).filter((c): c is Consumer => c !== null)
     },
     async getConsumer(id) {
-      return toConsumer(fields(await redis.hgetall(k.consumer(id))))
+      return toConsumer(await hash(k.consumer(id)))
     },
     async addKey(consumerId, keyId, hash) {
       const now = new Date()
       const created_at = now.toISOString()
-      const done = await addKey.eval([k.key(keyId), k.keys(consumerId), k.consumer(consumerId)], [keyId, consumerId, hash, created_at, String(now.getTime())])
+      const done = await addKey.exec([k.key(keyId), k.keys(consumerId), k.consumer(consumerId)], [keyId, consumerId, hash, created_at, String(now.getTime())])
       if (Number(done) === 0) throw new Error(`consumer ${consumerId} no longer exists`)
       return { id: keyId, consumer_id: consumerId, created_at, revoked_at: null }
     },
     async listKeys(consumerId) {
-      const ids = await redis.zrange<string[]>(k.keys(consumerId), 0, -1)
-      return (await hashes(ids.map(k.key))).map(toKeyInfo).filter((i): i is KeyInfo => i !== null)
+      return (await hashes((await ids(k.keys(consumerId))).map(k.key))).map(toKeyInfo).filter((i): i is KeyInfo => i !== null)
     },
     async revokeKey(consumerId, keyId) {
-      return Number(await revokeKey.eval([k.key(keyId)], [consumerId, new Date().toISOString()])) === 1
+      return Number(await revokeKey.exec([k.key(keyId)], [consumerId, new Date().toISOString()])) === 1
     },
     async findKey(keyId) {
-      const key = fields(await redis.hgetall(k.key(keyId)))
+      const key = await hash(k.key(keyId))
       const info = toKeyInfo(key)
       if (!info || !key?.hash) return null
-      const consumer = toConsumer(fields(await redis.hgetall(k.consumer(info.consumer_id))))
+      const consumer = toConsumer(await hash(k.consumer(info.consumer_id)))
       return consumer ? ({ ...info, hash: key.hash, consumer } satisfies StoredKey) : null
     },
   }
