@@ -6,6 +6,7 @@ import type { Limiter } from '../src/ratelimit/limiter'
 import type { GatewayEnv } from '../src/types'
 import type { Registry } from '../src/upstream/registry'
 import { checkDependencies, type DependencyStatus } from './health'
+import { eventBacklogs, type EventBacklog } from './status-events'
 import { statusPage } from './status-page'
 
 /** Operators only: the policy tables give these routes the `admin` role (src/auth/policy.ts). */
@@ -32,6 +33,8 @@ export interface StatusReport {
   services: Record<string, DependencyStatus & { recent: RecentCounts }>
   routes: Record<string, RecentCounts>
   rate_limit: LimiterHealth
+  /** Per event service: unsent outbox rows and dead letters (what the origin's D1 holds). */
+  events: Record<string, EventBacklog>
 }
 
 export interface StatusOptions {
@@ -47,13 +50,16 @@ const NO_TRAFFIC: RecentCounts = { requests: 0, errors: 0, error_rate: 0 }
 /**
  * The operators' status page: each service's readiness, instances, breaker, ejections
  * and retry budget (what `/health/ready` gathers), the last minute's request and error
- * counts per service and route (src/metrics), and the rate limiter's store health, as
- * this isolate sees them. `/status` answers HTML to browsers and JSON otherwise;
+ * counts per service and route (src/metrics), the rate limiter's store health, as
+ * this isolate sees them, and each event service's outbox backlog and dead letters. `/status` answers HTML to browsers and JSON otherwise;
  * `/status.json` is always JSON. Neither is cached.
  */
 export function mountStatus(app: Hono<GatewayEnv>, options: StatusOptions): void {
   const report = async (c: Context<GatewayEnv>): Promise<StatusReport> => {
-    const entries = await checkDependencies(options.config, options.registry, c, options.waitUntil)
+    const [entries, events] = await Promise.all([
+      checkDependencies(options.config, options.registry, c, options.waitUntil),
+      eventBacklogs(options.registry, options.config.health.timeoutMs, c, options.waitUntil),
+    ])
     const recent = options.metrics.recent()
     const services = Object.fromEntries(entries.map(([name, s]) => [name, { ...s, recent: recent.upstreams[name] ?? NO_TRAFFIC }]))
     const down = entries.some(([, s]) => s.status === 'down' && s.required)
@@ -67,6 +73,7 @@ export function mountStatus(app: Hono<GatewayEnv>, options: StatusOptions): void
       services,
       routes: recent.routes,
       rate_limit: rateLimit,
+      events,
     }
   }
   const noStore = { 'Cache-Control': 'no-store', Vary: 'Accept' }
