@@ -5,6 +5,7 @@ import type { IdempotencyConfig } from '../src/idempotency/config'
 import type { IdempotencyStore } from '../src/idempotency/store'
 import { setIdentityHeaders } from '../src/auth/identity-headers'
 import { expandOriginPath } from '../src/auth/origin-path'
+import { originBody } from '../src/proxy/body'
 import { downstreamResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers'
 import { relayOriginSocket } from '../src/proxy/websocket'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from '../wire/problem'
@@ -129,15 +130,16 @@ export async function forward(
   if (spec.stream === 'websocket' && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
     headers.set('upgrade', 'websocket')
   }
-  const method = c.req.method
-  const hasBody = method !== 'GET' && method !== 'HEAD' && c.req.raw.body !== null
+  // Framed as the client framed it: `Content-Length` stays `Content-Length` (src/proxy/body.ts).
+  const { body, duplex } = await originBody(c.req.raw)
+  // Bytes get their length from fetch; a stale header from a layer that rewrote them must not win.
+  if (body !== undefined && !duplex) headers.delete('content-length')
   const request = new Request(`http://${spec.service}.internal${originPath}${incoming.search}`, {
-    method,
+    method: c.req.method,
     headers,
-    body: hasBody ? c.req.raw.body : undefined,
+    body,
     redirect: 'manual',
-    // Streams the body instead of buffering it (required by fetch for stream bodies).
-    ...(hasBody ? { duplex: 'half' } : {}),
+    ...(duplex && { duplex }),
   } as RequestInit)
 
   const response = await callUpstream(c, spec, request, options)

@@ -11,12 +11,13 @@
  *   DELETE /admin/consumers/:id/keys/:keyId      → 204 (revoked; within the cache TTL everywhere)
  */
 import type { Context, Hono } from 'hono'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { ProblemError, problemType } from '../../wire/problem'
 import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
 import { hashSecret, newKey } from './key'
 import type { ConsumerStore } from './store'
+import '../config/zod-locale'
 
 export const ADMIN_PREFIX = '/admin/consumers'
 const ADMIN = { roles: ['admin'], accept: 'token' } as const
@@ -32,10 +33,10 @@ export const apiKeyAdminRoutes = [
 
 const word = /^[A-Za-z0-9:._/-]{1,128}$/
 const NewConsumer = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
-  scopes: z.array(z.string().regex(word)).max(64).default([]),
-  roles: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/)).max(32).default([]),
-  tier: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/).optional(),
+  name: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/)),
+  scopes: z._default(z.array(z.string().check(z.regex(word))).check(z.maxLength(64)), []),
+  roles: z._default(z.array(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/))).check(z.maxLength(32)), []),
+  tier: z.optional(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,32}$/))),
 })
 
 const unavailable = () =>

@@ -5,7 +5,7 @@
  * mapping for other identity providers.
  */
 import type { JWTPayload } from 'jose'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import type { Identity } from '../types'
 import type { IssuerConfig } from './config'
 
@@ -16,17 +16,15 @@ const TIER = /^[A-Za-z0-9._-]{1,32}$/
 
 /** The own auth origin's access tokens (services/auth/src/tokens.ts). */
 const OwnClaims = z.looseObject({
-  sub: z.string().regex(SUB),
-  jti: z.string().min(1).max(128),
-  iat: z.number().int().nonnegative(),
-  nbf: z.number().int().nonnegative(),
-  exp: z.number().int().nonnegative(),
-  scope: z
+  sub: z.string().check(z.regex(SUB)),
+  jti: z.string().check(z.minLength(1), z.maxLength(128)),
+  iat: z.number().check(z.int(), z.nonnegative()),
+  nbf: z.number().check(z.int(), z.nonnegative()),
+  exp: z.number().check(z.int(), z.nonnegative()),
+  scope: z.optional(z
     .string()
-    .regex(/^[A-Za-z0-9:._/-]+( [A-Za-z0-9:._/-]+)*$/)
-    .max(2048)
-    .optional(),
-  roles: z.array(z.string().regex(ROLE)).max(32).optional(),
+    .check(z.regex(/^[A-Za-z0-9:._/-]+( [A-Za-z0-9:._/-]+)*$/), z.maxLength(2048))),
+  roles: z.optional(z.array(z.string().check(z.regex(ROLE))).check(z.maxLength(32))),
 })
 
 export class MalformedClaims extends Error {}
@@ -61,9 +59,9 @@ function list(value: unknown, pattern: RegExp, max: number): string[] {
 }
 
 const Times = z.looseObject({
-  exp: z.number().int().nonnegative(),
-  iat: z.number().int().nonnegative().optional(),
-  nbf: z.number().int().nonnegative().optional(),
+  exp: z.number().check(z.int(), z.nonnegative()),
+  iat: z.optional(z.number().check(z.int(), z.nonnegative())),
+  nbf: z.optional(z.number().check(z.int(), z.nonnegative())),
 })
 
 /** Another identity provider's token, through its `claims` mapping (scopes, roles, tier). */

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 
 /**
  * Asymmetric algorithms only: the verification keys are public, so an HMAC algorithm
@@ -10,29 +10,29 @@ export const ALLOWED_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'
 const jwksSourceSchema = z.union([
   /** Workers: over a service binding (the auth origin), no public network. */
   z.strictObject({
-    binding: z.string().min(1),
-    path: z.string().startsWith('/').default('/.well-known/jwks.json'),
+    binding: z.string().check(z.minLength(1)),
+    path: z._default(z.string().check(z.startsWith('/')), '/.well-known/jwks.json'),
   }),
   /** Deno or any runtime without bindings: an HTTPS (or loopback HTTP) URL. */
   z.strictObject({
     url: z
       .url({ protocol: /^https?$/ })
       // Keys fetched over plain HTTP could be swapped on the way: only loopback may skip TLS.
-      .refine((u) => u.startsWith('https:') || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(`${u}/`), {
+      .check(z.refine((u) => u.startsWith('https:') || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(`${u}/`), {
         message: 'the JWKS URL must be https (plain http only on loopback)',
-      }),
+      })),
   }),
 ])
 
 /** A claim by name (`"https://example.com/roles"`, names may hold dots) or by path into nested objects (`["realm_access", "roles"]`). */
-const claimPath = z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(8)])
+const claimPath = z.union([z.string().check(z.minLength(1)), z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(8))])
 
 /** Plain http only on loopback: keys or discovery fetched over plain HTTP could be swapped on the way. */
 const secureUrl = z
   .url({ protocol: /^https?$/ })
-  .refine((u) => u.startsWith('https:') || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(`${u}/`), {
+  .check(z.refine((u) => u.startsWith('https:') || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(`${u}/`), {
     message: 'must be https (plain http only on loopback)',
-  })
+  }))
 
 /**
  * Another identity provider whose access tokens the gateway accepts (Auth0, Cognito,
@@ -47,71 +47,68 @@ export const issuerSchema = z.strictObject({
    * Its keys: a service binding, a JWKS URL, or (absent) OIDC discovery: `jwks_uri` from
    * `<issuer>/.well-known/openid-configuration`.
    */
-  jwks: jwksSourceSchema.optional(),
+  jwks: z.optional(jwksSourceSchema),
   /** Accepted `aud` values (the API's identifier at the provider; never a client id, which ID tokens carry). */
-  audiences: z.array(z.string().min(1)).min(1),
-  algorithms: z.array(z.enum(ALLOWED_ALGORITHMS)).min(1).default(['RS256', 'ES256']),
+  audiences: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+  algorithms: z._default(z.array(z.enum(ALLOWED_ALGORITHMS)).check(z.minLength(1)), ['RS256', 'ES256']),
   /** Accepted `typ` header values (case-insensitive, `application/` optional); absent: any or none. */
-  typ: z.array(z.string().min(1)).min(1).optional(),
-  requiredClaims: z.array(z.string().min(1)).default(['iss', 'sub', 'aud', 'exp', 'iat']),
-  clockToleranceSeconds: z.number().int().min(0).max(300).default(60),
+  typ: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  requiredClaims: z._default(z.array(z.string().check(z.minLength(1))), ['iss', 'sub', 'aud', 'exp', 'iat']),
+  clockToleranceSeconds: z._default(z.number().check(z.int(), z.gte(0), z.lte(300)), 60),
   /** Oldest `iat` accepted (absent: only `exp` bounds a token). */
-  maxTokenAgeSeconds: z.number().int().positive().max(7 * 86_400).optional(),
+  maxTokenAgeSeconds: z.optional(z.number().check(z.int(), z.positive(), z.lte(7 * 86_400))),
   /** Which claims become the caller's scopes, roles and rate-limit tier. */
-  claims: z
+  claims: z.prefault(z
     .strictObject({
       /** A space-separated string (`scope`) or an array (`scp` of some providers). */
-      scopes: claimPath.default('scope'),
-      roles: claimPath.default('roles'),
-      tier: claimPath.optional(),
-    })
-    .prefault({}),
+      scopes: z._default(claimPath, 'scope'),
+      roles: z._default(claimPath, 'roles'),
+      tier: z.optional(claimPath),
+    }), {}),
   /** Prefixed to `sub` (e.g. `"auth0:"`), so this provider's subjects cannot collide with another issuer's. */
-  subjectPrefix: z.string().regex(/^[A-Za-z0-9._:@|+-]{0,32}$/).default(''),
+  subjectPrefix: z._default(z.string().check(z.regex(/^[A-Za-z0-9._:@|+-]{0,32}$/)), ''),
 })
 
 export const authConfigSchema = z.strictObject({
   /** The own auth origin's keys. The fields down to `maxTokenBytes` are its rules (strict). */
-  jwks: jwksSourceSchema.default({ binding: 'AUTH', path: '/.well-known/jwks.json' }),
+  jwks: z._default(jwksSourceSchema, { binding: 'AUTH', path: '/.well-known/jwks.json' }),
   /** Must equal the auth service's ISSUER / AUDIENCE (services/auth/wrangler.toml). */
-  issuer: z.string().min(1).default('https://auth.switchyard.example'),
-  audience: z.string().min(1).default('switchyard-api'),
-  algorithms: z.array(z.enum(ALLOWED_ALGORITHMS)).min(1).default(['ES256']),
+  issuer: z._default(z.string().check(z.minLength(1)), 'https://auth.switchyard.example'),
+  audience: z._default(z.string().check(z.minLength(1)), 'switchyard-api'),
+  algorithms: z._default(z.array(z.enum(ALLOWED_ALGORITHMS)).check(z.minLength(1)), ['ES256']),
   /** Required `typ` header (RFC 9068 access tokens), so an ID token or other JWT never passes. */
-  typ: z.string().min(1).default('at+jwt'),
+  typ: z._default(z.string().check(z.minLength(1)), 'at+jwt'),
   /** Allowed clock skew for exp, nbf and iat. */
-  clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+  clockToleranceSeconds: z._default(z.number().check(z.int(), z.gte(0), z.lte(300)), 30),
   /** Oldest `iat` accepted; also bounds a token's whole lifetime. */
-  maxTokenAgeSeconds: z.number().int().positive().max(86_400).default(900),
+  maxTokenAgeSeconds: z._default(z.number().check(z.int(), z.positive(), z.lte(86_400)), 900),
   /** Tokens longer than this are refused before any parsing. */
-  maxTokenBytes: z.number().int().min(256).max(65_536).default(8192),
+  maxTokenBytes: z._default(z.number().check(z.int(), z.gte(256), z.lte(65_536)), 8192),
   /** `realm` of `WWW-Authenticate`. */
-  realm: z.string().regex(/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/).default('switchyard'),
-  jwksCache: z
+  realm: z._default(z.string().check(z.regex(/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/)), 'switchyard'),
+  jwksCache: z.prefault(z
     .strictObject({
       /** How long fetched keys are used before the next fetch. */
-      maxAgeMs: z.number().int().positive().default(600_000),
+      maxAgeMs: z._default(z.number().check(z.int(), z.positive()), 600_000),
       /** An unknown `kid` refetches at most this often. */
-      cooldownMs: z.number().int().min(0).default(30_000),
-      timeoutMs: z.number().int().positive().max(30_000).default(2_000),
-    })
-    .prefault({}),
+      cooldownMs: z._default(z.number().check(z.int(), z.gte(0)), 30_000),
+      timeoutMs: z._default(z.number().check(z.int(), z.positive(), z.lte(30_000)), 2_000),
+    }), {}),
   /** API keys of machine consumers (src/apikeys/), stored in the gateway's own D1 (`GATEWAY_DB`). */
-  apiKeys: z
+  apiKeys: z.prefault(z
     .strictObject({
       /** Request header that carries the key. */
-      header: z.string().regex(/^[A-Za-z0-9-]+$/).default('X-API-Key'),
+      header: z._default(z.string().check(z.regex(/^[A-Za-z0-9-]+$/)), 'X-API-Key'),
       /** How long an isolate keeps a looked-up key: a revocation takes effect within it. */
-      cacheTtlSeconds: z.number().int().min(0).max(300).default(30),
-    })
-    .prefault({}),
+      cacheTtlSeconds: z._default(z.number().check(z.int(), z.gte(0), z.lte(300)), 30),
+    }), {}),
   /** Other identity providers, each with its own keys and rules (see `issuerSchema`). */
-  issuers: z.array(issuerSchema).max(16).default([]),
+  issuers: z._default(z.array(issuerSchema).check(z.maxLength(16)), []),
   /**
    * HMAC key for identity headers sent to URL upstreams (≥ 32 characters). Without it,
    * identity is never sent over a URL (bindings need no signature).
    */
-  identitySecret: z.string().min(32).optional(),
+  identitySecret: z.optional(z.string().check(z.minLength(32))),
 })
 
 export type AuthConfig = z.output<typeof authConfigSchema>

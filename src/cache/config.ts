@@ -1,22 +1,21 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 
 /**
  * `caching` section of the gateway config: how the gateway avoids asking an origin
  * twice — the response cache (Cache API) and request coalescing.
  */
-export const cachingConfigSchema = z
+export const cachingConfigSchema = z._default(z
   .strictObject({
     /** Stores cacheable responses of routes that opt in (`RouteSpec.cache`). */
-    enabled: z.boolean().default(true),
+    enabled: z._default(z.boolean(), true),
     /**
      * Cache API storage. Unset: `caches.default` on Workers, `caches.open('switchyard')`
      * where there is no default cache (Deno). Set: `caches.open(<name>)` everywhere.
      */
-    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+    name: z.optional(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/))),
     /** Identical concurrent GETs of one caller share one origin call. */
-    coalesce: z.boolean().default(true),
-  })
-  .default({ enabled: true, coalesce: true })
+    coalesce: z._default(z.boolean(), true),
+  }), { enabled: true, coalesce: true })
 
 export type CachingConfig = z.output<typeof cachingConfigSchema>
 export type CachingConfigInput = z.input<typeof cachingConfigSchema>

@@ -5,9 +5,10 @@
  * `#misconfigured` naming the paths, so the deployment is visibly broken, not half on.
  */
 import { Hono } from 'hono'
-import type * as z from 'zod'
+import type * as z from 'zod/mini'
 import { ProblemError, problemType } from '../../wire/problem'
 import { createLogger, type Logger } from '../log'
+import './zod-locale'
 
 export interface ConfigIssue {
   /** Dotted path into the config, `rateLimit.policies[0].failur`. */
@@ -31,7 +32,7 @@ export function configPath(path: readonly PropertyKey[]): string {
 }
 
 /** zod issues as config issues; an unknown key is named in its path. */
-export function zodIssues(error: z.ZodError, base: readonly PropertyKey[] = []): ConfigIssue[] {
+export function zodIssues(error: z.core.$ZodError, base: readonly PropertyKey[] = []): ConfigIssue[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({ path: configPath([...base, ...issue.path, key]), message: 'unknown key' }))

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { ConfigError, zodIssues } from './errors'
 import { crossReferenceIssues, type TableFacts } from './references'
 import { cachingConfigSchema } from '../cache/config'
@@ -12,7 +12,7 @@ import { idempotencyConfigSchema } from '../idempotency/config'
 import { corsConfigSchema } from '../cors/config'
 
 /** A service name is also its path prefix at the origin (`/users/...`). */
-export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
+export const serviceNameSchema = z.string().check(z.regex(/^[a-z][a-z0-9-]{0,31}$/))
 
 /**
  * Where a service's instances live. On Workers each instance is a service binding
@@ -20,54 +20,51 @@ export const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)
  */
 export const serviceSchema = z
   .strictObject({
-    bindings: z.array(z.string().min(1)).default([]),
-    urls: z.array(z.url({ protocol: /^https?$/ })).default([]),
+    bindings: z._default(z.array(z.string().check(z.minLength(1))), []),
+    urls: z._default(z.array(z.url({ protocol: /^https?$/ })), []),
     /** A required service that is down makes `/health/ready` answer 503. */
-    required: z.boolean().default(true),
+    required: z._default(z.boolean(), true),
   })
-  .refine((s) => s.bindings.length + s.urls.length > 0, {
+  .check(z.refine((s) => s.bindings.length + s.urls.length > 0, {
     message: 'a service needs at least one binding or url',
-  })
+  }))
 
 export const gatewayConfigSchema = z.strictObject({
   /** Name reported in `Via` and logs. */
-  name: z.string().regex(/^[A-Za-z0-9.-]+$/).default('switchyard'),
+  name: z._default(z.string().check(z.regex(/^[A-Za-z0-9.-]+$/)), 'switchyard'),
   services: z.record(serviceNameSchema, serviceSchema),
-  versions: z
+  versions: z._default(z
     .strictObject({
-      supported: z.array(z.string().regex(/^v[0-9]+$/)).min(1).default(['v1', 'v2']),
-      default: z.string().regex(/^v[0-9]+$/).default('v2'),
-    })
-    .default({ supported: ['v1', 'v2'], default: 'v2' }),
+      supported: z._default(z.array(z.string().check(z.regex(/^v[0-9]+$/))).check(z.minLength(1)), ['v1', 'v2']),
+      default: z._default(z.string().check(z.regex(/^v[0-9]+$/)), 'v2'),
+    }), { supported: ['v1', 'v2'], default: 'v2' }),
   /** Per-version deprecation schedule (Deprecation/Sunset headers, 410 after sunset). */
   deprecations: deprecationsSchema,
-  limits: z
+  limits: z._default(z
     .strictObject({
       /** Largest request body forwarded to an origin (413 above it). */
-      bodyBytes: z.number().int().positive().default(1024 * 1024),
-    })
-    .default({ bodyBytes: 1024 * 1024 }),
-  health: z
+      bodyBytes: z._default(z.number().check(z.int(), z.positive()), 1024 * 1024),
+    }), { bodyBytes: 1024 * 1024 }),
+  health: z._default(z
     .strictObject({
       /** How long readiness waits for each origin's own `/health/ready`. */
-      timeoutMs: z.number().int().positive().default(2000),
-    })
-    .default({ timeoutMs: 2000 }),
+      timeoutMs: z._default(z.number().check(z.int(), z.positive()), 2000),
+    }), { timeoutMs: 2000 }),
   /** Timeouts, retries, breakers and balancing per service (src/upstream/config.ts). */
   resilience: resilienceSchema,
   /** Access-token verification and identity forwarding (src/auth/config.ts). */
-  auth: authConfigSchema.prefault({}),
+  auth: z.prefault(authConfigSchema, {}),
   /** Trace context, spans and OTLP export (src/tracing/config.ts). */
-  tracing: tracingConfigSchema.prefault({}),
+  tracing: z.prefault(tracingConfigSchema, {}),
   /** Request, upstream, breaker, limiter and cache metrics; OTLP export (src/metrics/config.ts). */
-  metrics: metricsConfigSchema.prefault({}),
+  metrics: z.prefault(metricsConfigSchema, {}),
   /** Rate-limit policies on Redis (src/ratelimit/config.ts); absent → no limiting. */
-  rateLimit: rateLimitConfigSchema.optional(),
+  rateLimit: z.optional(rateLimitConfigSchema),
   caching: cachingConfigSchema,
   /** Idempotency keys of routes that declare them (src/idempotency/config.ts); memory store by default. */
   idempotency: idempotencyConfigSchema,
   /** Cross-origin browser calls (src/cors/config.ts); per-route overrides sit in the route tables. */
-  cors: corsConfigSchema.prefault({}),
+  cors: z.prefault(corsConfigSchema, {}),
 })
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 
 /**
  * An allowed origin: an exact `scheme://host[:port]`, or a pattern where `*` stands for
@@ -7,10 +7,10 @@ import * as z from 'zod'
  */
 const originSchema = z
   .string()
-  .regex(/^(\*|https?:\/\/[a-z0-9.*-]+(:(\d{1,5}|\*))?)$/, 'an origin is scheme://host[:port] in lowercase, * allowed')
+  .check(z.regex(/^(\*|https?:\/\/[a-z0-9.*-]+(:(\d{1,5}|\*))?)$/, 'an origin is scheme://host[:port] in lowercase, * allowed'))
 
-const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/)
-const method = z.string().regex(/^[A-Z]+$/)
+const headerName = z.string().check(z.regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/))
+const method = z.string().check(z.regex(/^[A-Z]+$/))
 
 /** The headers a browser client needs to read (rate limits, tracing, versions, deprecation, created resources). */
 export const DEFAULT_EXPOSED_HEADERS = [
@@ -44,12 +44,12 @@ export const DEFAULT_ALLOWED_HEADERS = [
 
 const policyFields = {
   origins: z.array(originSchema),
-  methods: z.array(method).min(1),
+  methods: z.array(method).check(z.minLength(1)),
   allowHeaders: z.array(headerName),
   exposeHeaders: z.array(headerName),
   credentials: z.boolean(),
   /** Seconds a browser may cache a preflight answer. */
-  maxAgeSeconds: z.number().int().min(0).max(86_400),
+  maxAgeSeconds: z.number().check(z.int(), z.gte(0), z.lte(86_400)),
 }
 
 const noWildcardWithCredentials = (p: { origins?: string[]; credentials?: boolean }) =>
@@ -59,17 +59,17 @@ const WILDCARD_MESSAGE = 'origin "*" cannot be combined with credentials'
 /** The gateway-wide CORS policy. No origins (the default): no browser on another origin is let in. */
 export const corsConfigSchema = z
   .strictObject({
-    origins: policyFields.origins.default([]),
-    methods: policyFields.methods.default(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
-    allowHeaders: policyFields.allowHeaders.default(DEFAULT_ALLOWED_HEADERS),
-    exposeHeaders: policyFields.exposeHeaders.default(DEFAULT_EXPOSED_HEADERS),
-    credentials: policyFields.credentials.default(false),
-    maxAgeSeconds: policyFields.maxAgeSeconds.default(600),
+    origins: z._default(policyFields.origins, []),
+    methods: z._default(policyFields.methods, ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
+    allowHeaders: z._default(policyFields.allowHeaders, DEFAULT_ALLOWED_HEADERS),
+    exposeHeaders: z._default(policyFields.exposeHeaders, DEFAULT_EXPOSED_HEADERS),
+    credentials: z._default(policyFields.credentials, false),
+    maxAgeSeconds: z._default(policyFields.maxAgeSeconds, 600),
   })
-  .refine(noWildcardWithCredentials, WILDCARD_MESSAGE)
+  .check(z.refine(noWildcardWithCredentials, WILDCARD_MESSAGE))
 
 /** A route's override (`cors` on its route-table entry): any field replaces the global one. */
-export const corsOverrideSchema = z.strictObject(policyFields).partial().refine(noWildcardWithCredentials, WILDCARD_MESSAGE)
+export const corsOverrideSchema = z.partial(z.strictObject(policyFields)).check(z.refine(noWildcardWithCredentials, WILDCARD_MESSAGE))
 
 export type CorsConfig = z.output<typeof corsConfigSchema>
 export type CorsConfigInput = z.input<typeof corsConfigSchema>

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { parseHeaderList } from '../../wire/tracing/config'
 
 /**
@@ -8,21 +8,20 @@ import { parseHeaderList } from '../../wire/tracing/config'
  */
 export const metricsConfigSchema = z.strictObject({
   /** `service.name` of the exported metrics. */
-  serviceName: z.string().min(1).max(128).default('switchyard-gateway'),
+  serviceName: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'switchyard-gateway'),
   /** Least time between two exports from one isolate. */
-  intervalMs: z.number().int().min(0).max(600_000).default(10_000),
+  intervalMs: z._default(z.number().check(z.int(), z.gte(0), z.lte(600_000)), 10_000),
   /** OTLP/HTTP (JSON) export; absent: nothing is exported and no SDK is built. */
-  otlp: z
+  otlp: z.optional(z
     .strictObject({
       /** Full metrics URL, e.g. `http://collector:4318/v1/metrics`. */
       endpoint: z.url({ protocol: /^https?$/ }),
-      headers: z.record(z.string().min(1), z.string()).default({}),
+      headers: z._default(z.record(z.string().check(z.minLength(1)), z.string()), {}),
       /** Upper bound of one export, so it fits in `waitUntil`. */
-      timeoutMs: z.number().int().positive().max(30_000).default(5000),
+      timeoutMs: z._default(z.number().check(z.int(), z.positive(), z.lte(30_000)), 5000),
       /** Cumulative (the OTLP default) or delta sums and histograms. */
-      temporality: z.enum(['cumulative', 'delta']).default('cumulative'),
-    })
-    .optional(),
+      temporality: z._default(z.enum(['cumulative', 'delta']), 'cumulative'),
+    })),
 })
 
 export type MetricsConfigInput = z.input<typeof metricsConfigSchema>

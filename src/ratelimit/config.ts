@@ -1,4 +1,5 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import '../config/zod-locale'
 
 /**
  * Rate-limit section of the gateway config (`rateLimit`). Absent: nothing is limited.
@@ -11,12 +12,12 @@ import * as z from 'zod'
  */
 
 /** A policy name is sent as a structured-field string: keep it short and plain. */
-const policyNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lowercase letters, digits, - and _')
-const tierNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/)
+const policyNameSchema = z.string().check(z.regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lowercase letters, digits, - and _'))
+const tierNameSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,32}$/))
 
 /** Upper bounds keep the sliding-window log bounded: one sorted-set member per admitted request. */
-const quotaSchema = z.number().int().min(1).max(1_000_000)
-const windowSchema = z.number().int().min(1).max(31 * 24 * 3600)
+const quotaSchema = z.number().check(z.int(), z.gte(1), z.lte(1_000_000))
+const windowSchema = z.number().check(z.int(), z.gte(1), z.lte(31 * 24 * 3600))
 
 export const policySchema = z.strictObject({
   name: policyNameSchema,
@@ -24,29 +25,28 @@ export const policySchema = z.strictObject({
   quota: quotaSchema,
   /** Window in whole seconds (`w`; the draft has no sub-second windows). */
   window: windowSchema,
-  scope: z.enum(['global', 'service', 'group']).default('global'),
+  scope: z._default(z.enum(['global', 'service', 'group']), 'global'),
   /** Only requests to these services / route groups (default: every limited request). */
-  match: z
+  match: z._default(z
     .strictObject({
-      services: z.array(z.string().min(1)).optional(),
-      groups: z.array(z.string().min(1)).optional(),
-    })
-    .default({}),
+      services: z.optional(z.array(z.string().check(z.minLength(1)))),
+      groups: z.optional(z.array(z.string().check(z.minLength(1)))),
+    }), {}),
   /** What to do when the store fails or times out: `open` admits, `closed` answers 503. */
-  failure: z.enum(['open', 'closed']).default('open'),
+  failure: z._default(z.enum(['open', 'closed']), 'open'),
   /** Per-tier overrides, e.g. `{ pro: { quota: 100 } }`. */
-  tiers: z.record(tierNameSchema, z.strictObject({ quota: quotaSchema.optional(), window: windowSchema.optional() })).default({}),
+  tiers: z._default(z.record(tierNameSchema, z.strictObject({ quota: z.optional(quotaSchema), window: z.optional(windowSchema) })), {}),
 })
 
 export const redisStoreSchema = z.strictObject({
   kind: z.literal('upstash'),
   /** Upstash REST URL (or the local bridge, scripts/upstash-bridge.mjs). */
   url: z.url({ protocol: /^https?$/ }),
-  token: z.string().min(1),
+  token: z.string().check(z.minLength(1)),
   /** Per call; the decision gives up (and applies each policy's `failure`) after this. */
-  timeoutMs: z.number().int().min(1).max(10_000).default(100),
+  timeoutMs: z._default(z.number().check(z.int(), z.gte(1), z.lte(10_000)), 100),
   /** Prefix of every key the limiter writes. */
-  prefix: z.string().regex(/^[A-Za-z0-9:_-]{1,32}$/).default('sy:rl'),
+  prefix: z._default(z.string().check(z.regex(/^[A-Za-z0-9:_-]{1,32}$/)), 'sy:rl'),
 })
 
 /**
@@ -56,37 +56,36 @@ export const redisStoreSchema = z.strictObject({
  */
 export const memoryStoreSchema = z.strictObject({
   kind: z.literal('memory'),
-  timeoutMs: redisStoreSchema.shape.timeoutMs.optional(),
-  prefix: redisStoreSchema.shape.prefix.optional(),
+  timeoutMs: z.optional(redisStoreSchema.shape.timeoutMs),
+  prefix: z.optional(redisStoreSchema.shape.prefix),
 })
 
 export const rateLimitConfigSchema = z
   .strictObject({
     store: z.discriminatedUnion('kind', [redisStoreSchema, memoryStoreSchema]),
-    policies: z.array(policySchema).min(1),
-    tier: z
+    policies: z.array(policySchema).check(z.minLength(1)),
+    tier: z._default(z
       .strictObject({
         /** Token claim whose value names the caller's tier (`free`, `pro`, …). */
-        claim: z.string().min(1).default('tier'),
+        claim: z._default(z.string().check(z.minLength(1)), 'tier'),
         /** Tier of callers whose claim is missing or unknown. */
-        default: tierNameSchema.default('free'),
+        default: z._default(tierNameSchema, 'free'),
         /** Tier of callers without a verified identity (keyed by address). */
-        anonymous: tierNameSchema.optional(),
-      })
-      .default({ claim: 'tier', default: 'free' }),
+        anonymous: z.optional(tierNameSchema),
+      }), { claim: 'tier', default: 'free' }),
     /** IPv6 callers are keyed by this prefix length: one host usually holds a whole /64. */
-    ipv6PrefixBits: z.number().int().min(32).max(128).default(64),
+    ipv6PrefixBits: z._default(z.number().check(z.int(), z.gte(32), z.lte(128)), 64),
     /** `Retry-After` of the 503 a fail-closed policy answers while the store is down. */
-    unavailableRetryAfterSeconds: z.number().int().min(1).max(3600).default(1),
+    unavailableRetryAfterSeconds: z._default(z.number().check(z.int(), z.gte(1), z.lte(3600)), 1),
     /** Store failures are logged at most once per this many seconds per isolate, with a count. */
-    failureLogSeconds: z.number().int().min(1).max(3600).default(10),
+    failureLogSeconds: z._default(z.number().check(z.int(), z.gte(1), z.lte(3600)), 10),
     /** Largest number of denied partitions remembered per isolate. */
-    denyCacheEntries: z.number().int().min(0).max(1_000_000).default(10_000),
+    denyCacheEntries: z._default(z.number().check(z.int(), z.gte(0), z.lte(1_000_000)), 10_000),
   })
-  .refine((c) => new Set(c.policies.map((p) => p.name)).size === c.policies.length, {
+  .check(z.refine((c) => new Set(c.policies.map((p) => p.name)).size === c.policies.length, {
     message: 'policy names must be unique',
     path: ['policies'],
-  })
+  }))
 
 export type RateLimitConfigInput = z.input<typeof rateLimitConfigSchema>
 export type RateLimitConfig = z.output<typeof rateLimitConfigSchema>

@@ -50,12 +50,12 @@ const TICK_MS = 10
  * reply waited over a second to be read). A store that is really slow meets punctual ticks and the plain timeout; a
  * saturated isolate does not fail open on answers it has simply not read yet.
  */
-function storeTimeout(ms: number, boundMs: number): { promise: Promise<never>; cancel: () => void } {
+function storeTimeout(ms: number, boundMs: number): { promise: Promise<never>; cancel: () => void; restart: () => void } {
   let timer: ReturnType<typeof setInterval> | undefined
+  let spent = 0
   const promise = new Promise<never>((_, reject) => {
     const started = Date.now()
     let last = started
-    let spent = 0
     timer = setInterval(() => {
       const now = Date.now()
       const gap = now - last
@@ -66,7 +66,8 @@ function storeTimeout(ms: number, boundMs: number): { promise: Promise<never>; c
       reject(new Error(spent >= ms ? `no answer within ${ms} ms` : `no answer within ${boundMs} ms of a saturated isolate`))
     }, TICK_MS)
   })
-  return { promise, cancel: () => clearInterval(timer) }
+  // A store that answered gets the whole budget again for a call it asked for.
+  return { promise, cancel: () => clearInterval(timer), restart: () => (spent = 0) }
 }
 
 /** Decisions in flight per isolate before new ones wait for the next batch. */
@@ -113,35 +114,49 @@ export function createRedisStore(config: RedisStoreConfig): RateLimitStore & { r
     enableAutoPipelining: false,
     readYourWrites: false,
   })
-  const script = redis.createScript<unknown>(SLIDING_WINDOW_SCRIPT)
   let sha: Promise<string> | undefined // computed on first use: not at start-up (global scope on Workers)
+  // Whether Redis is known to hold the script. Until it is, calls send EVAL (the script
+  // itself, which also caches it): one round trip, where EVALSHA → NOSCRIPT → EVAL would
+  // spend two within one `timeoutMs` (the first call of every isolate, and every call
+  // after Redis restarted) and, under load, fail open for no fault of the store.
+  let loaded = false
   const clock = new RedisClock()
   const stats: RedisStoreStats = { calls: 0, decisions: 0, largestBatch: 0, compensated: 0 }
   // A decision in a batch; `abandoned` once the gateway stopped waiting for it.
   type Pending = BatchEntry & { abandoned: boolean }
 
-  /** One REST call: one script run per caller (pipelined when several). */
-  async function runGroups(groups: Pending[][]): Promise<unknown[]> {
-    if (groups.length === 1) {
-      const { keys, args } = batchArgs(groups[0]!)
-      return [await script.exec(keys, args)]
-    }
-    const hash = await (sha ??= sha1Hex(SLIDING_WINDOW_SCRIPT))
+  /** One REST call: one script run per caller (pipelined when several); an error per group that Redis refused. */
+  async function callOnce(groups: Pending[][], byHash: boolean): Promise<{ result?: unknown; error?: string }[]> {
+    const hash = byHash ? await (sha ??= sha1Hex(SLIDING_WINDOW_SCRIPT)) : undefined
     const pipeline = redis.pipeline()
     for (const group of groups) {
       const { keys, args } = batchArgs(group)
-      pipeline.evalsha(hash, keys, args)
+      if (hash) pipeline.evalsha(hash, keys, args)
+      else pipeline.eval(SLIDING_WINDOW_SCRIPT, keys, args)
     }
-    const replies = (await pipeline.exec({ keepErrors: true })) as { result: unknown; error?: string }[]
-    // A fresh Redis has no script yet: load it with EVAL for those groups, once.
-    return Promise.all(
-      replies.map(async (r, i) => {
-        if (!r.error) return r.result
-        if (!r.error.startsWith('NOSCRIPT')) throw new Error(r.error)
-        const { keys, args } = batchArgs(groups[i]!)
-        return script.exec(keys, args)
-      }),
-    )
+    return (await pipeline.exec({ keepErrors: true })) as { result?: unknown; error?: string }[]
+  }
+
+  /**
+   * The script's replies for a batch's groups. NOSCRIPT (Redis lost its script cache:
+   * restarted, flushed) ran nothing, so those groups are sent again with EVAL, and the
+   * store, having answered, gets a fresh `timeoutMs` for it (`onResend`).
+   */
+  async function runGroups(groups: Pending[][], onResend: () => void): Promise<unknown[]> {
+    const first = await callOnce(groups, loaded)
+    const missing = groups.filter((_, i) => first[i]!.error?.startsWith('NOSCRIPT'))
+    let again: { result?: unknown; error?: string }[] = []
+    if (missing.length > 0) {
+      loaded = false
+      onResend()
+      again = await callOnce(missing, false)
+    }
+    return first.map((reply) => {
+      const r = reply.error?.startsWith('NOSCRIPT') ? again.shift()! : reply
+      if (r.error) throw new Error(r.error)
+      loaded = true
+      return r.result
+    })
   }
 
   /** Reads one call's replies; admissions the gateway no longer waited for are removed again. */
@@ -190,8 +205,8 @@ export function createRedisStore(config: RedisStoreConfig): RateLimitStore & { r
       else byCaller.set(tag, [entry])
     }
     const groups = [...byCaller.values()]
-    const call = runGroups(groups).then((raw) => settle(groups, raw, sentAt))
     const timeout = storeTimeout(config.timeoutMs, abortAfterMs)
+    const call = runGroups(groups, timeout.restart).then((raw) => settle(groups, raw, sentAt))
     timeout.promise.catch(() => {
       for (const entry of entries) entry.abandoned = true
     })

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 
 /**
  * Resilience settings: `defaults` apply to every service, `services.<name>` overrides
@@ -13,70 +13,68 @@ import * as z from 'zod'
  * }
  * ```
  */
-const ms = z.number().int().positive()
-const count = z.number().int().min(1)
+const ms = z.number().check(z.int(), z.positive())
+const count = z.number().check(z.int(), z.gte(1))
 
 const timeoutPatch = z.strictObject({
   /** Longest wait for one attempt's response headers (504 after it). */
-  perTryMs: ms.optional(),
+  perTryMs: z.optional(ms),
   /** Longest wait for the whole call, retries and backoff included (504 after it). */
-  deadlineMs: ms.optional(),
+  deadlineMs: z.optional(ms),
 })
 
 const retryPatch = z.strictObject({
   /** Attempts per call, the first one included (1 = never retry). */
-  maxAttempts: count.max(10).optional(),
+  maxAttempts: z.optional(count.check(z.lte(10))),
   /** Exponential backoff with full jitter: a delay in [0, min(maxDelayMs, baseDelayMs·2^n)). */
-  baseDelayMs: ms.optional(),
-  maxDelayMs: ms.optional(),
+  baseDelayMs: z.optional(ms),
+  maxDelayMs: z.optional(ms),
   /** An origin's `Retry-After` longer than this is not waited for: its answer is returned. */
-  maxRetryAfterMs: ms.optional(),
+  maxRetryAfterMs: z.optional(ms),
   /** Retries allowed: at most max(minRetries, ratio × requests) within the last windowMs. */
-  budget: z
+  budget: z.optional(z
     .strictObject({
-      ratio: z.number().min(0).max(1).optional(),
-      minRetries: z.number().int().min(0).optional(),
-      windowMs: ms.optional(),
-    })
-    .optional(),
+      ratio: z.optional(z.number().check(z.gte(0), z.lte(1))),
+      minRetries: z.optional(z.number().check(z.int(), z.gte(0))),
+      windowMs: z.optional(ms),
+    })),
 })
 
 const breakerPatch = z.strictObject({
   /** Opens after this many failed calls in a row. */
-  consecutiveFailures: count.optional(),
+  consecutiveFailures: z.optional(count),
   /** …or when more than this share of the last `windowSize` calls failed… */
-  failureRatio: z.number().gt(0).lt(1).optional(),
-  windowSize: count.optional(),
+  failureRatio: z.optional(z.number().check(z.gt(0), z.lt(1))),
+  windowSize: z.optional(count),
   /** …once at least this many calls are in the window. */
-  minimumCalls: count.optional(),
+  minimumCalls: z.optional(count),
   /** First open period; each failed half-open probe doubles it, up to maxOpenMs. */
-  openMs: ms.optional(),
-  maxOpenMs: ms.optional(),
+  openMs: z.optional(ms),
+  maxOpenMs: z.optional(ms),
   /** Calls let through while half-open; all must succeed to close. */
-  halfOpenProbes: count.optional(),
+  halfOpenProbes: z.optional(count),
 })
 
 const balancePatch = z.strictObject({
   /** `p2c`: power of two choices on outstanding requests; `round-robin`. */
-  strategy: z.enum(['p2c', 'round-robin']).optional(),
+  strategy: z.optional(z.enum(['p2c', 'round-robin'])),
   /** Passive health: an instance failing this often in a row sits out a while. */
-  ejection: z
+  ejection: z.optional(z
     .strictObject({
-      consecutiveFailures: count.optional(),
+      consecutiveFailures: z.optional(count),
       /** Ejection time is baseMs × times ejected in a row, capped at maxMs. */
-      baseMs: ms.optional(),
-      maxMs: ms.optional(),
+      baseMs: z.optional(ms),
+      maxMs: z.optional(ms),
       /** At most this share of a pool is ejected at once; never all of it. */
-      maxPercent: z.number().int().min(0).max(100).optional(),
-    })
-    .optional(),
+      maxPercent: z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
+    })),
 })
 
 export const policyPatchSchema = z.strictObject({
-  timeout: timeoutPatch.optional(),
-  retry: retryPatch.optional(),
-  breaker: breakerPatch.optional(),
-  balance: balancePatch.optional(),
+  timeout: z.optional(timeoutPatch),
+  retry: z.optional(retryPatch),
+  breaker: z.optional(breakerPatch),
+  balance: z.optional(balancePatch),
 })
 export type PolicyPatch = z.infer<typeof policyPatchSchema>
 
@@ -139,13 +137,13 @@ function policyProblems(policy: ResiliencePolicy): [string[], string][] {
   return problems
 }
 
-export const resilienceSchema = z
+export const resilienceSchema = z.prefault(z
   .strictObject({
-    defaults: policyPatchSchema.optional(),
+    defaults: z.optional(policyPatchSchema),
     /** Keyed by service name; a key that names no configured service is an error. */
-    services: z.record(z.string(), policyPatchSchema).optional(),
+    services: z.optional(z.record(z.string(), policyPatchSchema)),
   })
-  .superRefine((value, ctx) => {
+  .check(z.superRefine((value, ctx) => {
     const check = (path: (string | number)[], policy: ResiliencePolicy) => {
       for (const [where, message] of policyProblems(policy)) ctx.addIssue({ code: 'custom', path: [...path, ...where], message })
     }
@@ -153,6 +151,5 @@ export const resilienceSchema = z
     for (const [name, patch] of Object.entries(value.services ?? {})) {
       check(['services', name], resolvePolicy(value.defaults, patch))
     }
-  })
-  .prefault({})
+  })), {})
 export type ResilienceConfig = z.output<typeof resilienceSchema>

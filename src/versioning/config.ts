@@ -1,9 +1,9 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 
 /** An API version label as it appears in paths: `v1`, `v2`, … */
-export const versionLabelSchema = z.string().regex(/^v[1-9][0-9]{0,8}$/)
+export const versionLabelSchema = z.string().check(z.regex(/^v[1-9][0-9]{0,8}$/))
 
-const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s))
+const instant = z.pipe(z.iso.datetime({ offset: true }), z.transform((s) => new Date(s)))
 
 /**
  * When a version was (or will be) deprecated and when it stops answering.
@@ -19,10 +19,10 @@ export const deprecationSchema = z
     policyUrl: z.url({ protocol: /^https?$/ }),
   })
   // Dates that failed to parse are reported by their own issues, not here.
-  .refine((d) => !(d.sunsetAt instanceof Date && d.deprecatedAt instanceof Date) || d.sunsetAt >= d.deprecatedAt, {
+  .check(z.refine((d) => !(d.sunsetAt instanceof Date && d.deprecatedAt instanceof Date) || d.sunsetAt >= d.deprecatedAt, {
     message: 'sunsetAt must not be earlier than deprecatedAt',
     path: ['sunsetAt'],
-  })
+  }))
 
 export const DEFAULT_DEPRECATIONS = {
   v1: {
@@ -34,7 +34,7 @@ export const DEFAULT_DEPRECATIONS = {
 
 /** `deprecations` section of the gateway config: version label → schedule. */
 // prefault: the default is input (ISO strings) and goes through the schema like any config.
-export const deprecationsSchema = z.record(versionLabelSchema, deprecationSchema).prefault(DEFAULT_DEPRECATIONS)
+export const deprecationsSchema = z.prefault(z.record(versionLabelSchema, deprecationSchema), DEFAULT_DEPRECATIONS)
 
 export type Deprecation = z.output<typeof deprecationSchema>
 export type Deprecations = z.output<typeof deprecationsSchema>

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 
 /**
  * The `tracing` section of the gateway config. Trace context is always propagated
@@ -8,29 +8,28 @@ import * as z from 'zod'
 export const tracingConfigSchema = z
   .strictObject({
     /** Off: no trace context, no spans, no `traceresponse` (used as the benchmark baseline). */
-    enabled: z.boolean().default(true),
+    enabled: z._default(z.boolean(), true),
     /** `service.name` of the exported spans. */
-    serviceName: z.string().min(1).max(128).default('switchyard-gateway'),
+    serviceName: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'switchyard-gateway'),
     /** Share of new traces that are sampled; a caller's sampled flag always wins (parent-based). */
-    sampleRatio: z.number().min(0).max(1).default(1),
+    sampleRatio: z._default(z.number().check(z.gte(0), z.lte(1)), 1),
     /** OTLP/HTTP (JSON) export; absent: nothing is exported and spans cost next to nothing. */
-    otlp: z
+    otlp: z.optional(z
       .strictObject({
         /** Full traces URL, e.g. `http://collector:4318/v1/traces`. */
         endpoint: z.url({ protocol: /^https?$/ }),
         /** Sent with every export, e.g. an API key of a hosted collector. */
-        headers: z.record(z.string().min(1), z.string()).default({}),
+        headers: z._default(z.record(z.string().check(z.minLength(1)), z.string()), {}),
         /** Upper bound of one export (with its retries), so it fits in `waitUntil`. */
-        timeoutMs: z.number().int().positive().max(30_000).default(5000),
-      })
-      .optional(),
+        timeoutMs: z._default(z.number().check(z.int(), z.positive(), z.lte(30_000)), 5000),
+      })),
     /**
      * Use the runtime's own OpenTelemetry (Deno with `OTEL_DENO=true`): its tracer,
      * context and exporter, and its server span, which the gateway names and annotates.
      */
-    runtime: z.boolean().default(false),
+    runtime: z._default(z.boolean(), false),
   })
-  .refine((t) => !(t.runtime && t.otlp), { message: 'choose either otlp export or the runtime exporter, not both' })
+  .check(z.refine((t) => !(t.runtime && t.otlp), { message: 'choose either otlp export or the runtime exporter, not both' }))
 
 export type TracingConfigInput = z.input<typeof tracingConfigSchema>
 export type TracingConfig = z.output<typeof tracingConfigSchema>
