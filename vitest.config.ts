@@ -83,7 +83,7 @@ export default defineConfig(async () => {
     test: {
       // The reporter is the root's: without this, the projects' `silent` does not reach it
       // and every passing test's log lines are printed. Failing tests still show theirs.
-      silent: 'passed-only',
+      silent: 'passed-only' as const,
       projects: [
         {
           plugins: [

@@ -26,8 +26,8 @@ export async function eventStats(db: D1Database): Promise<EventStats> {
     ),
     db.prepare('SELECT COUNT(*) AS total, COUNT(*) - COUNT(replayed_at) AS pending FROM dead_letters'),
   ])
-  const o = outbox.results[0] ?? {}
-  const d = dead.results[0] ?? {}
+  const o = outbox?.results[0] ?? {}
+  const d = dead?.results[0] ?? {}
   return {
     outbox: { unsent: Number(o.unsent ?? 0), failing: Number(o.failing ?? 0), oldest_unsent_at: (o.oldest as string | null) ?? null },
     dead_letters: { pending: Number(d.pending ?? 0), total: Number(d.total ?? 0) },
