@@ -1,7 +1,6 @@
 /**
  * Admin routes of the gateway itself (not proxied) that manage consumers and their
- * API keys; the policy is admin role with a bearer token (`apiKeyAdminRoutes`, in the
- * gateway's policy tables). A new key is shown once, in the answer that creates it;
+ * API keys; the policy is admin role with a bearer token (declared in routes/gateway.ts). A new key is shown once, in the answer that creates it;
  * the store keeps only its hash.
  *
  *   POST   /admin/consumers                      { name, scopes?, roles?, tier? } → 201
@@ -10,7 +9,7 @@
  *   GET    /admin/consumers/:id/keys             → the keys' ids and dates (never a secret or hash)
  *   DELETE /admin/consumers/:id/keys/:keyId      → 204 (revoked; within the cache TTL everywhere)
  */
-import type { Context, Hono } from 'hono'
+import type { Context, Handler } from 'hono'
 import * as z from 'zod/mini'
 import { ProblemError, problemType } from '../../wire/problem'
 import { problems } from '../problem'
@@ -20,16 +19,6 @@ import type { ConsumerStore } from './store'
 import '../config/zod-locale'
 
 export const ADMIN_PREFIX = '/admin/consumers'
-const ADMIN = { roles: ['admin'], accept: 'token' } as const
-
-/** The routes' policies, for the gateway's policy resolver (admins only, by token). */
-export const apiKeyAdminRoutes = [
-  { method: 'POST', path: ADMIN_PREFIX, auth: ADMIN },
-  { method: 'GET', path: ADMIN_PREFIX, auth: ADMIN },
-  { method: 'POST', path: `${ADMIN_PREFIX}/:id/keys`, auth: ADMIN },
-  { method: 'GET', path: `${ADMIN_PREFIX}/:id/keys`, auth: ADMIN },
-  { method: 'DELETE', path: `${ADMIN_PREFIX}/:id/keys/:keyId`, auth: ADMIN },
-]
 
 const word = /^[A-Za-z0-9:._/-]{1,128}$/
 const NewConsumer = z.strictObject({
@@ -58,7 +47,9 @@ async function jsonBody(c: Context<GatewayEnv>): Promise<unknown> {
   }
 }
 
-export function mountApiKeyAdmin(app: Hono<GatewayEnv>, store: ConsumerStore | undefined): void {
+type AdminHandler = 'consumers-create' | 'consumers-list' | 'keys-create' | 'keys-list' | 'keys-revoke'
+
+export function apiKeyAdminHandlers(store: ConsumerStore | undefined): Record<AdminHandler, Handler<GatewayEnv>> {
   const need = () => {
     if (!store) throw unavailable()
     return store
@@ -69,7 +60,7 @@ export function mountApiKeyAdmin(app: Hono<GatewayEnv>, store: ConsumerStore | u
     return consumer
   }
 
-  app.post(ADMIN_PREFIX, async (c) => {
+  const createConsumer: Handler<GatewayEnv> = async (c) => {
     const input = NewConsumer.safeParse(await jsonBody(c))
     if (!input.success) {
       throw ProblemError.of(problems.badRequest('Invalid consumer.', { errors: input.error.issues.map((i) => ({ pointer: `/${i.path.join('/')}`, detail: i.message })) }))
@@ -79,23 +70,28 @@ export function mountApiKeyAdmin(app: Hono<GatewayEnv>, store: ConsumerStore | u
       throw ProblemError.of({ type: problemType('conflict'), title: 'Conflict', status: 409, detail: `A consumer named ${input.data.name} exists.` })
     }
     return c.json(created, 201, { Location: `${ADMIN_PREFIX}/${created.id}` })
-  })
-  app.get(ADMIN_PREFIX, async (c) => c.json({ consumers: await need().listConsumers() }))
-  app.post(`${ADMIN_PREFIX}/:id/keys`, async (c) => {
-    const consumer = await consumerOr404(c.req.param('id'))
+  }
+  const createKey: Handler<GatewayEnv> = async (c) => {
+    const consumer = await consumerOr404(c.req.param('id')!)
     const { key, keyId, secret } = newKey()
     const info = await need().addKey(consumer.id, keyId, await hashSecret(secret))
     return c.json({ ...info, key }, 201, { 'Cache-Control': 'no-store' })
-  })
-  app.get(`${ADMIN_PREFIX}/:id/keys`, async (c) => {
-    const consumer = await consumerOr404(c.req.param('id'))
-    return c.json({ keys: await need().listKeys(consumer.id) })
-  })
-  app.delete(`${ADMIN_PREFIX}/:id/keys/:keyId`, async (c) => {
-    const consumer = await consumerOr404(c.req.param('id'))
-    if (!(await need().revokeKey(consumer.id, c.req.param('keyId')))) {
-      throw ProblemError.of(problems.notFound(`Consumer ${consumer.id} has no key ${c.req.param('keyId')}.`))
+  }
+  const revokeKey: Handler<GatewayEnv> = async (c) => {
+    const consumer = await consumerOr404(c.req.param('id')!)
+    if (!(await need().revokeKey(consumer.id, c.req.param('keyId')!))) {
+      throw ProblemError.of(problems.notFound(`Consumer ${consumer.id} has no key ${c.req.param('keyId')!}.`))
     }
     return c.body(null, 204)
-  })
+  }
+  return {
+    'consumers-create': createConsumer,
+    'consumers-list': async (c) => c.json({ consumers: await need().listConsumers() }),
+    'keys-create': createKey,
+    'keys-list': async (c) => {
+      const consumer = await consumerOr404(c.req.param('id')!)
+      return c.json({ keys: await need().listKeys(consumer.id) })
+    },
+    'keys-revoke': revokeKey,
+  }
 }

@@ -1,6 +1,6 @@
 import { html, raw } from 'hono/html'
 import type { HtmlEscapedString } from 'hono/utils/html'
-import type { RecentCounts } from '../src/metrics'
+import type { RecentCounts } from '../metrics'
 import type { StatusReport } from './status'
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>

@@ -1,8 +1,7 @@
 import type { Context } from 'hono'
-import { setIdentityHeaders } from '../src/auth/identity-headers'
-import type { GatewayEnv } from '../src/types'
-import type { Registry } from '../src/upstream/registry'
-import { EVENT_SERVICES } from './table'
+import { setIdentityHeaders } from '../auth/identity-headers'
+import type { GatewayEnv } from '../types'
+import type { Registry } from '../upstream/registry'
 
 /** An event service's backlog as its origin reports it (services/shared/events/stats.ts), or why it could not. */
 export type EventBacklog =
@@ -18,13 +17,14 @@ export type EventBacklog =
  * them), as the calling admin: the origin answers admins only.
  */
 export async function eventBacklogs(
+  services: readonly string[],
   registry: Registry,
   timeoutMs: number,
   c: Context<GatewayEnv>,
   waitUntil: (c: Context<GatewayEnv>, p: Promise<unknown>) => void,
 ): Promise<Record<string, EventBacklog>> {
   const entries = await Promise.all(
-    EVENT_SERVICES.map(async (name) => [name, await backlogOf(name, registry, timeoutMs, c, waitUntil)] as const),
+    services.map(async (name) => [name, await backlogOf(name, registry, timeoutMs, c, waitUntil)] as const),
   )
   return Object.fromEntries(entries)
 }
