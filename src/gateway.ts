@@ -14,7 +14,7 @@ import { versionHeaders, versionNegotiation } from '../middleware/version'
 import { compositeTables } from '../routes/aggregates'
 import { gatewayRoutes } from '../routes/gateway'
 import { RPC_PREFIX, rpcRoutes, rpcServices } from '../routes/rpc'
-import type { RouteSpec } from '../routes/table'
+import { EVENT_SERVICES, type RouteSpec } from '../routes/table'
 import { v1Changes, v1Routes } from '../routes/v1'
 import { v2Routes } from '../routes/v2'
 import { wellKnownRoutes } from '../routes/well-known'
@@ -157,6 +157,8 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
   app.use(versionNegotiation({ versioning }))
+  // One verifier: the auth middleware asks it, the admin routes clear a key they revoke from it.
+  const keyVerifier = deps.apiKeyStore && createKeyVerifier(deps.apiKeyStore, config.auth.apiKeys.cacheTtlSeconds)
   app.use(
     auth({
       verifier: createVerifier(config.auth, createKeySource(config.auth, deps), deps),
@@ -164,7 +166,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       maxTokenBytes: config.auth.maxTokenBytes,
       apiKeys: {
         header: config.auth.apiKeys.header,
-        verifier: deps.apiKeyStore && createKeyVerifier(deps.apiKeyStore, config.auth.apiKeys.cacheTtlSeconds),
+        verifier: keyVerifier,
       },
     }),
   )
@@ -201,10 +203,10 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
     handlers: {
       home: homeHandler(config),
       ...healthHandlers(config, registry, waitUntil, limiter ? limiter.health : undefined),
-      ...statusHandlers({ config, registry, metrics, limiter, waitUntil }),
+      ...statusHandlers({ config, registry, metrics, limiter, waitUntil, eventServices: EVENT_SERVICES }),
       ...openApiHandlers({ tables: API_TABLES, versioning, name: config.name }),
       'docs-asset': docsAssetHandler(deps.docsAssets),
-      ...apiKeyAdminHandlers(deps.apiKeyStore),
+      ...apiKeyAdminHandlers(deps.apiKeyStore, keyVerifier),
     },
   })
   mountEndpoints(app, endpoints)
