@@ -81,6 +81,9 @@ export default defineConfig(async () => {
   const cache = cacheWorkers()
   return {
     test: {
+      // The reporter is the root's: without this, the projects' `silent` does not reach it
+      // and every passing test's log lines are printed. Failing tests still show theirs.
+      silent: 'passed-only' as const,
       projects: [
         {
           plugins: [

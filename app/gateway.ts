@@ -14,7 +14,7 @@ import { versionHeaders, versionNegotiation } from '../middleware/version'
 import { compositeTables } from '../routes/aggregates'
 import { gatewayRoutes } from '../routes/gateway'
 import { RPC_PREFIX, rpcRoutes, rpcServices } from '../routes/rpc'
-import type { RouteSpec } from '../routes/table'
+import { EVENT_SERVICES, type RouteSpec } from '../routes/table'
 import { v1Changes, v1Routes } from '../routes/v1'
 import { v2Routes } from '../routes/v2'
 import { wellKnownRoutes } from '../routes/well-known'
@@ -201,7 +201,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
     handlers: {
       home: homeHandler(config),
       ...healthHandlers(config, registry, waitUntil, limiter ? limiter.health : undefined),
-      ...statusHandlers({ config, registry, metrics, limiter, waitUntil }),
+      ...statusHandlers({ config, registry, metrics, limiter, waitUntil, eventServices: EVENT_SERVICES }),
       ...openApiHandlers({ tables: API_TABLES, versioning, name: config.name }),
       'docs-asset': docsAssetHandler(deps.docsAssets),
       ...apiKeyAdminHandlers(deps.apiKeyStore),
