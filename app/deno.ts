@@ -1,3 +1,4 @@
+import { apiKeyStoreFromEnv } from '../src/apikeys/env'
 import { urlConfig } from '../src/config/deployment'
 import { startGateway } from '../src/config/errors'
 import { createGateway } from './gateway'
@@ -21,6 +22,8 @@ export default startGateway(() =>
     clientIp: (c) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
     // Deno's fetch cannot upgrade: WebSocket routes open a socket to the origin instead.
     fetch: upgradingFetch(),
+    // No D1 here: consumers and API key hashes live in the shared Redis, when there is one.
+    apiKeyStore: apiKeyStoreFromEnv(vars),
     // The swagger-ui-dist package as installed next to this file (needs --allow-read).
     docsAssets: async (file) => {
       try {

@@ -157,6 +157,8 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
   app.use(versionNegotiation({ versioning }))
+  // One verifier: the auth middleware asks it, the admin routes clear a key they revoke from it.
+  const keyVerifier = deps.apiKeyStore && createKeyVerifier(deps.apiKeyStore, config.auth.apiKeys.cacheTtlSeconds)
   app.use(
     auth({
       verifier: createVerifier(config.auth, createKeySource(config.auth, deps), deps),
@@ -164,7 +166,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       maxTokenBytes: config.auth.maxTokenBytes,
       apiKeys: {
         header: config.auth.apiKeys.header,
-        verifier: deps.apiKeyStore && createKeyVerifier(deps.apiKeyStore, config.auth.apiKeys.cacheTtlSeconds),
+        verifier: keyVerifier,
       },
     }),
   )
@@ -204,7 +206,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       ...statusHandlers({ config, registry, metrics, limiter, waitUntil, eventServices: EVENT_SERVICES }),
       ...openApiHandlers({ tables: API_TABLES, versioning, name: config.name }),
       'docs-asset': docsAssetHandler(deps.docsAssets),
-      ...apiKeyAdminHandlers(deps.apiKeyStore),
+      ...apiKeyAdminHandlers(deps.apiKeyStore, keyVerifier),
     },
   })
   mountEndpoints(app, endpoints)
