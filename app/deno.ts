@@ -1,12 +1,12 @@
-import { apiKeyStoreFromEnv } from './apikeys/env'
-import { urlConfig } from './config/deployment'
-import { startGateway } from './config/errors'
+import { apiKeyStoreFromEnv } from '../src/apikeys/env'
+import { urlConfig } from '../src/config/deployment'
+import { startGateway } from '../src/config/errors'
 import { createGateway } from './gateway'
-import { idempotencyFromEnv } from './idempotency/env'
-import { rateLimitFromEnv } from './ratelimit/env'
-import { upgradingFetch } from './proxy/websocket'
+import { idempotencyFromEnv } from '../src/idempotency/env'
+import { rateLimitFromEnv } from '../src/ratelimit/env'
+import { upgradingFetch } from '../src/proxy/websocket'
 
-/** Deno entry (`deno serve src/deno.ts`): origins are base URLs from the environment. */
+/** Deno entry (`deno serve app/deno.ts`): origins are base URLs from the environment. */
 declare const Deno: { env: { toObject(): Record<string, string> }; readFile(path: URL): Promise<Uint8Array<ArrayBuffer>> }
 
 interface DenoServeInfo {
