@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { auth } from '../middleware/auth'
+import { authFailures } from '../middleware/auth-failures'
 import { cors } from '../middleware/cors'
 import { accessLog } from '../middleware/logging'
 import { requestMetrics } from '../middleware/metrics'
@@ -149,6 +150,20 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
   app.use(versionNegotiation({ versioning }))
+  // One limiter: the middleware decides with it, /health/ready and /status report it.
+  const limiter = config.rateLimit && (deps.rateLimiter ?? createLimiter(config.rateLimit))
+  // Failed authentication, before auth: a known offender is refused unverified (src/ratelimit/failures.ts).
+  if (config.rateLimit?.failures && limiter) {
+    const guard = authFailures({
+      config: config.rateLimit,
+      failures: config.rateLimit.failures,
+      limiter,
+      clientIp,
+      tables: config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] })),
+    })
+    app.use('/api/*', guard)
+    app.use(`${RPC_PREFIX}/*`, guard)
+  }
   app.use(
     auth({
       verifier: createVerifier(config.auth, createKeySource(config.auth, deps), deps),
@@ -167,8 +182,6 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       },
     }),
   )
-  // One limiter: the middleware decides with it, /health/ready and /status report it.
-  const limiter = config.rateLimit && (deps.rateLimiter ?? createLimiter(config.rateLimit))
   if (config.rateLimit) {
     const tables = config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] }))
     tables.push({ prefix: RPC_PREFIX, routes: rpcRoutes })
