@@ -75,12 +75,15 @@ export default defineConfig(async () => {
     })
   }
   const identity = identityWorkers()
-  // A second gateway instance (its own isolate, the real src/worker.ts) for the
+  // A second gateway instance (its own isolate, the real app/worker.ts) for the
   // rate-limit tests; its Redis vars come from test/setup/redis.ts.
   const gatewayB = await gatewayWorker({ name: 'switchyard-gateway-b' })
   const cache = cacheWorkers()
   return {
     test: {
+      // The reporter is the root's: without this, the projects' `silent` does not reach it
+      // and every passing test's log lines are printed. Failing tests still show theirs.
+      silent: 'passed-only' as const,
       projects: [
         {
           plugins: [

@@ -1,5 +1,5 @@
 // Cold start: what the gateway adds to a fresh isolate — module evaluation plus
-// createGateway (src/worker.ts builds the app at the top level), bounded by count.
+// createGateway (app/worker.ts builds the app at the top level), bounded by count.
 //
 // Method (workerd): each sample is a fresh workerd process (Miniflare), timed from
 // `new Miniflare()` to the first response of `GET /health/live`; once with the gateway
@@ -69,7 +69,7 @@ async function inWorkerd() {
 }
 
 async function inNode() {
-  await importBundled('coldstart-gateway', `export { createGateway } from './src/gateway'
+  await importBundled('coldstart-gateway', `export { createGateway } from './app/gateway'
 export { workersConfig } from './src/config/deployment'`)
   const bundle = pathToFileURL(path.join(ROOT, '.wrangler', 'bench', 'coldstart-gateway.mjs')).href
   const script = path.join(ROOT, '.wrangler', 'bench', 'coldstart-node.mjs')

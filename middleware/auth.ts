@@ -1,15 +1,14 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { invalidKey, insufficientScope, invalidToken, keysUnavailable, missingCredentials, missingToken, twoCredentials } from '../src/auth/errors'
-import { authorize, type PolicyResolver } from '../src/auth/policy'
+import { authorize, unmatchedPolicy } from '../src/auth/policy'
 import { TokenError, type TokenVerifier } from '../src/auth/verify'
 import { KeyError, type KeyVerifier } from '../src/apikeys/verify'
+import { endpointOf } from '../src/endpoint/lookup'
 import type { GatewayEnv, Identity } from '../src/types'
 
 export interface AuthOptions {
   /** Verifies a bearer token into the caller's identity (src/auth/verify.ts). */
   verifier: TokenVerifier
-  /** The route table's policy for a method and canonical path (src/auth/policy.ts). */
-  policies: PolicyResolver
   /** `realm` of the `WWW-Authenticate` challenges. */
   realm: string
   /** Longest token accepted; a longer Authorization header is refused unparsed. */
@@ -23,7 +22,9 @@ const BEARER = /^Bearer +(\S+) *$/i
 const MAX_KEY_LENGTH = 128
 
 /**
- * Authentication and route-policy authorization. Public routes pass untouched; on a
+ * Authentication and route-policy authorization, by the policy of the request's endpoint
+ * (`endpointOf(c).auth`; a path no endpoint matches is authenticated under `/api`, fail
+ * closed — src/auth/policy.ts). Public routes pass untouched; on a
  * protected route the credential the route accepts (`accept` on its policy: a bearer
  * token by default, an API key, or either) is verified, the caller must meet the
  * route's scopes/roles, and the verified identity is set as `c.get('identity')` for
@@ -33,11 +34,11 @@ const MAX_KEY_LENGTH = 128
  *
  * @example
  * ```ts
- * app.use(auth({ verifier, policies, realm: 'switchyard', maxTokenBytes: 8192 }))
+ * app.use(auth({ verifier, realm: 'switchyard', maxTokenBytes: 8192 }))
  * ```
  */
 export function auth(options: AuthOptions): MiddlewareHandler<GatewayEnv> {
-  const { verifier, policies, realm, maxTokenBytes } = options
+  const { verifier, realm, maxTokenBytes } = options
   const keyHeader = options.apiKeys?.header ?? 'X-API-Key'
   // Room for the scheme and spaces; anything longer is refused before it is parsed.
   const maxHeaderLength = maxTokenBytes + 32
@@ -81,7 +82,7 @@ export function auth(options: AuthOptions): MiddlewareHandler<GatewayEnv> {
   }
 
   return async (c, next) => {
-    const policy = policies(c.req.method, c.req.path)
+    const policy = endpointOf(c)?.auth ?? unmatchedPolicy(c.req.path)
     if (policy.kind !== 'protected') return next()
 
     const accept = policy.requirements.accept ?? 'token'

@@ -6,8 +6,9 @@ import type { GatewayEnv } from '../src/types'
 
 /**
  * Caps request bodies at `maxBytes` (413 problem+json). A declared
- * `Content-Length` is checked up front and the body still streams to the origin; a
- * chunked body is read (and so buffered, at most `maxBytes`) to count it.
+ * `Content-Length` is checked up front (forwarding reads such a body later, within
+ * this cap, to keep its framing: src/proxy/body.ts); a chunked body is read (and so
+ * buffered, at most `maxBytes`) to count it.
  *
  * @example app.use(bodyLimit(1024 * 1024))
  */

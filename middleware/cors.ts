@@ -1,15 +1,18 @@
 import type { MiddlewareHandler } from 'hono'
 import { cors as honoCors } from 'hono/cors'
 import type { CorsPolicy } from '../src/cors/policy'
+import { endpointOf } from '../src/endpoint/lookup'
 import type { GatewayEnv } from '../src/types'
 
 export interface CorsOptions {
-  /** The CORS policy of a canonical path (src/cors/policy.ts). */
-  policyFor: (path: string) => CorsPolicy
+  /** The policy of requests no endpoint matches (src/cors/policy.ts: `compilePolicy(config.cors)`). */
+  global: CorsPolicy
 }
 
 /**
- * CORS per path: preflights through Hono's own `cors()` (one instance per policy). Placed
+ * CORS per path: the policy of the request's endpoint (`endpointOf(c).cors`: a preflight
+ * finds its path's 405 endpoint, whose policy is the path's), else the global one;
+ * preflights through Hono's own `cors()` (one instance per policy). Placed
  * before auth and rate limits: a preflight (OPTIONS with `Access-Control-Request-Method`)
  * is answered 204 here and is neither authenticated nor counted; every answer carries
  * `Vary: Origin`, and an origin the policy does not allow gets no
@@ -18,7 +21,7 @@ export interface CorsOptions {
  *
  * @example
  * ```ts
- * app.use(cors({ policyFor: createCorsResolver(config.cors, tables) }))
+ * app.use(cors({ global: compilePolicy(config.cors) }))
  * ```
  */
 export function cors(options: CorsOptions): MiddlewareHandler<GatewayEnv> {
@@ -42,7 +45,7 @@ export function cors(options: CorsOptions): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const origin = c.req.header('origin')
     const preflight = c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined
-    const policy = options.policyFor(c.req.path)
+    const policy = endpointOf(c)?.cors ?? options.global
     const allowed = origin !== undefined && policy.allowOrigin(origin) !== null
     // A preflight from an allowed origin: Hono's cors() answers it (204, Vary: Origin).
     if (preflight && allowed) return handlerFor(policy)(c, next)

@@ -7,6 +7,7 @@ import { knownTiers, type RouteScope } from '../src/ratelimit/policies'
 import { ProblemError } from '../wire/problem'
 import type { FailureSummary } from '../src/ratelimit/store-health'
 import { recordDecision } from '../src/tracing/decisions'
+import { endpointOf } from '../src/endpoint/lookup'
 import type { GatewayEnv } from '../src/types'
 import { clientPath } from '../src/problem'
 
@@ -17,7 +18,10 @@ export interface RateLimitOptions {
   clientIp: (c: Context<GatewayEnv>) => string | undefined
   /** The verified caller; defaults to the `identity` context variable set by auth. */
   identity?: (c: Context<GatewayEnv>) => CallerIdentity | undefined
-  /** Service and route group of the matched route (for `service` / `group` scoped policies). */
+  /**
+   * Service and route group of the matched route (for `service` / `group` scoped
+   * policies); defaults to the request's endpoint's (`endpointOf(c).rateLimit`).
+   */
   scope?: (c: Context<GatewayEnv>) => RouteScope
   /** A limiter to share (tests, benchmarks); defaults to one built from `config`. */
   limiter?: Limiter
@@ -72,7 +76,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
   const { config, clientIp } = options
   const limiter = options.limiter ?? createLimiter(config)
   const identity = options.identity ?? ((c: Context<GatewayEnv>) => c.get('identity'))
-  const scope: (c: Context<GatewayEnv>) => RouteScope = options.scope ?? (() => ({}))
+  const scope: (c: Context<GatewayEnv>) => RouteScope = options.scope ?? ((c) => endpointOf(c)?.rateLimit ?? {})
   const tiers: TierRule = { ...config.tier, known: knownTiers(config) }
 
   return async (c, next) => {

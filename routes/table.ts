@@ -5,7 +5,7 @@
  */
 import type { RouteSpec } from '../src/endpoint/types'
 
-export type { Method, RouteSpec } from '../src/endpoint/types'
+export type { CompositeRoute, GatewayRouteSpec, Method, RouteSpec, RpcServiceSpec } from '../src/endpoint/types'
 
 /** Origins whose events (services/shared/events/) are documented and dead-lettered. */
 export const EVENT_SERVICES = ['orders', 'inventory', 'payments']

@@ -1,6 +1,3 @@
-import type { Hono } from 'hono'
-import type { GatewayEnv } from '../src/types'
-import { forward, type ProxyOptions } from './proxy'
 import type { RouteSpec } from './table'
 
 /**
@@ -10,11 +7,3 @@ import type { RouteSpec } from './table'
 export const wellKnownRoutes: RouteSpec[] = [
   { method: 'GET', path: '/.well-known/jwks.json', service: 'auth', auth: 'public' },
 ]
-
-export function mountWellKnown(app: Hono<GatewayEnv>, options: ProxyOptions): void {
-  for (const spec of wellKnownRoutes) {
-    app.on(spec.method, spec.path, (c) => {
-      return forward(c, spec, spec.path, options)
-    })
-  }
-}

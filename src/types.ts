@@ -1,4 +1,4 @@
-import type { EndpointRef } from './endpoint/lookup'
+import type { Endpoint } from './endpoint/types'
 import type { Logger } from './log'
 import type { Metrics } from './metrics'
 import type { AppliedPolicy } from './ratelimit/policies'
@@ -19,7 +19,7 @@ export interface GatewayVariables {
   /** Logger bound to this request (request id, later trace id). */
   logger: Logger
   /** The request's endpoint once looked up (`endpointOf`, src/endpoint/lookup.ts); null: none. */
-  endpoint?: EndpointRef | null
+  endpoint?: Endpoint | null
   /** Service the request was sent to, for the access log. */
   upstream?: string
   /** Set by the auth middleware on a protected route; absent on public ones. */

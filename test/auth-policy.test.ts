@@ -1,19 +1,38 @@
+import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import { wellKnownRoutes } from '../routes/well-known'
-import { v1Routes } from '../routes/v1'
-import { v2Routes } from '../routes/v2'
+import { v1Changes } from '../routes/v1'
 import { checkCompactToken } from '../src/auth/compact'
-import { authorize, createPolicyResolver } from '../src/auth/policy'
-import { createGateway } from '../src/gateway'
+import { authorize, unmatchedPolicy } from '../src/auth/policy'
+import { corsConfigSchema } from '../src/cors/config'
+import { buildEndpoints, type EndpointFactoryOptions } from '../src/endpoint/factory'
+import { endpointOf } from '../src/endpoint/lookup'
+import { mountEndpoints } from '../src/endpoint/mount'
+import type { EndpointTables } from '../src/endpoint/types'
+import { createGateway, TABLES } from '../app/gateway'
+import type { Registry } from '../src/upstream/registry'
+import type { GatewayEnv } from '../src/types'
+import { createVersioning } from '../src/versioning/versioning'
 import { customGateway, expectProblem } from './helpers'
 
-// As src/gateway.ts builds it.
-const resolve = createPolicyResolver([
-  { prefix: '/api/v1', routes: v1Routes },
-  { prefix: '/api/v2', routes: v2Routes },
-  { prefix: '/api', routes: v2Routes },
-  { prefix: '', routes: wellKnownRoutes },
-])
+const versioning = createVersioning({ versions: { supported: ['v1', 'v2'], default: 'v2' }, deprecations: {} }, [v1Changes], TABLES.versions)
+const factoryOptions: EndpointFactoryOptions = {
+  versions: ['v1', 'v2'],
+  versioning,
+  cors: corsConfigSchema.parse({}),
+  // Building calls no upstream and no handler: the probe below answers first.
+  proxy: { registry: new Map() as unknown as Registry, gatewayName: 'test', clientIp: () => undefined, waitUntil: () => {} },
+  stages: {},
+  handlers: new Proxy({} as EndpointFactoryOptions['handlers'], { get: () => () => new Response() }),
+}
+
+/** The gateway's tables, mounted as the gateway mounts them, behind a probe that answers each request with its endpoint's policy. */
+function policyProbe(tables: EndpointTables = TABLES) {
+  const app = new Hono<GatewayEnv>({ getPath: (req) => versioning.routedPath(req, new URL(req.url).pathname) })
+  app.use(async (c) => c.body(null, 204, { 'x-policy': JSON.stringify(endpointOf(c)?.auth ?? unmatchedPolicy(c.req.path)) }))
+  mountEndpoints(app, buildEndpoints(tables, factoryOptions))
+  return async (method: string, path: string) => JSON.parse((await app.request(path, { method })).headers.get('x-policy')!) as unknown
+}
+const resolve = policyProbe()
 
 const identity = (scopes: string[], roles: string[]) => ({ sub: '9', scopes, roles, claims: {} })
 
@@ -36,18 +55,15 @@ describe('route policy resolution', () => {
     // Undeclared API path: fail closed.
     ['GET', '/api/v2/admin/keys', { kind: 'protected', requirements: {} }],
     ['GET', '/api/v9/users/1', { kind: 'protected', requirements: {} }],
-    ['GET', '/health/ready', { kind: 'unrouted' }],
+    ['GET', '/health/ready', { kind: 'public' }],
     ['GET', '/nope', { kind: 'unrouted' }],
-  ])('%s %s', (method, path, expected) => {
-    expect(resolve(method, path)).toEqual(expected)
+  ])('%s %s', async (method, path, expected) => {
+    expect(await resolve(method, path)).toEqual(expected)
   })
 
   it('refuses a public route whose origin path needs the caller', () => {
-    expect(() =>
-      createPolicyResolver([
-        { prefix: '', routes: [{ method: 'GET', path: '/me', auth: 'public', originPath: '/users/{sub}' }] },
-      ]),
-    ).toThrow(/public/)
+    const tables: EndpointTables = { ...TABLES, root: [{ method: 'GET', path: '/me', service: 'users', auth: 'public', originPath: '/users/{sub}' }] }
+    expect(() => policyProbe(tables)).toThrow(/GET \/me rewrites to \{sub\} but is public/)
   })
 
   it('the anonymous caller gets 401 on v1 as on v2', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compilePolicy, createCorsResolver } from '../src/cors/policy'
+import { compilePolicy, corsPolicies } from '../src/cors/policy'
 import { corsConfigSchema, corsFromEnv } from '../src/cors/config'
 import { customGateway, expectProblem } from './helpers'
 import { bearer } from './tokens'
@@ -79,13 +79,13 @@ describe('CORS policy', () => {
 
   it('a route override replaces the global fields it names', () => {
     const global = corsConfigSchema.parse({ origins: [APP] })
-    const resolve = createCorsResolver(global, [
-      { prefix: '/api/v2', routes: [{ path: '/public/:id', cors: { origins: ['*'], maxAgeSeconds: 60 } }, { path: '/users/:id' }] },
-    ])
-    expect(resolve('/api/v2/public/7').allowOrigin('https://anyone.example')).toBe('https://anyone.example')
-    expect(resolve('/api/v2/public/7').maxAgeSeconds).toBe(60)
-    expect(resolve('/api/v2/users/7').allowOrigin('https://anyone.example')).toBeNull()
-    expect(resolve('/api/v2/users/7').allowOrigin(APP)).toBe(APP)
+    const policyOf = corsPolicies(global)
+    const open = policyOf({ origins: ['*'], maxAgeSeconds: 60 }, '/api/v2/public/:id')
+    expect(open.allowOrigin('https://anyone.example')).toBe('https://anyone.example')
+    expect(open.maxAgeSeconds).toBe(60)
+    expect(policyOf(undefined, '/api/v2/users/:id').allowOrigin('https://anyone.example')).toBeNull()
+    expect(policyOf(undefined, '/api/v2/users/:id').allowOrigin(APP)).toBe(APP)
+    expect(() => policyOf({ origins: ['nope'] }, '/api/v2/bad')).toThrow(/\/api\/v2\/bad: invalid cors override/)
   })
 
   it('refuses * with credentials, malformed origins and bad JSON', () => {

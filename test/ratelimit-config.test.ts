@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { workersConfig } from '../src/config/deployment'
-import { createGateway } from '../src/gateway'
+import { createGateway } from '../app/gateway'
 import { addressKey, parseIpv6 } from '../src/ratelimit/client-key'
 import { parseRateLimitConfig } from '../src/ratelimit/config'
 import { DEFAULT_FAILURES, DEFAULT_POLICIES, rateLimitFromEnv } from '../src/ratelimit/env'

@@ -124,7 +124,7 @@ describe('exactness under bursts, with the default timeout (decisions batched pe
   })
 
   it('counts a verified user once across both instances, whatever the addresses', async () => {
-    // GATEWAY_B is the deployed entry (src/worker.ts): its limiter keys on the identity
+    // GATEWAY_B is the deployed entry (app/worker.ts): its limiter keys on the identity
     // its auth middleware verified, as the gateway built here does.
     const gw = limitedGateway(shared)
     const user = await verifiedUser()

@@ -1,4 +1,6 @@
+import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it } from 'vitest'
+import { db, placeOrder, queue, sweep, until } from './events-support'
 import { customGateway, expectProblem, gateway, resetOrigin, setFault } from './helpers'
 import { bearer } from './tokens'
 
@@ -10,6 +12,30 @@ interface Report {
   services: Record<string, { status: string; breaker: { state: string }; instances: { id: string; ejected: boolean }[]; retry_budget: { available: number }; recent: { requests: number; errors: number; error_rate: number } }>
   routes: Record<string, { requests: number; errors: number; error_rate: number }>
   rate_limit: { enabled: boolean; store?: string; health?: string; recent?: Record<string, number>; totals?: Record<string, number> }
+  events: Record<string, Backlog | { error: string }>
+}
+interface Backlog {
+  outbox: { unsent: number; failing: number; oldest_unsent_at: string | null }
+  dead_letters: { pending: number; total: number }
+}
+
+type EventService = 'orders' | 'inventory' | 'payments'
+
+/** What the origin's own D1 holds: unsent outbox rows (and failed ones among them), dead letters. */
+async function backlogInD1(service: EventService): Promise<Backlog> {
+  const o = await db(service)
+    .prepare('SELECT COUNT(*) AS unsent, COUNT(last_error) AS failing, MIN(created_at) AS oldest FROM outbox WHERE sent_at IS NULL')
+    .first<{ unsent: number; failing: number; oldest: string | null }>()
+  const d = await db(service)
+    .prepare('SELECT COUNT(*) AS total, SUM(replayed_at IS NULL) AS pending FROM dead_letters')
+    .first<{ total: number; pending: number | null }>()
+  return { outbox: { unsent: o!.unsent, failing: o!.failing, oldest_unsent_at: o!.oldest }, dead_letters: { pending: d!.pending ?? 0, total: d!.total } }
+}
+
+const statusReport = async (): Promise<Report> => {
+  const res = await gateway('/status.json', { headers: await bearer('grace') })
+  expect(res.status).toBe(200)
+  return (await res.json()) as Report
 }
 
 describe('operators status page', () => {
@@ -80,6 +106,62 @@ describe('operators status page', () => {
     const report = (await (await gw.fetch('/status.json', { headers: admin })).json()) as Report
     expect(report.rate_limit).toMatchObject({ enabled: true, store: 'upstash', health: 'degraded', recent: { 'fail-open': 1 } })
     expect(report.status).toBe('degraded')
+  })
+})
+
+describe('status page: event backlogs', () => {
+  afterEach(async () => {
+    await resetOrigin('orders')
+    await resetOrigin('inventory')
+  })
+
+  it('shows each event service`s unsent outbox rows and dead letters as its D1 holds them, and the backlog draining', async () => {
+    // An order whose event to inventory fails to send: it stays in the orders outbox, failing.
+    await setFault('orders', { mode: 'status', paths: '/__relay/inventory', times: 1 })
+    const placed = await placeOrder('ada', { user_id: 1, currency: 'EUR', items: [{ sku: 'SKU-RED-MUG', quantity: 1 }] })
+    expect(placed.status).toBe(202)
+    await until(() => backlogInD1('orders'), (b) => b.outbox.failing > 0)
+    // A message inventory can never handle: dead-lettered at once.
+    const before = await backlogInD1('inventory')
+    await queue('inventory').send('not an event', { contentType: 'json' })
+    await until(() => backlogInD1('inventory'), (b) => b.dead_letters.total > before.dead_letters.total)
+
+    const report = await statusReport()
+    expect(Object.keys(report.events).sort()).toEqual(['inventory', 'orders', 'payments'])
+    for (const service of ['orders', 'inventory', 'payments'] as const) {
+      expect(report.events[service]).toEqual(await backlogInD1(service))
+    }
+    const orders = report.events.orders as Backlog
+    expect(orders.outbox.unsent).toBeGreaterThan(0)
+    expect(orders.outbox.failing).toBeGreaterThan(0)
+    expect(orders.outbox.oldest_unsent_at).not.toBeNull()
+    expect((report.events.inventory as Backlog).dead_letters.pending).toBe(before.dead_letters.pending + 1)
+
+    // The sweep sends what the failed relay left: the backlog the page shows drains.
+    await sweep('orders')
+    await until(() => backlogInD1('orders'), (b) => b.outbox.unsent === 0)
+    expect((await statusReport()).events.orders).toMatchObject({ outbox: { unsent: 0, failing: 0, oldest_unsent_at: null } })
+  })
+
+  it('the origins answer their event backlog to admins only, and the gateway does not route it to clients', async () => {
+    const orders = (env as unknown as Record<string, Fetcher>).ORDERS!
+    const asCaller = (roles: string) => ({ 'x-switchyard-subject': '1', 'x-switchyard-scopes': 'orders:read', 'x-switchyard-roles': roles })
+    await expectProblem(await orders.fetch('http://orders.internal/orders/events/stats'), 401)
+    await expectProblem(await orders.fetch('http://orders.internal/orders/events/stats', { headers: asCaller('customer') }), 403)
+    expect((await orders.fetch('http://orders.internal/orders/events/stats', { headers: asCaller('admin') })).status).toBe(200)
+    await expectProblem(await gateway('/api/v2/orders/events/stats', { headers: await bearer('grace') }), 404)
+  })
+
+  it('shows an origin it cannot ask as unknown, not as an empty backlog', async () => {
+    await setFault('payments', { mode: 'status', status: 503, paths: '/payments/events/stats' })
+    try {
+      const report = await statusReport()
+      expect(report.events.payments).toEqual({ error: 'origin answered 503' })
+      const page = await (await gateway('/status', { headers: { ...(await bearer('grace')), accept: HTML } })).text()
+      expect(page).toMatch(/<tr data-service="payments"><th scope="row">payments<\/th><td colspan="5"><span class="badge warn">unknown<\/span>/)
+    } finally {
+      await resetOrigin('payments')
+    }
   })
 })
 

@@ -16,6 +16,7 @@ import { docsPage } from '../../wire/docs'
 import { asyncApiDocument } from './events/asyncapi'
 import type { EventService } from './events/catalog'
 import { mountDeadLetters } from './events/dead-letters'
+import { mountEventStats } from './events/stats'
 import { faultInjection, mountFaultControl } from './faults'
 import { mountHealth } from './health'
 import { gatewayIdentity } from './identity'
@@ -89,6 +90,9 @@ export function createOrigin<B extends OriginBindings = OriginBindings>(name: st
   app.notFound(notFound)
   // Before every route the service adds (health, docs and fault control never read identity).
   app.use('*', gatewayIdentity<B>())
-  if (options.events) mountDeadLetters(app, name as EventService)
+  if (options.events) {
+    mountDeadLetters(app, name as EventService)
+    mountEventStats(app, name as EventService)
+  }
   return app
 }

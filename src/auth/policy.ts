@@ -8,12 +8,11 @@
  *   listed, *at least one* of them. `accept: 'key' | 'either'` takes an API key
  *   (src/apikeys/) instead of, or as well as, a bearer token.
  *
- * The gateway resolves a request's policy once, before rate limiting and caching, by
- * matching the canonical path against the same tables the router mounts. A path under
- * `/api/` that no table declares is authenticated (fail closed), so a route added by
- * other code is never public by accident.
+ * Each endpoint's policy is resolved once, when the endpoint is built from its entry
+ * (src/endpoint/factory.ts); the auth middleware reads it from the request's endpoint.
+ * A path under `/api/` that no table declares is authenticated (fail closed), so a
+ * route added by other code is never public by accident.
  */
-import { TrieRouter } from 'hono/router/trie-router'
 import type { Identity } from '../types'
 
 export type RoutePolicy = 'public' | 'authenticated' | Requirements
@@ -25,50 +24,32 @@ export interface Requirements {
   accept?: 'token' | 'key' | 'either'
 }
 
-export interface PolicyTable {
-  /** Mount prefix of the table (`/api/v2`, or `''` at the root). */
-  prefix: string
-  routes: readonly { method: string; path: string; auth?: RoutePolicy; originPath?: string }[]
-}
-
 export type ResolvedPolicy =
   | { kind: 'public' }
   | { kind: 'protected'; requirements: Requirements }
   /** No route here for this method (404 or 405 follows): nothing to protect. */
   | { kind: 'unrouted' }
 
-export type PolicyResolver = (method: string, path: string) => ResolvedPolicy
-
 const AUTHENTICATED: ResolvedPolicy = { kind: 'protected', requirements: {} }
+const UNROUTED: ResolvedPolicy = { kind: 'unrouted' }
 
-function toResolved(policy: RoutePolicy | undefined): ResolvedPolicy {
+/**
+ * A table entry's policy, resolved; `route` names it in the start-up error of a public
+ * entry whose caller-relative origin path (`/users/{sub}`) needs a caller.
+ */
+export function resolvePolicy(policy: RoutePolicy | undefined, route: string, originPath?: string): ResolvedPolicy {
+  if (policy === 'public' && originPath?.includes('{sub}')) throw new Error(`route ${route} rewrites to {sub} but is public`)
   if (policy === 'public') return { kind: 'public' }
   if (policy === undefined || policy === 'authenticated') return AUTHENTICATED
   return { kind: 'protected', requirements: policy }
 }
 
-export function createPolicyResolver(tables: readonly PolicyTable[]): PolicyResolver {
-  const byMethod = new TrieRouter<ResolvedPolicy>()
-  const byPath = new TrieRouter<true>()
-  for (const { prefix, routes } of tables) {
-    for (const route of routes) {
-      // A caller-relative rewrite (`/users/{sub}`) needs a caller.
-      if (route.auth === 'public' && route.originPath?.includes('{sub}')) {
-        throw new Error(`route ${route.method} ${prefix}${route.path} rewrites to {sub} but is public`)
-      }
-      byMethod.add(route.method, prefix + route.path, toResolved(route.auth))
-      byPath.add('ALL', prefix + route.path, true)
-    }
-  }
-  return (method, path) => {
-    // Hono serves HEAD from GET routes; the policy is the GET route's.
-    const [matches] = byMethod.match(method === 'HEAD' ? 'GET' : method, path)
-    // The first match in table order is the route the app's router runs.
-    const first = matches[0]
-    if (first) return first[0]
-    if (byPath.match('GET', path)[0].length > 0) return { kind: 'unrouted' }
-    return path === '/api' || path.startsWith('/api/') ? AUTHENTICATED : { kind: 'unrouted' }
-  }
+/** A path's wrong method (405 follows): nothing to protect. */
+export const unroutedPolicy = (): ResolvedPolicy => UNROUTED
+
+/** The policy of a request no endpoint matched: an API path is authenticated (fail closed). */
+export function unmatchedPolicy(path: string): ResolvedPolicy {
+  return path === '/api' || path.startsWith('/api/') ? AUTHENTICATED : UNROUTED
 }
 
 export type Authorization = { ok: true } | { ok: false; missingScopes: string[]; roles: readonly string[] }

@@ -62,17 +62,22 @@ function kidOf(token: string): string | undefined {
  * else Web Crypto (a thread hop in Node, cheap in workerd).
  */
 type NodeCrypto = { createHash(alg: string): { update(data: string): { digest(encoding: 'latin1'): string } } }
-const nodeCrypto = (() => {
+// Looked up on the first hash, not at start-up: loading node:crypto costs a cold isolate.
+let nodeCrypto: NodeCrypto | null | undefined
+function builtinCrypto(): NodeCrypto | null {
+  if (nodeCrypto !== undefined) return nodeCrypto
   try {
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    return proc?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined
+    nodeCrypto = (proc?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined) ?? null
   } catch {
-    return undefined
+    nodeCrypto = null
   }
-})()
+  return nodeCrypto
+}
 
 async function sha256(text: string): Promise<string> {
-  if (nodeCrypto) return nodeCrypto.createHash('sha256').update(text).digest('latin1')
+  const node = builtinCrypto()
+  if (node) return node.createHash('sha256').update(text).digest('latin1')
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
   return String.fromCharCode(...digest)
 }

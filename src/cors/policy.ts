@@ -1,21 +1,13 @@
 /**
- * CORS policies compiled once: origin matchers from exact values and patterns, and the
- * policy of each path — the global one, or a route-table entry's `cors` override merged
- * over it. A preflight (OPTIONS) matches no route of its own, so the lookup is by path
- * only: the first entry at a path that has an override gives it.
+ * CORS policies compiled once: origin matchers from exact values and patterns, and a
+ * path's policy — the global one, or a table entry's `cors` override merged over it.
+ * The endpoint factory gives every endpoint its path's policy (src/endpoint/factory.ts).
  */
-import { TrieRouter } from 'hono/router/trie-router'
 import { corsOverrideSchema, type CorsConfig, type CorsOverride } from './config'
 
 export interface CorsPolicy extends CorsConfig {
   /** The request's `Origin` when it is allowed, else null. */
   allowOrigin(origin: string): string | null
-}
-
-export interface CorsTable {
-  /** Mount prefix of the table (`/api/v2`, or `''` at the root). */
-  prefix: string
-  routes: readonly { path: string; cors?: CorsOverride }[]
 }
 
 const escape = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
@@ -35,17 +27,22 @@ export function compilePolicy(config: CorsConfig): CorsPolicy {
   return { ...config, allowOrigin: (origin) => (allowed(origin) ? origin : null) }
 }
 
-/** The policy of a canonical path: its route's override over `global`, else `global`. */
-export function createCorsResolver(global: CorsConfig, tables: readonly CorsTable[]): (path: string) => CorsPolicy {
+/**
+ * The policy of a path: `override` (a table entry's `cors`) over `global`, else `global`.
+ * One compiled policy per distinct override, so endpoints that share one share it.
+ */
+export function corsPolicies(global: CorsConfig): (override: CorsOverride | undefined, where: string) => CorsPolicy {
   const base = compilePolicy(global)
-  const router = new TrieRouter<CorsPolicy>()
-  for (const { prefix, routes } of tables) {
-    for (const route of routes) {
-      if (!route.cors) continue
-      const override = corsOverrideSchema.safeParse(route.cors)
-      if (!override.success) throw new Error(`route ${prefix}${route.path}: invalid cors override: ${override.error.message}`)
-      router.add('ALL', prefix + route.path, compilePolicy({ ...global, ...override.data }))
+  const compiled = new WeakMap<CorsOverride, CorsPolicy>()
+  return (override, where) => {
+    if (!override) return base
+    let policy = compiled.get(override)
+    if (!policy) {
+      const parsed = corsOverrideSchema.safeParse(override)
+      if (!parsed.success) throw new Error(`route ${where}: invalid cors override: ${parsed.error.message}`)
+      policy = compilePolicy({ ...global, ...parsed.data })
+      compiled.set(override, policy)
     }
+    return policy
   }
-  return (path) => router.match('GET', path)[0][0]?.[0] ?? base
 }

@@ -5,8 +5,8 @@
  * package's files live differs per runtime (Workers static assets, or the package
  * directory under Deno): `DocsAssetSource` reads one by name.
  */
-import type { Hono } from 'hono'
-import { DOCS_ASSETS_PATH, DOCS_CSP } from '../../wire/docs'
+import type { Handler } from 'hono'
+import { DOCS_CSP } from '../../wire/docs'
 import { ProblemError } from '../../wire/problem'
 import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
@@ -26,9 +26,10 @@ const INIT_SCRIPT = `window.addEventListener('load', function () {
 })
 `
 
-export function mountDocsAssets(app: Hono<GatewayEnv>, source: DocsAssetSource | undefined): void {
-  app.get(`${DOCS_ASSETS_PATH}/:file`, async (c) => {
-    const file = c.req.param('file')
+/** The handler of `/docs/assets/:file` (routes/gateway.ts). */
+export function docsAssetHandler(source: DocsAssetSource | undefined): Handler<GatewayEnv> {
+  return async (c) => {
+    const file = c.req.param('file')!
     const headers = {
       'Content-Security-Policy': DOCS_CSP,
       'X-Content-Type-Options': 'nosniff',
@@ -41,5 +42,5 @@ export function mountDocsAssets(app: Hono<GatewayEnv>, source: DocsAssetSource |
     const body = source ? await source(file) : undefined
     if (body === undefined) throw ProblemError.of(problems.notFound(`The docs asset ${file} is not available here.`))
     return c.body(body as ReadableStream, 200, { ...headers, 'Content-Type': type })
-  })
+  }
 }

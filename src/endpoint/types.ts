@@ -1,10 +1,18 @@
 /**
- * The route table entry: what a version exposes and where it goes. Tables (routes/)
- * are data of this type; policies (auth, rate limits, caching, timeouts) attach to
- * entries, never to handlers. src/endpoint/build.ts turns each entry into one Endpoint.
+ * The tables' types and the Endpoint built from each entry. Tables (routes/) are data
+ * of these types; policies (auth, rate limits, CORS, caching, timeouts) attach to
+ * entries, never to handlers. src/endpoint/factory.ts turns each entry into one
+ * Endpoint, src/endpoint/mount.ts mounts it once, and `endpointOf(c)`
+ * (src/endpoint/lookup.ts) is how every middleware finds it.
  */
-import type { RoutePolicy } from '../auth/policy'
+import type { DescService } from '@bufbuild/protobuf'
+import type { Handler, MiddlewareHandler } from 'hono'
+import type { CompositeSpec } from '../aggregate/types'
+import type { ResolvedPolicy, RoutePolicy } from '../auth/policy'
 import type { CorsOverride } from '../cors/config'
+import type { CorsPolicy } from '../cors/policy'
+import type { RouteScope } from '../ratelimit/policies'
+import type { GatewayEnv } from '../types'
 import type { RouteTimeouts } from '../upstream/types'
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -57,4 +65,93 @@ export interface RouteSpec {
    * service's own document names none.
    */
   operationId?: string
+}
+
+/** A composite as a route (GET): its parts, and who may call it (as on a route table entry). */
+export interface CompositeRoute extends CompositeSpec {
+  /** Route policy (src/auth/policy.ts); absent means any authenticated caller. */
+  auth?: RoutePolicy
+}
+
+/** An RPC service the gateway passes through at `/rpc/<package.Service>/<Method>`. */
+export interface RpcServiceSpec {
+  descriptor: DescService
+  /** Registry name of the origin that serves it. */
+  service: string
+  /** Policy of every procedure without one of its own. */
+  auth: RoutePolicy
+  /** Per-procedure policies, by method name (`ListReservations`). */
+  methods?: Record<string, { auth: RoutePolicy }>
+  /** CORS of its procedures instead of the global policy. */
+  cors?: CorsOverride
+}
+
+/** What the gateway answers itself, without an origin: named handlers of the core. */
+export type GatewayHandlerName =
+  | 'home'
+  | 'health-live'
+  | 'health-startup'
+  | 'health-ready'
+  | 'status'
+  | 'status-json'
+  | 'openapi'
+  | 'docs'
+  | 'docs-asset'
+  | 'consumers-create'
+  | 'consumers-list'
+  | 'keys-create'
+  | 'keys-list'
+  | 'keys-revoke'
+
+/** A route of the gateway itself (health, docs, status, admin): at the root, answered by a named handler. */
+export interface GatewayRouteSpec {
+  method: Method
+  path: string
+  serves: GatewayHandlerName
+  /** Who may call it; absent: anyone (no credential is read). */
+  auth?: RoutePolicy
+}
+
+/** Every table the gateway mounts. */
+export interface EndpointTables {
+  /** Proxied routes per API version, under `/api/<version>`. */
+  versions: Record<string, RouteSpec[]>
+  /** Composite endpoints per API version, under `/api/<version>`. */
+  composites: Record<string, CompositeRoute[]>
+  /** Proxied routes at the root (`/.well-known/jwks.json`). */
+  root: RouteSpec[]
+  /** RPC pass-through: the services, and their procedures as route entries under `prefix`. */
+  rpc: { prefix: string; services: RpcServiceSpec[]; routes: RouteSpec[] }
+  /** The gateway's own routes. */
+  gateway: GatewayRouteSpec[]
+}
+
+/**
+ * One endpoint, built once from its table entry: everything every middleware needs to
+ * know about it, and the chain mounted for it. A path's 405 is an endpoint too (method
+ * `ALL`), so a preflight or a wrong method still finds its path's CORS policy.
+ */
+export interface Endpoint {
+  /** Path template as mounted: `/api/v2/users/:id`, `/.well-known/jwks.json`. */
+  template: string
+  /** Method it is mounted for (`ALL` for a path's 405). */
+  method: Method | 'ALL'
+  /** API version of a versioned route. */
+  version?: string
+  /** The origin it calls (`composite` for a composite; absent: the gateway answers). */
+  service?: string
+  /** Who may call it (`unrouted` for a 405: nothing to protect). */
+  auth: ResolvedPolicy
+  /** Its partitions for `service`/`group`-scoped rate-limit policies (`{}`: none). */
+  rateLimit: RouteScope
+  /** CORS policy of its path. */
+  cors: CorsPolicy
+  /** Overrides of its service's timeouts. */
+  timeouts?: RouteTimeouts
+  /** Idempotency-Key handling (POST/PATCH that declare it). */
+  idempotency?: { required?: boolean }
+  /** Edge caching (GET). */
+  cache?: { perUser?: boolean }
+  /** Mounted as one route, in this order: the route's middleware, then its handler. */
+  chain: [...MiddlewareHandler<GatewayEnv>[], Handler<GatewayEnv>]
 }

@@ -19,7 +19,7 @@ redis.call('DEL', KEYS[1])
 return 1`
 
 /**
- * The store on Redis through the Upstash REST API (@upstash/redis, the rate limiter's
+ * The store on Redis through the Upstash REST API (src/upstash/client.ts, the rate limiter's
  * client and env vars): one small Lua script per operation, so "read, then write if
  * free or still mine" is atomic without WATCH (which REST calls cannot hold open).
  * Like the limiter: no client retries, no auto-pipelining, a per-call abort signal and

@@ -1,4 +1,4 @@
-import { Redis } from '@upstash/redis/cloudflare'
+import { UpstashRedis as Redis } from '../upstash/client'
 import { SpanKind } from '@opentelemetry/api'
 import { injectTraceHeaders } from '../../wire/tracing/client'
 import { Batcher } from './batcher'
@@ -86,7 +86,7 @@ export interface RedisStoreStats {
 }
 
 /**
- * The limiter's store on Redis through the Upstash REST API (@upstash/redis), built to
+ * The limiter's store on Redis through the Upstash REST API (src/upstash/client.ts), built to
  * stay exact under bursts with a short `timeoutMs`:
  * - decisions of concurrent requests in this isolate share REST calls ({@link Batcher});
  *   a call runs the script once per caller in it (EVALSHA, pipelined when several
@@ -245,7 +245,7 @@ export function createRedisStore(config: RedisStoreConfig): RateLimitStore & { r
     },
     async reset(keys: string[]): Promise<void> {
       try {
-        await redis.del(...keys)
+        await redis.pipeline().del(...keys).exec()
       } catch (err) {
         throw new StoreUnavailableError(`rate-limit store failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
       }

@@ -1,33 +1,28 @@
 import type { Hono } from 'hono'
-import { forward, type ProxyOptions } from '../../routes/proxy'
-import { RPC_PREFIX, rpcRoutes } from '../../routes/rpc'
 import { ProblemError } from '../../wire/problem'
 import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
 
 /**
- * Mounts the RPC pass-through: `/rpc/<package.Service>/<Method>` goes to the service's
- * origin at `/<package.Service>/<Method>`, through its Upstream like any route, with
- * the body streamed and the answer relayed as it is (Connect JSON or binary, gRPC-web).
- * Connect GETs of side-effect-free methods are retried and coalesced as GETs are; POSTs
- * are never sent twice. Anything else under the prefix is a 404, which `rpcErrors()`
- * answers as Connect `unimplemented` (or gRPC-web status 12).
+ * The RPC pass-through's procedures are endpoints like any route (src/endpoint/factory.ts):
+ * `/rpc/<package.Service>/<Method>` goes to the service's origin at
+ * `/<package.Service>/<Method>`, through its Upstream, with the body streamed and the
+ * answer relayed as it is (Connect JSON or binary, gRPC-web). Connect GETs of
+ * side-effect-free methods are retried and coalesced as GETs are; POSTs are never sent
+ * twice. Anything else under the prefix is a 404 naming the procedure, which
+ * `rpcErrors()` answers as Connect `unimplemented` (or gRPC-web status 12); mount this
+ * after the endpoints.
  *
  * @example
  * ```ts
  * app.use('/rpc/*', rpcErrors())
- * mountRpc(app, proxyOptions)
+ * mountEndpoints(app, endpoints)
+ * mountRpcNotFound(app, '/rpc')
  * ```
  */
-export function mountRpc(app: Hono<GatewayEnv>, options: ProxyOptions): void {
-  for (const spec of rpcRoutes) {
-    const template = RPC_PREFIX + spec.path
-    app.on([spec.method], [template], (c) => {
-      return forward(c, spec, spec.path, options)
-    })
-  }
-  app.all(`${RPC_PREFIX}/*`, (c) => {
-    const procedure = c.req.path.slice(RPC_PREFIX.length + 1)
+export function mountRpcNotFound(app: Hono<GatewayEnv>, prefix: string): void {
+  app.all(`${prefix}/*`, (c) => {
+    const procedure = c.req.path.slice(prefix.length + 1)
     throw ProblemError.of(problems.notFound(`${procedure} is not a procedure this gateway serves (${c.req.method}).`))
   })
 }

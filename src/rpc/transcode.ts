@@ -17,13 +17,13 @@ import { fromBinary, fromJson, toBinary, toJson, type DescMessage, type DescMeth
 import { base64Encode } from '@bufbuild/protobuf/wire'
 import { Code } from '@connectrpc/connect'
 import type { Context } from 'hono'
-import { callUpstream, originRequestHeaders, type ProxyOptions } from '../../routes/proxy'
-import { rpcMethod, sideEffectFree } from '../../routes/rpc'
-import type { RouteSpec } from '../../routes/table'
+import type { RouteSpec, RpcServiceSpec } from '../endpoint/types'
+import { callUpstream, originRequestHeaders, type ProxyOptions } from '../proxy/forward'
 import { downstreamResponseHeaders } from '../proxy/headers'
 import { ProblemError, problemType } from '../../wire/problem'
 import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
+import { rpcMethod, sideEffectFree } from './methods'
 import { codeFromString, codeToString, statusOfCode } from './protocol'
 
 type RpcRoute = RouteSpec & { rpc: NonNullable<RouteSpec['rpc']> }
@@ -46,9 +46,13 @@ const TITLES: Record<number, string> = {
  * Builds the handler of one transcoded route, once, at mount time: an unknown RPC or a
  * path parameter that names no field of its request is a configuration error.
  */
-export function transcoder(spec: RpcRoute, options: ProxyOptions): (c: Context<GatewayEnv>) => Promise<Response> {
+export function transcoder(
+  spec: RpcRoute,
+  options: ProxyOptions,
+  services: readonly RpcServiceSpec[],
+): (c: Context<GatewayEnv>) => Promise<Response> {
   const procedure = `${spec.rpc.service}/${spec.rpc.method}`
-  const method = rpcMethod(procedure)
+  const method = rpcMethod(services, procedure)
   if (!method) throw new Error(`route ${spec.method} ${spec.path}: no RPC ${procedure}`)
   for (const [, name] of spec.path.matchAll(/:(\w+)/g)) {
     if (!fieldOf(method.input, name!)) throw new Error(`route ${spec.method} ${spec.path}: ${method.input.typeName} has no field ${name}`)

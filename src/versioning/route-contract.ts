@@ -1,10 +1,10 @@
 /**
- * Per-route contract handling, mounted in front of each proxied route: upgrade an
+ * Per-route contract handling, in front of each proxied route's handler: upgrade an
  * older version's request through the transform chain, validate it against the
  * origin's declared schemas (400 problem+json, origin not called), and downgrade the
  * origin's answer back to the client's version.
  */
-import type { Hono, MiddlewareHandler } from 'hono'
+import type { MiddlewareHandler } from 'hono'
 import type { RouteSpec } from '../endpoint/types'
 import { ProblemError } from '../../wire/problem'
 import { problems } from '../problem'
@@ -13,37 +13,12 @@ import { bodySchemaOf, contractFor } from './contracts'
 import { isJson } from './media-type'
 import { downgrade, RenameCollision, upgradeBody, upgradeQuery, type Json, type RouteChange, type Renames } from './transforms'
 import { malformedBody, requestValidator, unsupportedMediaType, validationProblem } from './validate'
-import type { Versioning } from './versioning'
 
 /**
- * Mounts the contract middleware for every route of a version that has a declared
- * contract or transforms. Call before the proxy routes of the same version: Hono runs
- * handlers of one path in the order they were added.
- *
- * @example
- * ```ts
- * mountContracts(app, 'v1', v1Routes, versioning)
- * mountVersion(app, 'v1', v1Routes, proxyOptions)
- * ```
+ * The contract middleware of one route, first in its endpoint's chain
+ * (src/endpoint/factory.ts); undefined when the route has neither a declared contract
+ * nor transforms.
  */
-export function mountContracts(app: Hono<GatewayEnv>, version: string, routes: RouteSpec[], versioning: Versioning): void {
-  const prefix = `/api/${version}`
-  // `/users/openapi.json` also matches `/users/:id`: a static route of the table is
-  // not an instance of the parametrized one, so its contract must not apply.
-  const staticRoutes = new Set(routes.filter((r) => !r.path.includes(':')).map((r) => `${r.method} ${prefix}${r.path}`))
-  for (const spec of routes) {
-    const handler = routeContract(spec, versioning.changes(version, spec))
-    if (!handler) continue
-    if (!spec.path.includes(':')) {
-      app.on(spec.method, prefix + spec.path, handler)
-      continue
-    }
-    app.on(spec.method, prefix + spec.path, (c, next) =>
-      staticRoutes.has(`${spec.method} ${c.req.path}`) ? next() : handler(c, next),
-    )
-  }
-}
-
 export function routeContract(spec: RouteSpec, changes: RouteChange[]): MiddlewareHandler<GatewayEnv> | undefined {
   const contract = contractFor(spec.service, spec.method, spec.path)
   const validate = contract && requestValidator(contract)

@@ -102,14 +102,24 @@ function coerce(value: string, schema: JsonSchema | undefined): unknown {
   return value
 }
 
-function compile(schema: JsonSchema, document: Contract['document']): Validator {
-  // `$ref`s point into the document's components: validate with them in reach.
-  const root = typeof schema === 'boolean' ? schema : { ...schema, components: document.components }
-  return new Validator(root as object, '2020-12', false)
+/**
+ * A schema's validator, built on its first use: building one dereferences the schema
+ * against the whole document, and an isolate's first request needs at most its own
+ * route's, not every route's at start-up.
+ */
+function compile(schema: JsonSchema, document: Contract['document']): Pick<Validator, 'validate'> {
+  let validator: Validator | undefined
+  return {
+    validate(value) {
+      // `$ref`s point into the document's components: validate with them in reach.
+      const root = typeof schema === 'boolean' ? schema : { ...schema, components: document.components }
+      return (validator ??= new Validator(root as object, '2020-12', false)).validate(value)
+    },
+  }
 }
 
 /**
- * Compiles the request checks of one contract once; the returned function throws a
+ * The request checks of one contract, each compiled once; the returned function throws a
  * 400 problem listing every issue, and returns quietly when the request fits.
  */
 export function requestValidator(contract: Contract): RequestValidator {

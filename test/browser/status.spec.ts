@@ -1,7 +1,8 @@
 /**
  * The operators' status page in a real browser (headless Chromium) through the gateway
  * Worker and the five origins served by Miniflare: an admin sees every service with its
- * breaker and instances, and the page loads nothing from anywhere else.
+ * breaker and instances, each event service's backlog and dead letters, and the page
+ * loads nothing from anywhere else.
  */
 import path from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
@@ -57,6 +58,14 @@ describe('status page in headless Chromium', () => {
     for (const row of rows) expect(row).toMatchObject({ ready: 'ok', breaker: 'closed', instances: 1 })
     expect(await page.textContent('#routes')).toContain('GET /api/v2/inventory/:sku')
     expect(await page.textContent('#rate-limit')).toMatch(/Store (memory|upstash)|Off/)
+    const events = await page.$$eval('#events tbody tr', (trs) =>
+      trs.map((tr) => ({ service: tr.getAttribute('data-service'), unsent: tr.querySelector('.unsent')?.textContent, dead: tr.querySelector('.dead-pending')?.textContent })),
+    )
+    expect(events).toEqual([
+      { service: 'orders', unsent: '0', dead: '0' },
+      { service: 'inventory', unsent: '0', dead: '0' },
+      { service: 'payments', unsent: '0', dead: '0' },
+    ])
     expect(requested.every((url) => url.startsWith(gw))).toBe(true)
     await page.screenshot({ path: path.join(ROOT as string, '.wrangler', 'status-page.png'), fullPage: true })
 
@@ -65,6 +74,39 @@ describe('status page in headless Chromium', () => {
     const denied = await anonymous.goto(`${gw}/status`)
     expect(denied?.status()).toBe(401)
     expect(denied?.headers()['content-type']).toMatch(/^application\/problem\+json/)
+    await context.close()
+  })
+
+  it('shows a dead letter once an event could not be handled', async () => {
+    const gw = servers.urls.gateway!
+    const token = (await adminToken(gw)) as string
+    const admin = { authorization: `Bearer ${token}` }
+    // Inventory fails every OrderPlaced it gets: retried, then dead-lettered.
+    const fault = await fetch(`${servers.urls.inventory}/__faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'status', status: 500, paths: '/__events/OrderPlaced' }),
+    })
+    expect(fault.status).toBe(200)
+    const order = await fetch(`${gw}/api/v2/orders`, {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json', prefer: 'respond-async' },
+      body: JSON.stringify({ user_id: 2, currency: 'EUR', items: [{ sku: 'SKU-RED-MUG', quantity: 1 }] }),
+    })
+    expect(order.status).toBe(202)
+    let pending = 0
+    for (let i = 0; i < 200 && pending === 0; i++) {
+      const report = (await (await fetch(`${gw}/status.json`, { headers: admin })).json()) as { events: { inventory: { dead_letters: { pending: number } } } }
+      pending = report.events.inventory.dead_letters.pending
+      if (pending === 0) await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(pending).toBe(1)
+    await fetch(`${servers.urls.inventory}/__faults`, { method: 'DELETE' })
+
+    const context = await browser.newContext({ extraHTTPHeaders: admin })
+    const page = await context.newPage()
+    await page.goto(`${gw}/status`)
+    expect(await page.textContent('#events tr[data-service="inventory"] .dead-pending .badge.bad')).toBe('1')
     await context.close()
   })
 })

@@ -78,9 +78,9 @@ const replayRoute = (service: string) =>
     responses: { 202: { description: 'Sent again', content: json(DeadLetter) }, ...problemResponses(400, 401, 403, 404, 409) },
   })
 
-function requireAdmin(c: Parameters<typeof requireCaller>[0]): void {
+export function requireAdmin(c: Parameters<typeof requireCaller>[0]): void {
   if (isAdmin(requireCaller(c))) return
-  throw new ProblemError({ status: 403, type: 'admin-only', title: 'Admins only', detail: 'Dead letters are for admins.' })
+  throw new ProblemError({ status: 403, type: 'admin-only', title: 'Admins only', detail: 'Event backlogs and dead letters are for admins.' })
 }
 
 const toDeadLetter = (row: DeadLetterRow) => ({ ...row, body: JSON.parse(row.body) as unknown })

@@ -1,11 +1,11 @@
-import type { Hono } from 'hono'
+import type { Handler } from 'hono'
 import { html } from 'hono/html'
-import type { GatewayConfig } from '../src/config/schema'
-import type { GatewayEnv } from '../src/types'
-import { prefersHtml } from './status'
+import type { GatewayConfig } from '../config/schema'
+import { prefersHtml } from '../status/status'
+import type { GatewayEnv } from '../types'
 
 /** Where to go from the gateway's root: a small index, HTML for browsers and JSON otherwise. */
-export function mountHome(app: Hono<GatewayEnv>, config: GatewayConfig): void {
+export function homeHandler(config: GatewayConfig): Handler<GatewayEnv> {
   const { supported, default: defaultVersion } = config.versions
   const index = {
     name: 'Switchyard',
@@ -20,7 +20,7 @@ export function mountHome(app: Hono<GatewayEnv>, config: GatewayConfig): void {
       status: { href: '/status', title: 'Status page (operators: admin role)' },
     },
   }
-  app.get('/', (c) => {
+  return (c) => {
     if (!prefersHtml(c)) return c.json(index)
     return c.html(
       html`<!doctype html>
@@ -35,5 +35,5 @@ export function mountHome(app: Hono<GatewayEnv>, config: GatewayConfig): void {
       200,
       { 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'", Vary: 'Accept' },
     )
-  })
+  }
 }

@@ -1,18 +1,13 @@
-import type { Context, Hono } from 'hono'
+import type { Context, Handler } from 'hono'
 import { accepts } from 'hono/accepts'
-import type { GatewayConfig } from '../src/config/schema'
-import type { Metrics, RecentCounts } from '../src/metrics'
-import type { Limiter } from '../src/ratelimit/limiter'
-import type { GatewayEnv } from '../src/types'
-import type { Registry } from '../src/upstream/registry'
-import { checkDependencies, type DependencyStatus } from './health'
-import { statusPage } from './status-page'
-
-/** Operators only: the policy tables give these routes the `admin` role (src/auth/policy.ts). */
-export const statusRoutes = [
-  { method: 'GET', path: '/status', auth: { roles: ['admin'] } },
-  { method: 'GET', path: '/status.json', auth: { roles: ['admin'] } },
-] as const
+import type { GatewayConfig } from '../config/schema'
+import { checkDependencies, type DependencyStatus } from '../health/health'
+import type { Metrics, RecentCounts } from '../metrics'
+import type { Limiter } from '../ratelimit/limiter'
+import type { GatewayEnv } from '../types'
+import type { Registry } from '../upstream/registry'
+import { eventBacklogs, type EventBacklog } from './events'
+import { statusPage } from './page'
 
 export interface LimiterHealth {
   enabled: boolean
@@ -32,6 +27,8 @@ export interface StatusReport {
   services: Record<string, DependencyStatus & { recent: RecentCounts }>
   routes: Record<string, RecentCounts>
   rate_limit: LimiterHealth
+  /** Per event service: unsent outbox rows and dead letters (what the origin's D1 holds). */
+  events: Record<string, EventBacklog>
 }
 
 export interface StatusOptions {
@@ -40,6 +37,8 @@ export interface StatusOptions {
   metrics: Metrics
   limiter?: Limiter
   waitUntil: (c: Context<GatewayEnv>, p: Promise<unknown>) => void
+  /** Origins that publish events (routes/table.ts): their backlogs are shown. */
+  eventServices?: readonly string[]
 }
 
 const NO_TRAFFIC: RecentCounts = { requests: 0, errors: 0, error_rate: 0 }
@@ -47,13 +46,18 @@ const NO_TRAFFIC: RecentCounts = { requests: 0, errors: 0, error_rate: 0 }
 /**
  * The operators' status page: each service's readiness, instances, breaker, ejections
  * and retry budget (what `/health/ready` gathers), the last minute's request and error
- * counts per service and route (src/metrics), and the rate limiter's store health, as
- * this isolate sees them. `/status` answers HTML to browsers and JSON otherwise;
- * `/status.json` is always JSON. Neither is cached.
+ * counts per service and route (src/metrics), the rate limiter's store health, as
+ * this isolate sees them, and each event service's outbox backlog and dead letters
+ * (./events.ts). `/status` answers HTML to browsers and JSON otherwise;
+ * `/status.json` is always JSON. Neither is cached. Operators only: the table gives
+ * these routes the `admin` role (routes/gateway.ts).
  */
-export function mountStatus(app: Hono<GatewayEnv>, options: StatusOptions): void {
+export function statusHandlers(options: StatusOptions): Record<'status' | 'status-json', Handler<GatewayEnv>> {
   const report = async (c: Context<GatewayEnv>): Promise<StatusReport> => {
-    const entries = await checkDependencies(options.config, options.registry, c, options.waitUntil)
+    const [entries, events] = await Promise.all([
+      checkDependencies(options.config, options.registry, c, options.waitUntil),
+      eventBacklogs(options.eventServices ?? [], options.registry, options.config.health.timeoutMs, c, options.waitUntil),
+    ])
     const recent = options.metrics.recent()
     const services = Object.fromEntries(entries.map(([name, s]) => [name, { ...s, recent: recent.upstreams[name] ?? NO_TRAFFIC }]))
     const down = entries.some(([, s]) => s.status === 'down' && s.required)
@@ -67,11 +71,11 @@ export function mountStatus(app: Hono<GatewayEnv>, options: StatusOptions): void
       services,
       routes: recent.routes,
       rate_limit: rateLimit,
+      events,
     }
   }
   const noStore = { 'Cache-Control': 'no-store', Vary: 'Accept' }
-  app.get('/status.json', async (c) => c.json(await report(c), 200, noStore))
-  app.get('/status', async (c) => {
+  const page: Handler<GatewayEnv> = async (c) => {
     const data = await report(c)
     if (!prefersHtml(c)) return c.json(data, 200, noStore)
     return c.html(statusPage(data), 200, {
@@ -79,7 +83,8 @@ export function mountStatus(app: Hono<GatewayEnv>, options: StatusOptions): void
       // Everything is inline: no script, no third-party asset may load.
       'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     })
-  })
+  }
+  return { status: page, 'status-json': async (c) => c.json(await report(c), 200, noStore) }
 }
 
 function limiterHealth(limiter: Limiter | undefined, recent: Record<string, number>): LimiterHealth {

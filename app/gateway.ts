@@ -12,44 +12,47 @@ import { rateLimit } from '../middleware/rate-limit'
 import { requestId } from '../middleware/request-id'
 import { traceContext } from '../middleware/trace-context'
 import { versionHeaders, versionNegotiation } from '../middleware/version'
-import { compositeRouteSpecs, compositeTables, mountAggregates } from '../routes/aggregates'
-import { mountHealth } from '../routes/health'
-import { mountHome } from '../routes/home'
-import { mountStatus, statusRoutes } from '../routes/status'
-import { mountOpenApi } from '../routes/openapi'
-import { mountVersion, type ProxyOptions } from '../routes/proxy'
+import { compositeTables } from '../routes/aggregates'
+import { gatewayRoutes } from '../routes/gateway'
+import { RPC_PREFIX, rpcRoutes, rpcServices } from '../routes/rpc'
+import { EVENT_SERVICES, type RouteSpec } from '../routes/table'
 import { v1Changes, v1Routes } from '../routes/v1'
 import { v2Routes } from '../routes/v2'
-import type { RouteSpec } from './endpoint/types'
-import { mountWellKnown, wellKnownRoutes } from '../routes/well-known'
-import { RPC_PREFIX, rpcRoutes } from '../routes/rpc'
-import { rpcErrors } from './rpc/errors'
-import { mountRpc } from './rpc/pass-through'
-import { identitySigningFetch } from './auth/identity-headers'
-import { createKeySource } from './auth/jwks'
-import { createPolicyResolver } from './auth/policy'
-import { createVerifier } from './auth/verify'
-import { apiKeyAdminRoutes, mountApiKeyAdmin } from './apikeys/admin'
-import type { ConsumerStore } from './apikeys/store'
-import { createKeyVerifier } from './apikeys/verify'
-import type { TableFacts } from './config/references'
-import { createCorsResolver } from './cors/policy'
-import { parseConfig, type GatewayConfig } from './config/schema'
-import { createLogger, type Logger } from './log'
-import { createLimiter, type Limiter } from './ratelimit/limiter'
-import { routeScopeResolver } from './ratelimit/route-scope'
-import { requestPath } from './proxy/path'
-import { traceAwareLogger } from './tracing/log-fields'
+import { wellKnownRoutes } from '../routes/well-known'
+import { responseCache } from '../middleware/cache'
+import { idempotency } from '../middleware/idempotency'
+import { rpcErrors } from '../src/rpc/errors'
+import { mountRpcNotFound } from '../src/rpc/pass-through'
+import { identitySigningFetch } from '../src/auth/identity-headers'
+import { createKeySource } from '../src/auth/jwks'
+import { createVerifier } from '../src/auth/verify'
+import { apiKeyAdminHandlers } from '../src/apikeys/admin'
+import type { ConsumerStore } from '../src/apikeys/store'
+import { createKeyVerifier } from '../src/apikeys/verify'
+import type { TableFacts } from '../src/config/references'
+import { compilePolicy } from '../src/cors/policy'
+import { parseConfig, type GatewayConfig } from '../src/config/schema'
+import { buildEndpoints, type EndpointStages } from '../src/endpoint/factory'
+import { mountEndpoints } from '../src/endpoint/mount'
+import type { EndpointTables } from '../src/endpoint/types'
+import { createLogger, type Logger } from '../src/log'
+import { createLimiter, type Limiter } from '../src/ratelimit/limiter'
+import { requestPath } from '../src/proxy/path'
+import type { ProxyOptions } from '../src/proxy/forward'
+import { traceAwareLogger } from '../src/tracing/log-fields'
 import { createTelemetry } from '../wire/tracing/telemetry'
-import { createMetrics } from './metrics'
-import type { GatewayEnv } from './types'
-import { mountContracts } from './versioning/route-contract'
-import { createVersioning } from './versioning/versioning'
-import { createRegistry, type BindingLookup } from './upstream/registry'
-import { cacheStorage } from './cache/storage'
-import { createIdempotencyStore } from './idempotency'
-import type { IdempotencyStore } from './idempotency/store'
-import { mountDocsAssets, type DocsAssetSource } from './docs/assets'
+import { createMetrics } from '../src/metrics'
+import type { GatewayEnv } from '../src/types'
+import { createVersioning } from '../src/versioning/versioning'
+import { createRegistry, type BindingLookup } from '../src/upstream/registry'
+import { cacheStorage } from '../src/cache/storage'
+import { createIdempotencyStore } from '../src/idempotency'
+import type { IdempotencyStore } from '../src/idempotency/store'
+import { docsAssetHandler, type DocsAssetSource } from '../src/docs/assets'
+import { openApiHandlers } from '../src/docs/openapi'
+import { healthHandlers } from '../src/health/health'
+import { homeHandler } from '../src/home/home'
+import { statusHandlers } from '../src/status/status'
 
 /** What differs between runtimes; everything else is shared. */
 export interface GatewayDeps {
@@ -70,10 +73,21 @@ export interface GatewayDeps {
   apiKeyStore?: ConsumerStore
 }
 
-const ROUTE_TABLES: Record<string, RouteSpec[]> = { v1: v1Routes, v2: v2Routes }
-/** Every route the API answers, proxied or composite: for auth policies and the merged document. */
+/** Every table the gateway mounts (routes/): each entry becomes one endpoint (src/endpoint/factory.ts). */
+export const TABLES: EndpointTables = {
+  versions: { v1: v1Routes, v2: v2Routes },
+  composites: compositeTables,
+  root: wellKnownRoutes,
+  rpc: { prefix: RPC_PREFIX, services: rpcServices, routes: rpcRoutes },
+  gateway: gatewayRoutes,
+}
+const ROUTE_TABLES = TABLES.versions
+/** Every route the API answers, proxied or composite: for the merged document. */
 const API_TABLES: Record<string, RouteSpec[]> = Object.fromEntries(
-  Object.entries(ROUTE_TABLES).map(([version, routes]) => [version, [...routes, ...compositeRouteSpecs(version)]]),
+  Object.entries(ROUTE_TABLES).map(([version, routes]) => [
+    version,
+    [...routes, ...(compositeTables[version] ?? []).map((c): RouteSpec => ({ method: 'GET', path: c.path, service: 'composite', ...(c.auth !== undefined && { auth: c.auth }) }))],
+  ]),
 )
 
 /** What the config may refer to in the tables: route groups, services, composite parts. */
@@ -90,8 +104,9 @@ const TABLE_FACTS: TableFacts = {
 /**
  * Builds the gateway app from a config, validated here (throws on a bad config).
  * Middleware order follows docs/architecture.md: request id · trace context ·
- * logging · errors · hygiene · version negotiation · auth · rate limit · (per route:
- * body contract · idempotency keys · cache).
+ * logging · errors · hygiene · version negotiation · auth · rate limit · (per
+ * endpoint, its own chain: body contract · idempotency keys · cache · handler).
+ * Auth, CORS and the limiter read the request's endpoint (`endpointOf(c)`).
  */
 export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<GatewayEnv> {
   const config: GatewayConfig = parseConfig(input, TABLE_FACTS)
@@ -136,14 +151,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   // API-Version and Vary on every /api answer, also those given before negotiation (400, 413).
   app.use(versionHeaders({ versioning }))
   // Before hygiene, auth and limits: preflights end here, and every later error keeps its CORS headers.
-  app.use(
-    cors({
-      policyFor: createCorsResolver(config.cors, [
-        ...config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: API_TABLES[v] ?? [] })),
-        { prefix: RPC_PREFIX, routes: rpcRoutes },
-      ]),
-    }),
-  )
+  app.use(cors({ global: compilePolicy(config.cors) }))
   // RPC callers get errors in their protocol (Connect JSON, gRPC-web trailers), not problem+json.
   app.use(`${RPC_PREFIX}/*`, rpcErrors())
   app.use(pathNormalize())
@@ -164,67 +172,57 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
     app.use('/api/*', guard)
     app.use(`${RPC_PREFIX}/*`, guard)
   }
+  // One verifier: the auth middleware asks it, the admin routes clear a key they revoke from it.
+  const keyVerifier = deps.apiKeyStore && createKeyVerifier(deps.apiKeyStore, config.auth.apiKeys.cacheTtlSeconds)
   app.use(
     auth({
       verifier: createVerifier(config.auth, createKeySource(config.auth, deps), deps),
-      policies: createPolicyResolver([
-        ...config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: API_TABLES[v] ?? [] })),
-        // Unversioned paths (`/api/users/1`), should they be routed, get the default version's policies.
-        { prefix: '/api', routes: API_TABLES[config.versions.default] ?? [] },
-        { prefix: '', routes: [...wellKnownRoutes, ...statusRoutes, ...apiKeyAdminRoutes] },
-        { prefix: RPC_PREFIX, routes: rpcRoutes },
-      ]),
       realm: config.auth.realm,
       maxTokenBytes: config.auth.maxTokenBytes,
       apiKeys: {
         header: config.auth.apiKeys.header,
-        verifier: deps.apiKeyStore && createKeyVerifier(deps.apiKeyStore, config.auth.apiKeys.cacheTtlSeconds),
+        verifier: keyVerifier,
       },
     }),
   )
   if (config.rateLimit) {
-    const tables = config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] }))
-    tables.push({ prefix: RPC_PREFIX, routes: rpcRoutes })
-    const limit = rateLimit({
-      config: config.rateLimit,
-      // Who is counted: the identity auth verified just above, else the address.
-      clientIp,
-      // Composites count against the services their parts call (src/ratelimit/policies.ts).
-      scope: routeScopeResolver(
-        tables,
-        config.versions.supported.map((v) => ({
-          prefix: `/api/${v}`,
-          routes: (compositeTables[v] ?? []).map((c) => ({ path: c.path, services: Object.values(c.parts).map((p) => p.service) })),
-        })),
-      ),
-      limiter,
-    })
+    // Who is counted: the identity auth verified just above, else the address; in which
+    // partitions: the endpoint's scope (a composite's, the services its parts call).
+    const limit = rateLimit({ config: config.rateLimit, clientIp, limiter })
     app.use('/api/*', limit)
     app.use(`${RPC_PREFIX}/*`, limit)
   }
-  // cache: per route (RouteSpec.cache), innermost, in routes/proxy.ts.
-  const cache = config.caching.enabled ? { storage: cacheStorage(config.caching.name) } : undefined
-
-  // idempotency keys: per route (RouteSpec.idempotency), in routes/proxy.ts.
-  const idempotency = config.idempotency.enabled
-    ? { store: deps.idempotencyStore ?? createIdempotencyStore(config.idempotency), config: config.idempotency }
-    : undefined
-
-  const proxyOptions: ProxyOptions = { registry, gatewayName: config.name, clientIp, waitUntil, cache, idempotency }
-  mountHome(app, config)
-  mountHealth(app, config, registry, waitUntil, limiter ? limiter.health : undefined)
-  mountStatus(app, { config, registry, metrics, limiter, waitUntil })
-  mountWellKnown(app, proxyOptions)
-  mountApiKeyAdmin(app, deps.apiKeyStore)
-  mountOpenApi(app, { tables: API_TABLES, versioning, name: config.name })
-  mountDocsAssets(app, deps.docsAssets)
-  for (const version of config.versions.supported) {
-    const routes = ROUTE_TABLES[version]
-    if (!routes) throw new Error(`no route table for version ${version}`)
-    mountContracts(app, version, routes, versioning)
-    mountVersion(app, version, routes, proxyOptions)
-    mountAggregates(app, version, proxyOptions)
+  // Per endpoint, after auth and limits: [body contract, idempotency keys, cache, handler].
+  const stages: EndpointStages = {}
+  if (config.caching.enabled) {
+    const storage = cacheStorage(config.caching.name)
+    stages.cache = (rule, route) =>
+      responseCache({ storage, version: route.version, perUser: rule.perUser, revalidate: route.revalidate, waitUntil })
   }
-  mountRpc(app, proxyOptions)
+  if (config.idempotency.enabled) {
+    const store = deps.idempotencyStore ?? createIdempotencyStore(config.idempotency)
+    const { ttlSeconds, lockSeconds, failure, retryAfterSeconds, maxKeyLength, maxBodyBytes } = config.idempotency
+    stages.idempotency = (rule) =>
+      idempotency({ store, required: rule.required, ttlSeconds, lockSeconds, failure, retryAfterSeconds, maxKeyLength, maxBodyBytes, clientIp })
+  }
+
+  const proxy: ProxyOptions = { registry, gatewayName: config.name, clientIp, waitUntil }
+  const endpoints = buildEndpoints(TABLES, {
+    versions: config.versions.supported,
+    versioning,
+    cors: config.cors,
+    proxy,
+    stages,
+    handlers: {
+      home: homeHandler(config),
+      ...healthHandlers(config, registry, waitUntil, limiter ? limiter.health : undefined),
+      ...statusHandlers({ config, registry, metrics, limiter, waitUntil, eventServices: EVENT_SERVICES }),
+      ...openApiHandlers({ tables: API_TABLES, versioning, name: config.name }),
+      'docs-asset': docsAssetHandler(deps.docsAssets),
+      ...apiKeyAdminHandlers(deps.apiKeyStore, keyVerifier),
+    },
+  })
+  mountEndpoints(app, endpoints)
+  mountRpcNotFound(app, RPC_PREFIX)
   return app
 }

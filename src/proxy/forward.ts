@@ -1,92 +1,28 @@
-import type { Context, Hono, MiddlewareHandler } from 'hono'
-import { responseCache } from '../middleware/cache'
-import { idempotency } from '../middleware/idempotency'
-import type { IdempotencyConfig } from '../src/idempotency/config'
-import type { IdempotencyStore } from '../src/idempotency/store'
-import { setIdentityHeaders } from '../src/auth/identity-headers'
-import { expandOriginPath } from '../src/auth/origin-path'
-import { downstreamResponseHeaders, upstreamRequestHeaders } from '../src/proxy/headers'
-import { relayOriginSocket } from '../src/proxy/websocket'
-import { PROBLEM_CONTENT_TYPE, ProblemError } from '../wire/problem'
-import { clientPath, problems } from '../src/problem'
-import { essence } from '../src/versioning/media-type'
-import type { GatewayEnv } from '../src/types'
-import type { Registry } from '../src/upstream/registry'
-import type { CallContext } from '../src/upstream/types'
-import { transcoder } from '../src/rpc/transcode'
-import type { Method, RouteSpec } from './table'
-import { endpointOf } from '../src/endpoint/lookup'
+/**
+ * Forwarding a request to an origin through its Upstream (core; the endpoint factory
+ * builds route handlers from it): the origin request's headers, the call through the
+ * service's decorator stack, and the answer as the client must see it.
+ */
+import type { Context } from 'hono'
+import { setIdentityHeaders } from '../auth/identity-headers'
+import { endpointOf } from '../endpoint/lookup'
+import type { RouteSpec } from '../endpoint/types'
+import { PROBLEM_CONTENT_TYPE, ProblemError } from '../../wire/problem'
+import { clientPath, problems } from '../problem'
+import type { GatewayEnv } from '../types'
+import type { Registry } from '../upstream/registry'
+import type { CallContext } from '../upstream/types'
+import { essence } from '../versioning/media-type'
+import { originBody } from './body'
+import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers'
+import { relayOriginSocket } from './websocket'
 
+/** What every handler that calls an origin needs. */
 export interface ProxyOptions {
   registry: Registry
   gatewayName: string
   clientIp: (c: Context<GatewayEnv>) => string | undefined
   waitUntil: (c: Context<GatewayEnv>, promise: Promise<unknown>) => void
-  /** Response cache for routes with `cache` (absent: caching off). */
-  cache?: { storage: () => Promise<Cache | undefined> }
-  /** Idempotency keys for routes with `idempotency` (absent: keys pass through unchecked). */
-  idempotency?: { store: IdempotencyStore; config: IdempotencyConfig }
-}
-
-/**
- * Mounts a version's route table under `/api/<version>`. Each path also gets a
- * catch-all that answers 405 with `Allow`, so a known path with the wrong method
- * is told apart from an unknown path (404).
- */
-export function mountVersion(
-  app: Hono<GatewayEnv>,
-  version: string,
-  routes: RouteSpec[],
-  options: ProxyOptions,
-): void {
-  const prefix = `/api/${version}`
-  const methodsByPath = new Map<string, Method[]>()
-  for (const spec of routes) {
-    const template = prefix + spec.path
-    methodsByPath.set(template, [...(methodsByPath.get(template) ?? []), spec.method])
-    const transcode = spec.rpc ? transcoder({ ...spec, rpc: spec.rpc }, options) : undefined
-    const handler = (c: Context<GatewayEnv>) => {
-      if (transcode) return transcode(c)
-      const originPath = spec.originPath
-        ? expandOriginPath(spec.originPath, c.get('identity'))
-        : c.req.path.slice(prefix.length)
-      return forward(c, spec, originPath, options, prefix)
-    }
-    // The cache runs last before the handler: after auth and rate limits, per route.
-    const cache: MiddlewareHandler<GatewayEnv>[] =
-      spec.cache && options.cache
-        ? [
-            responseCache({
-              storage: options.cache.storage,
-              version,
-              perUser: spec.cache.perUser,
-              revalidate: handler,
-              waitUntil: options.waitUntil,
-            }),
-          ]
-        : []
-    // Idempotency keys: after auth, rate limits and body validation (mounted before), per route.
-    const keys: MiddlewareHandler<GatewayEnv>[] =
-      spec.idempotency && options.idempotency
-        ? [idempotencyFor(options.idempotency, spec.idempotency, options.clientIp)]
-        : []
-    app.on([spec.method], [template], ...keys, ...cache, handler)
-  }
-  for (const [template, methods] of methodsByPath) {
-    const allowed = methods.includes('GET') ? [...methods, 'HEAD'] : methods
-    app.all(template, () => {
-      throw ProblemError.of(problems.methodNotAllowed(allowed), { Allow: allowed.join(', ') })
-    })
-  }
-}
-
-function idempotencyFor(
-  { store, config }: NonNullable<ProxyOptions['idempotency']>,
-  route: NonNullable<RouteSpec['idempotency']>,
-  clientIp: ProxyOptions['clientIp'],
-): MiddlewareHandler<GatewayEnv> {
-  const { ttlSeconds, lockSeconds, failure, retryAfterSeconds, maxKeyLength, maxBodyBytes } = config
-  return idempotency({ store, required: route.required, ttlSeconds, lockSeconds, failure, retryAfterSeconds, maxKeyLength, maxBodyBytes, clientIp })
 }
 
 /**
@@ -129,15 +65,16 @@ export async function forward(
   if (spec.stream === 'websocket' && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
     headers.set('upgrade', 'websocket')
   }
-  const method = c.req.method
-  const hasBody = method !== 'GET' && method !== 'HEAD' && c.req.raw.body !== null
+  // Framed as the client framed it: `Content-Length` stays `Content-Length` (src/proxy/body.ts).
+  const { body, duplex } = await originBody(c.req.raw)
+  // Bytes get their length from fetch; a stale header from a layer that rewrote them must not win.
+  if (body !== undefined && !duplex) headers.delete('content-length')
   const request = new Request(`http://${spec.service}.internal${originPath}${incoming.search}`, {
-    method,
+    method: c.req.method,
     headers,
-    body: hasBody ? c.req.raw.body : undefined,
+    body,
     redirect: 'manual',
-    // Streams the body instead of buffering it (required by fetch for stream bodies).
-    ...(hasBody ? { duplex: 'half' } : {}),
+    ...(duplex && { duplex }),
   } as RequestInit)
 
   const response = await callUpstream(c, spec, request, options)

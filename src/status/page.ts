@@ -1,6 +1,6 @@
 import { html, raw } from 'hono/html'
 import type { HtmlEscapedString } from 'hono/utils/html'
-import type { RecentCounts } from '../src/metrics'
+import type { RecentCounts } from '../metrics'
 import type { StatusReport } from './status'
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>
@@ -65,6 +65,26 @@ ${services.map(
   ${rl.totals?.fail_open} failed open, ${rl.totals?.fail_closed} failed closed.`
       : 'Off: no rate-limit policies are configured.'
   }</p>
+</section>
+<section>
+<h2>Events</h2>
+<table id="events">
+<thead><tr><th>Service</th><th>Outbox unsent</th><th>Failing sends</th><th>Oldest unsent</th><th>Dead letters pending</th><th>Dead letters total</th></tr></thead>
+<tbody>
+${Object.entries(report.events).map(([name, e]) =>
+  'error' in e
+    ? html`<tr data-service="${name}"><th scope="row">${name}</th><td colspan="5">${badge('unknown', 'warn')} <small>${e.error}</small></td></tr>`
+    : html`<tr data-service="${name}">
+  <th scope="row">${name}</th>
+  <td class="num unsent">${e.outbox.unsent}</td>
+  <td class="num failing">${e.outbox.failing ? badge(String(e.outbox.failing), 'warn') : '0'}</td>
+  <td>${e.outbox.oldest_unsent_at ? html`<time>${e.outbox.oldest_unsent_at}</time>` : '–'}</td>
+  <td class="num dead-pending">${e.dead_letters.pending ? badge(String(e.dead_letters.pending), 'bad') : '0'}</td>
+  <td class="num dead-total">${e.dead_letters.total}</td>
+</tr>`,
+)}
+</tbody>
+</table>
 </section>
 <section>
 <h2>Routes</h2>

@@ -1,9 +1,9 @@
-import type { Context, Hono } from 'hono'
-import type { GatewayConfig } from '../src/config/schema'
-import { problemResponse } from '../wire/problem'
-import type { StoreHealthReport } from '../src/ratelimit/store-health'
-import type { GatewayEnv } from '../src/types'
-import type { Registry, UpstreamStatus } from '../src/upstream/registry'
+import type { Context, Handler } from 'hono'
+import type { GatewayConfig } from '../config/schema'
+import { problemResponse } from '../../wire/problem'
+import type { StoreHealthReport } from '../ratelimit/store-health'
+import type { GatewayEnv } from '../types'
+import type { Registry, UpstreamStatus } from '../upstream/registry'
 
 export interface DependencyStatus extends Partial<UpstreamStatus> {
   status: 'ok' | 'down'
@@ -20,17 +20,14 @@ export interface DependencyStatus extends Partial<UpstreamStatus> {
  * fails either → 503. Each dependency also shows its breaker state, its instances
  * (ejected or not) and its retry budget, as this isolate sees them.
  */
-export function mountHealth(
-  app: Hono<GatewayEnv>,
+export function healthHandlers(
   config: GatewayConfig,
   registry: Registry,
   waitUntil: (c: Context<GatewayEnv>, p: Promise<unknown>) => void,
   /** The rate limiter's store (status, last error, fail-open count): shown, never failing readiness. */
   rateLimitStore?: { report(): StoreHealthReport },
-): void {
-  app.get('/health/live', (c) => c.json({ status: 'ok' }))
-  app.get('/health/startup', (c) => c.json({ status: 'ok', config: 'valid' }))
-  app.get('/health/ready', async (c) => {
+): Record<'health-live' | 'health-startup' | 'health-ready', Handler<GatewayEnv>> {
+  const ready: Handler<GatewayEnv> = async (c) => {
     const entries = await checkDependencies(config, registry, c, waitUntil)
     const dependencies = Object.fromEntries(entries)
     const limits = rateLimitStore ? { rate_limit: rateLimitStore.report() } : {}
@@ -45,7 +42,12 @@ export function mountHealth(
       })
     }
     return c.json({ status: 'ok', dependencies, ...limits })
-  })
+  }
+  return {
+    'health-live': (c) => c.json({ status: 'ok' }),
+    'health-startup': (c) => c.json({ status: 'ok', config: 'valid' }),
+    'health-ready': ready,
+  }
 }
 
 /**

@@ -1,0 +1,30 @@
+import { ProblemError } from '../../wire/problem'
+import { problems } from '../problem'
+
+/** A request body as the origin request takes it, with the `duplex` fetch needs for a stream. */
+export interface OriginBody {
+  body: ArrayBuffer | ReadableStream<Uint8Array> | undefined
+  duplex?: 'half'
+}
+
+/**
+ * The body of the call to an origin, framed as the client framed it (RFC 9112 §6).
+ * A body without `Transfer-Encoding` (one the client sent with `Content-Length`, or one
+ * an earlier layer — contract, idempotency — read and put back) goes as bytes, so fetch
+ * sends it with `Content-Length` on every runtime. Deno's fetch frames a stream body by
+ * what it knows of the stream's length when the call starts and ignores the
+ * `Content-Length` header: the incoming body's stream, its bytes still arriving, went
+ * chunked, and an origin that reads only `Content-Length` saw an empty body. The body
+ * limit has checked the declared length, so this holds at most `limits.bodyBytes`.
+ * A request that still says `Transfer-Encoding` goes on as a stream.
+ */
+export async function originBody(req: Request): Promise<OriginBody> {
+  if (req.method === 'GET' || req.method === 'HEAD' || req.body === null) return { body: undefined }
+  if (req.headers.has('transfer-encoding')) return { body: req.body, duplex: 'half' }
+  try {
+    return { body: await req.arrayBuffer() }
+  } catch {
+    // The client stopped sending mid-body: its request is incomplete, not the origin's fault.
+    throw ProblemError.of(problems.badRequest('The request body could not be read to the end.'))
+  }
+}
