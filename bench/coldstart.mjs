@@ -88,7 +88,7 @@ export default { fetch: () => new Response(InventoryService.typeName + typeof fr
     ),
     'gateway modules only': await variant(
       'modules',
-      `import { createGateway } from './src/gateway'
+      `import { createGateway } from './app/gateway'
 import { workersConfig } from './src/config/deployment'
 export default { fetch: () => new Response(typeof createGateway + typeof workersConfig) }`,
     ),
