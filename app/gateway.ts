@@ -204,7 +204,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       home: homeHandler(config),
       ...healthHandlers(config, registry, waitUntil, limiter ? limiter.health : undefined),
       ...statusHandlers({ config, registry, metrics, limiter, waitUntil, eventServices: EVENT_SERVICES }),
-      ...openApiHandlers({ tables: API_TABLES, versioning, name: config.name }),
+      ...openApiHandlers({ tables: API_TABLES, versioning, name: config.name, apiKeyHeader: config.auth.apiKeys.header }),
       'docs-asset': docsAssetHandler(deps.docsAssets),
       ...apiKeyAdminHandlers(deps.apiKeyStore, keyVerifier),
     },
