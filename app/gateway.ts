@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { auth } from '../middleware/auth'
+import { authFailures } from '../middleware/auth-failures'
 import { cors } from '../middleware/cors'
 import { accessLog } from '../middleware/logging'
 import { requestMetrics } from '../middleware/metrics'
@@ -157,6 +158,20 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
   app.use(versionNegotiation({ versioning }))
+  // One limiter: the middleware decides with it, /health/ready and /status report it.
+  const limiter = config.rateLimit && (deps.rateLimiter ?? createLimiter(config.rateLimit))
+  // Failed authentication, before auth: a known offender is refused unverified (src/ratelimit/failures.ts).
+  if (config.rateLimit?.failures && limiter) {
+    const guard = authFailures({
+      config: config.rateLimit,
+      failures: config.rateLimit.failures,
+      limiter,
+      clientIp,
+      tables: config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] })),
+    })
+    app.use('/api/*', guard)
+    app.use(`${RPC_PREFIX}/*`, guard)
+  }
   // One verifier: the auth middleware asks it, the admin routes clear a key they revoke from it.
   const keyVerifier = deps.apiKeyStore && createKeyVerifier(deps.apiKeyStore, config.auth.apiKeys.cacheTtlSeconds)
   app.use(
@@ -170,8 +185,6 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       },
     }),
   )
-  // One limiter: the middleware decides with it, /health/ready and /status report it.
-  const limiter = config.rateLimit && (deps.rateLimiter ?? createLimiter(config.rateLimit))
   if (config.rateLimit) {
     // Who is counted: the identity auth verified just above, else the address; in which
     // partitions: the endpoint's scope (a composite's, the services its parts call).
