@@ -167,7 +167,6 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       failures: config.rateLimit.failures,
       limiter,
       clientIp,
-      tables: config.versions.supported.map((v) => ({ prefix: `/api/${v}`, routes: ROUTE_TABLES[v] ?? [] })),
     })
     app.use('/api/*', guard)
     app.use(`${RPC_PREFIX}/*`, guard)

@@ -25,6 +25,7 @@ import { importBundled } from './lib.mjs'
 
 const SAMPLES = Number(process.env.BENCH_COLDSTART_SAMPLES ?? 7)
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const signed = (ms) => `${ms < 0 ? '−' : '+'}${Math.abs(ms).toFixed(1)}`
 
 const stub = (name) => ({
   name,
@@ -105,7 +106,7 @@ export default { fetch: () => new Response(typeof createGateway + typeof workers
   const med = (name, key) => median(samples[name].map((s) => s[key]))
   console.log(`cold start in workerd (fresh process per sample, ${SAMPLES} rounds, interleaved): median to the first response`)
   for (const name of Object.keys(workers)) {
-    const more = name === 'bare Hono app' ? '' : `   → +${added(name, 'cpuMs').toFixed(1)} ms CPU, +${added(name, 'wallMs').toFixed(1)} ms wall vs the bare Hono app`
+    const more = name === 'bare Hono app' ? '' : `   → ${signed(added(name, 'cpuMs'))} ms CPU, ${signed(added(name, 'wallMs'))} ms wall vs the bare Hono app`
     console.log(`  ${name.padEnd(22)} CPU ${med(name, 'cpuMs').toFixed(1).padStart(7)} ms   wall ${med(name, 'wallMs').toFixed(1).padStart(7)} ms${more}`)
   }
   const total = added('gateway', 'cpuMs')

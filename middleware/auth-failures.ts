@@ -1,6 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { endpointOf } from '../src/endpoint/lookup'
-import type { RouteSpec } from '../src/endpoint/types'
 import { clientPath } from '../src/problem'
 import type { FailuresConfig, RateLimitConfig } from '../src/ratelimit/config'
 import { accountFromBody, failurePartitions, isFailure, type FailureRoute } from '../src/ratelimit/failures'
@@ -19,15 +18,14 @@ export interface AuthFailuresOptions {
   limiter: Limiter
   /** The client address as the platform saw it. */
   clientIp: (c: Context<GatewayEnv>) => string | undefined
-  /** Route tables as mounted; entries with `rateLimit.failures` are login-like routes. */
-  tables: { prefix: string; routes: RouteSpec[] }[]
 }
 
 /**
  * Limits failed authentication (src/ratelimit/failures.ts). Runs before auth:
  * - an address (or, on a login route, an account) this isolate knows is past its failure
  *   limit gets 429 at once — the credential is never verified, the origin never called;
- * - on a login or refresh route (`rateLimit.failures` on its table entry) the failure
+ * - on a login or refresh route (`rateLimit.failures` on its table entry, so
+ *   `endpointOf(c).failures`) the failure
  *   partitions are checked by the rate limiter, in the same store call as its policies,
  *   so the check is exact across instances;
  * - after the answer, a failure (any 401; a login's or refresh's 400) is counted against
@@ -35,20 +33,11 @@ export interface AuthFailuresOptions {
  *   successful login empties its account's count (only the password's holder can do
  *   that); the address's count is never reset, or a valid login would launder guesses.
  *
- * @example app.use('/api/*', authFailures({ config, failures: config.failures, limiter, clientIp, tables }))
+ * @example app.use('/api/*', authFailures({ config, failures: config.failures, limiter, clientIp }))
  */
 export function authFailures(options: AuthFailuresOptions): MiddlewareHandler<GatewayEnv> {
   const { config, failures, limiter, clientIp } = options
-  const byRoute = new Map<string, FailureRoute>()
-  for (const { prefix, routes } of options.tables) {
-    for (const spec of routes) {
-      if (spec.rateLimit?.failures) byRoute.set(`${spec.method} ${prefix}${spec.path}`, spec.rateLimit.failures)
-    }
-  }
-  const routeOf = (c: Context<GatewayEnv>): FailureRoute | undefined => {
-    const endpoint = endpointOf(c)
-    return endpoint && byRoute.get(`${endpoint.method} ${endpoint.template}`)
-  }
+  const routeOf = (c: Context<GatewayEnv>): FailureRoute | undefined => endpointOf(c)?.failures
 
   return async (c, next) => {
     const route = routeOf(c)

@@ -144,6 +144,8 @@ export interface Endpoint {
   auth: ResolvedPolicy
   /** Its partitions for `service`/`group`-scoped rate-limit policies (`{}`: none). */
   rateLimit: RouteScope
+  /** A login or refresh route: its failed attempts are limited (src/ratelimit/failures.ts). */
+  failures?: { account?: string }
   /** CORS policy of its path. */
   cors: CorsPolicy
   /** Overrides of its service's timeouts. */

@@ -8,7 +8,7 @@
  */
 import type { RouteSpec } from '../endpoint/types'
 import { imfFixdate } from './deprecation'
-import { contractFor, openApiPath, type JsonSchema, type OpenApiDocument, type Operation, type Parameter } from './contracts'
+import { contractFor, DOCUMENTED_GENERICALLY, openApiPath, type JsonSchema, type OpenApiDocument, type Operation, type Parameter } from './contracts'
 import type { Versioning } from './versioning'
 
 export interface GatewayDocumentOptions {
@@ -64,9 +64,13 @@ function securityOf(spec: RouteSpec): unknown[] {
   ]
 }
 
+/** The operation the merged document describes a route by (src/versioning/contracts.ts). */
+const documentedContract = (spec: RouteSpec) =>
+  DOCUMENTED_GENERICALLY.has(spec.service) ? undefined : contractFor(spec.service, spec.method, spec.path)
+
 function operationFor(spec: RouteSpec): Operation {
   const security = securityOf(spec)
-  const contract = contractFor(spec.service, spec.method, spec.path)
+  const contract = documentedContract(spec)
   if (contract) {
     const { tags, summary, operationId, ...rest } = contract.operation
     const takesBody = rest.requestBody !== undefined
@@ -198,7 +202,7 @@ export function buildGatewayDocument(options: GatewayDocumentOptions): Record<st
   for (const spec of routes) {
     const path = `/api/${newest}${openApiPath(spec.path)}`
     const operation = operationFor(spec)
-    const contract = contractFor(spec.service, spec.method, spec.path)
+    const contract = documentedContract(spec)
     if (contract) referencedSchemas(contract.operation, contract.document, schemas)
     paths[path] = { ...paths[path], [spec.method.toLowerCase()]: operation }
   }
