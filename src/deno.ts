@@ -2,6 +2,7 @@ import { urlConfig } from './config/deployment'
 import { startGateway } from './config/errors'
 import { createGateway } from './gateway'
 import { idempotencyFromEnv } from './idempotency/env'
+import { logLevelFromEnv } from './log'
 import { rateLimitFromEnv } from './ratelimit/env'
 import { upgradingFetch } from './proxy/websocket'
 
@@ -19,6 +20,7 @@ export default startGateway(() =>
   createGateway({ ...urlConfig(vars), rateLimit: rateLimitFromEnv(vars), idempotency: idempotencyFromEnv(vars) }, {
     // `deno serve` passes the connection info as the second fetch argument (Hono's env).
     clientIp: (c) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
+    logLevel: logLevelFromEnv(vars),
     // Deno's fetch cannot upgrade: WebSocket routes open a socket to the origin instead.
     fetch: upgradingFetch(),
     // The swagger-ui-dist package as installed next to this file (needs --allow-read).

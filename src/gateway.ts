@@ -34,7 +34,7 @@ import { parseConfig, type GatewayConfig } from './config/schema'
 import { buildEndpoints, type EndpointStages } from './endpoint/factory'
 import { mountEndpoints } from './endpoint/mount'
 import type { EndpointTables } from './endpoint/types'
-import { createLogger, type Logger } from './log'
+import { createLogger, type Logger, type LogLevel } from './log'
 import { createLimiter, type Limiter } from './ratelimit/limiter'
 import { requestPath } from './proxy/path'
 import type { ProxyOptions } from './proxy/forward'
@@ -62,6 +62,8 @@ export interface GatewayDeps {
   /** The client's address as the platform saw it (never a client-sent header). */
   clientIp?: (c: Context<GatewayEnv>) => string | undefined
   logger?: Logger
+  /** Lowest level the default logger writes (SWITCHYARD_LOG_LEVEL); ignored with `logger`. */
+  logLevel?: LogLevel
   /** A rate limiter to use instead of one built from `config.rateLimit` (shared state, stats). */
   rateLimiter?: Limiter
   /** An idempotency store to use instead of one built from `config.idempotency`. */
@@ -112,7 +114,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   const telemetry = createTelemetry(config.tracing)
   const metrics = createMetrics(config.metrics)
   // Lines logged while a request's span is active carry its trace_id and span_id.
-  const logger = traceAwareLogger(deps.logger ?? createLogger({ service: config.name }))
+  const logger = traceAwareLogger(deps.logger ?? createLogger({ service: config.name }, undefined, deps.logLevel))
   // URL upstreams get the caller's identity only signed (src/auth/identity-headers.ts).
   const registry = createRegistry(config, {
     ...deps,
