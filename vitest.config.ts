@@ -75,7 +75,7 @@ export default defineConfig(async () => {
     })
   }
   const identity = identityWorkers()
-  // A second gateway instance (its own isolate, the real src/worker.ts) for the
+  // A second gateway instance (its own isolate, the real app/worker.ts) for the
   // rate-limit tests; its Redis vars come from test/setup/redis.ts.
   const gatewayB = await gatewayWorker({ name: 'switchyard-gateway-b' })
   const cache = cacheWorkers()

@@ -1,25 +1,31 @@
 // Cold start: what the gateway adds to a fresh isolate — module evaluation plus
-// createGateway (src/worker.ts builds the app at the top level), bounded by count.
+// createGateway (app/worker.ts builds the app at the top level), bounded by count.
 //
-// Method (workerd): each sample is a fresh workerd process (Miniflare), timed from
-// `new Miniflare()` to the first response of `GET /health/live`; once with the gateway
-// bundle as deployed (minified, bound to stub origins), once with a trivial Worker with
-// the same bindings. The difference of the medians is the gateway's start-up cost:
-// parsing/compiling its bundle, evaluating its modules and building the app.
+// Method (workerd): each sample is a fresh workerd process (Miniflare) started and asked
+// for `GET /health/live` once. Measured: the wall time from `new Miniflare()` to the first
+// response, and the CPU time workerd spent until then (all its threads, from
+// /proc/<pid>/task/*/schedstat, Linux) — CPU time stays meaningful on a busy machine,
+// where wall time mostly measures the wait for a core. Workers compared in the same run,
+// interleaved: a bare Hono app (the baseline), the RPC descriptors alone
+// (@bufbuild/protobuf + gen/), every gateway module imported but createGateway not
+// called, and the gateway as deployed (minified, bound to stub origins). Differences of
+// medians split the gateway's cost into module evaluation and createGateway.
 // Method (Node): a fresh `node` process imports the bundled gateway and calls
 // createGateway, timed with performance.now() (workerd freezes its clock while code runs,
 // so it cannot time itself).
 //
 //   node bench/coldstart.mjs            (BENCH_COLDSTART_SAMPLES, default 7)
-import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { build } from 'esbuild'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { COMPATIBILITY_DATE, ROOT, SERVICES, gatewayWorker } from '../scripts/origins.mjs'
+import { COMPATIBILITY_DATE, ROOT, SERVICES, WORKER_BUILD, gatewayWorker } from '../scripts/origins.mjs'
 import { importBundled } from './lib.mjs'
 
 const SAMPLES = Number(process.env.BENCH_COLDSTART_SAMPLES ?? 7)
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const signed = (ms) => `${ms < 0 ? '−' : '+'}${Math.abs(ms).toFixed(1)}`
 
 const stub = (name) => ({
   name,
@@ -27,7 +33,20 @@ const stub = (name) => ({
   compatibilityDate: COMPATIBILITY_DATE,
 })
 
-async function firstResponseMs(worker) {
+/** CPU time (ms) of this process's workerd children so far, or NaN where /proc is missing. */
+function workerdCpuMs() {
+  if (!existsSync('/proc/self/task')) return Number.NaN
+  const ps = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'pid=,comm='], { encoding: 'utf8' })
+  let ns = 0
+  for (const [pid, comm] of ps.split('\n').map((l) => l.trim().split(/\s+/))) {
+    if (!comm?.startsWith('workerd')) continue
+    for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0])
+  }
+  return ns / 1e6
+}
+
+/** One fresh workerd with `worker`: wall and CPU ms to its first response. */
+async function firstResponse(worker) {
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare')
   const options = convertV4MiniflareOptions({
     workers: [worker, ...SERVICES.map((n) => stub(`switchyard-${n}`))],
@@ -39,7 +58,7 @@ async function firstResponseMs(worker) {
     const res = await mf.dispatchFetch('http://gateway.bench/health/live')
     await res.arrayBuffer()
     if (!res.ok) throw new Error(`${worker.name}: ${res.status}`)
-    return performance.now() - started
+    return { wallMs: performance.now() - started, cpuMs: workerdCpuMs() }
   } finally {
     await mf.dispose()
   }
@@ -48,28 +67,58 @@ async function firstResponseMs(worker) {
 async function inWorkerd() {
   const gateway = await gatewayWorker({ minify: true, bindings: { SWITCHYARD_RATE_LIMIT_STORE: 'memory' } })
   const { assets: _assets, ...gatewayNoAssets } = gateway
-  const trivial = {
-    ...stub('switchyard-gateway'),
-    serviceBindings: gateway.serviceBindings,
+  /** The gateway Worker with another entry module, bundled as it is (minified). */
+  const variant = async (name, source) => {
+    const outfile = path.join(ROOT, '.wrangler', 'bench', `coldstart-${name}.js`)
+    await build({ ...WORKER_BUILD, stdin: { contents: source, resolveDir: ROOT, loader: 'ts' }, outfile, minify: true })
+    return { ...gatewayNoAssets, scriptPath: outfile }
   }
-  const withGateway = []
-  const without = []
-  await firstResponseMs(trivial) // warm the disk cache and Miniflare itself
+  const workers = {
+    'bare Hono app': await variant(
+      'hono',
+      `import { Hono } from 'hono'
+const app = new Hono()
+app.get('/health/live', (c) => c.json({ status: 'ok' }))
+export default app`,
+    ),
+    'RPC descriptors only': await variant(
+      'protobuf',
+      `import { InventoryService } from './gen/switchyard/inventory/v1/inventory_pb'
+import { fromJson, toJson } from '@bufbuild/protobuf'
+export default { fetch: () => new Response(InventoryService.typeName + typeof fromJson + typeof toJson) }`,
+    ),
+    'gateway modules only': await variant(
+      'modules',
+      `import { createGateway } from './app/gateway'
+import { workersConfig } from './src/config/deployment'
+export default { fetch: () => new Response(typeof createGateway + typeof workersConfig) }`,
+    ),
+    gateway: gatewayNoAssets,
+  }
+  const samples = Object.fromEntries(Object.keys(workers).map((k) => [k, []]))
+  await firstResponse(workers['bare Hono app']) // warm the disk cache and Miniflare itself
   for (let i = 0; i < SAMPLES; i++) {
-    without.push(await firstResponseMs(trivial))
-    withGateway.push(await firstResponseMs(gatewayNoAssets))
+    for (const [name, worker] of Object.entries(workers)) samples[name].push(await firstResponse(worker))
   }
-  const added = median(withGateway) - median(without)
+  // Paired by round (the rounds are interleaved): the median of each round's difference
+  // to the baseline drifts less with the machine's load than a difference of medians.
+  const added = (name, key) => median(samples[name].map((s, i) => s[key] - samples['bare Hono app'][i][key]))
+  const med = (name, key) => median(samples[name].map((s) => s[key]))
+  console.log(`cold start in workerd (fresh process per sample, ${SAMPLES} rounds, interleaved): median to the first response`)
+  for (const name of Object.keys(workers)) {
+    const more = name === 'bare Hono app' ? '' : `   → ${signed(added(name, 'cpuMs'))} ms CPU, ${signed(added(name, 'wallMs'))} ms wall vs the bare Hono app`
+    console.log(`  ${name.padEnd(22)} CPU ${med(name, 'cpuMs').toFixed(1).padStart(7)} ms   wall ${med(name, 'wallMs').toFixed(1).padStart(7)} ms${more}`)
+  }
+  const total = added('gateway', 'cpuMs')
   console.log(
-    `cold start in workerd (fresh process per sample, ${SAMPLES} samples): first response ` +
-      `${median(withGateway).toFixed(1)} ms with the gateway, ${median(without).toFixed(1)} ms with a trivial Worker → ` +
-      `the gateway adds ${added.toFixed(1)} ms`,
+    `the gateway adds ${total.toFixed(1)} ms of workerd CPU to a cold start (bare Hono app ×${(med('gateway', 'cpuMs') / med('bare Hono app', 'cpuMs')).toFixed(2)}); ` +
+      `its modules alone ${added('gateway modules only', 'cpuMs').toFixed(1)} ms, the RPC descriptors alone ${added('RPC descriptors only', 'cpuMs').toFixed(1)} ms`,
   )
-  return added
+  return total
 }
 
 async function inNode() {
-  await importBundled('coldstart-gateway', `export { createGateway } from './src/gateway'
+  await importBundled('coldstart-gateway', `export { createGateway } from './app/gateway'
 export { workersConfig } from './src/config/deployment'`)
   const bundle = pathToFileURL(path.join(ROOT, '.wrangler', 'bench', 'coldstart-gateway.mjs')).href
   const script = path.join(ROOT, '.wrangler', 'bench', 'coldstart-node.mjs')

@@ -25,7 +25,7 @@ const ORDER = JSON.stringify({ id: 7, user_id: 2, status: 'pending', total_cents
 const loadGateway = () =>
   importBundled(
     'idempotency-lib',
-    `export { createGateway } from './src/gateway'
+    `export { createGateway } from './app/gateway'
 export { createLogger } from './src/log'
 export { authConfigSchema } from './src/auth/config'
 export { scopesFor } from './services/auth/src/scopes'`,

@@ -6,7 +6,7 @@ import { Hono } from 'hono'
 import { proxy } from 'hono/proxy'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { SERVICE_NAMES } from '../src/config/deployment'
-import { createGateway } from '../src/gateway'
+import { createGateway } from '../app/gateway'
 import { createLogger } from '../src/log'
 
 const ORIGIN_BODY = JSON.stringify({

@@ -6,7 +6,7 @@
 import { create, fromBinary, toBinary, toJson } from '@bufbuild/protobuf'
 import { GetStockResponseSchema, StockItemSchema } from '../gen/switchyard/inventory/v1/inventory_pb'
 import { workersConfig } from '../src/config/deployment'
-import { createGateway } from '../src/gateway'
+import { createGateway } from '../app/gateway'
 import { createLogger } from '../src/log'
 
 const ROW = { sku: 'SKU-RED-MUG', name: 'Red mug', on_hand: 120, reserved: 0, available: 120, price_cents: 1200 }

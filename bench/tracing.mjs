@@ -18,7 +18,7 @@ const ROUNDS = 5
 
 /** The gateway code bundled as Workers get it (browser/worker conditions: the fetch exporter). */
 const loadGateway = () =>
-  importBundled('gateway-lib', "export { createGateway } from './src/gateway'\nexport { createLogger } from './src/log'\n")
+  importBundled('gateway-lib', "export { createGateway } from './app/gateway'\nexport { createLogger } from './src/log'\n")
 
 /** The receiver in its own process, so its work is not counted as the gateway's. */
 function startReceiver() {

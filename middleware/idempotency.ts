@@ -156,7 +156,7 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<Gate
  * The request body, read once (already capped by the body limit) and put back, so the
  * handler can still send it; a client that stops mid-body gets a 400.
  */
-async function readBody(c: Context<GatewayEnv>): Promise<Uint8Array> {
+export async function readBody(c: Context<GatewayEnv>): Promise<Uint8Array> {
   const original = c.req.raw
   if (original.body === null) return new Uint8Array()
   let bytes: Uint8Array

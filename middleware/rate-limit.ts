@@ -82,7 +82,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
   return async (c, next) => {
     const caller = callerFor(identity(c), clientIp(c), tiers, config.ipv6PrefixBits)
     const routeScope = scope(c)
-    const outcome: Outcome = await limiter.decide(caller, routeScope)
+    const outcome: Outcome = await limiter.decide(caller, routeScope, c.get('failureChecks'))
     if (outcome.kind === 'unlimited') return next()
     c.get('metrics')?.limiter(outcome.kind)
 

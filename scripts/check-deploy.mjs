@@ -18,7 +18,7 @@ const workers = [
 // The gateway's schemas use `zod/mini` (src/config/zod-locale.ts): classic zod cannot be
 // tree-shaken (its schemas carry every method, JSON-schema conversion included) and adds
 // ≈ 18 KiB gzip; one classic import anywhere in the gateway brings all of it back.
-const GATEWAY_DIRS = ['src', 'middleware', 'routes', 'wire']
+const GATEWAY_DIRS = ['app', 'src', 'middleware', 'routes', 'wire']
 const classicZod = GATEWAY_DIRS.flatMap((dir) =>
   readdirSync(path.join(ROOT, dir), { recursive: true })
     .filter((f) => f.endsWith('.ts'))

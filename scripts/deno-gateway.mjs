@@ -16,7 +16,7 @@ export function freePort() {
   })
 }
 
-/** Runs `deno serve src/deno.ts` and resolves once it answers `/health/live`. */
+/** Runs `deno serve app/deno.ts` and resolves once it answers `/health/live`. */
 export async function startDenoGateway({ urls, port, env = {}, stdio = 'pipe' }) {
   const denoBin = path.join(ROOT, 'node_modules', '.bin', 'deno')
   const serviceEnv = Object.fromEntries(
@@ -24,7 +24,7 @@ export async function startDenoGateway({ urls, port, env = {}, stdio = 'pipe' })
   )
   const child = spawn(
     denoBin,
-    ['serve', '--allow-env', '--allow-net', '--allow-read', '--host', '127.0.0.1', '--port', String(port), 'src/deno.ts'],
+    ['serve', '--allow-env', '--allow-net', '--allow-read', '--host', '127.0.0.1', '--port', String(port), 'app/deno.ts'],
     { cwd: ROOT, env: { ...process.env, ...serviceEnv, ...env, DENO_NO_UPDATE_CHECK: '1' }, stdio },
   )
   let output = ''

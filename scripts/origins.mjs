@@ -192,7 +192,7 @@ export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0
  */
 export async function gatewayWorker({ name = 'switchyard-gateway', bindings = {}, minify = false } = {}) {
   const outfile = path.join(OUT_DIR, minify ? 'gateway.min.js' : 'gateway.js')
-  await build({ ...WORKER_BUILD, entryPoints: [path.join(ROOT, 'src', 'worker.ts')], outfile, minify })
+  await build({ ...WORKER_BUILD, entryPoints: [path.join(ROOT, 'app', 'worker.ts')], outfile, minify })
   return {
     name,
     modules: true,

@@ -1,6 +1,7 @@
 import type { Endpoint } from './endpoint/types'
 import type { Logger } from './log'
 import type { Metrics } from './metrics'
+import type { AppliedPolicy } from './ratelimit/policies'
 
 /** The caller, as decided by a verified access token (middleware/auth.ts). */
 export interface Identity {
@@ -25,6 +26,8 @@ export interface GatewayVariables {
   identity?: Identity
   /** API version negotiated for an `/api/...` request (`v2`). */
   apiVersion?: string
+  /** Failure partitions a login or refresh is checked against with its policies (middleware/auth-failures.ts). */
+  failureChecks?: AppliedPolicy[]
   /** The rate limiter's decision, for logs and traces. */
   rateLimit?: { outcome: string; policies: string[]; violated?: string[] }
   /** The request's Idempotency-Key, once middleware/idempotency.ts holds it in the store. */

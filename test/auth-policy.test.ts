@@ -8,7 +8,7 @@ import { buildEndpoints, type EndpointFactoryOptions } from '../src/endpoint/fac
 import { endpointOf } from '../src/endpoint/lookup'
 import { mountEndpoints } from '../src/endpoint/mount'
 import type { EndpointTables } from '../src/endpoint/types'
-import { createGateway, TABLES } from '../src/gateway'
+import { createGateway, TABLES } from '../app/gateway'
 import type { Registry } from '../src/upstream/registry'
 import type { GatewayEnv } from '../src/types'
 import { createVersioning } from '../src/versioning/versioning'

@@ -91,6 +91,20 @@ describe('tokens of another identity provider (configured by environment, JWKS o
     if (description) expect(challenge(res)).toContain(description)
   })
 
+  it('accepts an Entra-style token with x5t beside kid: the key is still found by kid', async () => {
+    // Entra ID sets x5t to the signing certificate's SHA-1 thumbprint (27 base64url characters).
+    const thumbprint = 'nOo3ZDrODXEK1jKWhXslHR_KXEg'
+    const ok = await gw.fetch('/api/v2/users/me', auth(await idpToken({}, { header: { x5t: thumbprint, 'x5t#S256': 'A'.repeat(43) } })))
+    expect(ok.status).toBe(200)
+    // The thumbprint never selects a key: with a kid the JWKS does not publish, 401.
+    const unknownKid = await gw.fetch('/api/v2/users/me', auth(await idpToken({}, { header: { x5t: thumbprint, kid: 'not-published' } })))
+    await expectProblem(unknownKid, 401)
+    expect(challenge(unknownKid)).toMatch(/No published key|kid/)
+    const malformed = await gw.fetch('/api/v2/users/me', auth(await idpToken({}, { header: { x5t: 'not a thumbprint' } })))
+    await expectProblem(malformed, 401)
+    expect(challenge(malformed)).toContain('x5t')
+  })
+
   it('an unknown issuer → 401 wrong issuer', async () => {
     const res = await gw.fetch('/api/v2/users/me', auth(await idpToken({ iss: 'https://unknown.example' })))
     await expectProblem(res, 401)

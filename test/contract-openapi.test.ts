@@ -100,6 +100,29 @@ describe('the merged /openapi.json', () => {
   })
 })
 
+describe('security of the merged document', () => {
+  it('names the API-key scheme beside the bearer one, and per operation the credentials its policy accepts', async () => {
+    const doc = (await (await gateway('/openapi.json')).json()) as Doc
+    expect(doc.components.securitySchemes.apiKeyAuth).toEqual(expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-Key' }))
+    // accept: 'either' → two alternatives, each with the route's scopes
+    expect(doc.paths['/api/v2/orders/{id}']!.get!.security).toEqual([{ bearerAuth: ['orders:read'] }, { apiKeyAuth: ['orders:read'] }])
+    // the default, a token only
+    expect(doc.paths['/api/v2/users/me']!.get!.security).toEqual([{ bearerAuth: [] }])
+    // public
+    expect(doc.paths['/api/v2/auth/login']!.post!.security).toEqual([])
+  })
+
+  it("follows each entry's accept and the configured header", () => {
+    const keyOnly: RouteSpec = { method: 'GET', path: '/reports', service: 'orders', auth: { scopes: ['orders:read'], accept: 'key' } }
+    const tables = { v1: v1Routes, v2: [...v2Routes, keyOnly] }
+    const versioning = createVersioning({ versions: { supported: ['v1', 'v2'], default: 'v2' }, deprecations: {} }, [v1Changes], tables)
+    const doc = buildGatewayDocument({ name: 'test', tables, versioning, apiKeyHeader: 'Api-Key' }) as unknown as Doc
+    expect(doc.paths['/api/v2/reports']!.get!.security).toEqual([{ apiKeyAuth: ['orders:read'] }])
+    expect(doc.components.securitySchemes.apiKeyAuth).toEqual(expect.objectContaining({ name: 'Api-Key' }))
+    expectValidOpenApi31(doc)
+  })
+})
+
 describe("each service's document and Swagger UI through the gateway", () => {
   it.each(SERVICES)('/api/v2/%s/openapi.json is valid OpenAPI 3.1 and /docs loads it from the gateway', async (service) => {
     const res = await gateway(`/api/v2/${service}/openapi.json`)

@@ -50,6 +50,18 @@ describe('the gateway validates declared inputs before calling the origin', () =
     expect((await originStats('orders')).requests + (await originStats('inventory')).requests + (await originStats('users')).requests).toBe(0)
   })
 
+  it('the auth routes are validated against the auth origin\'s published contract too', async () => {
+    await resetOrigin('auth')
+    const login = (body: string) => anonymousGateway('/api/v2/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const errors = await expectInvalid(await login('{"email":"ada@example.com"}'))
+    expect(errors).toEqual([expect.objectContaining({ in: 'body', pointer: '/password' })])
+    await expectProblem(await anonymousGateway('/api/v2/auth/logout', { method: 'POST', body: 'token' }), 415)
+    expect((await originStats('auth')).requests).toBe(0)
+    // A well-formed login reaches the origin, which judges the password.
+    await expectProblem(await login('{"email":"ada@example.com","password":"nope"}'), 400)
+    expect((await originStats('auth')).requests).toBe(1)
+  })
+
   it('malformed JSON → 400, not JSON → 415, no body → 400; origin not called', async () => {
     const malformed = await expectProblem(await post('/api/v2/orders', '{"user_id": '), 400)
     expect(malformed.type).toBe('https://switchyard.example/problems#malformed-request')

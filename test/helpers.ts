@@ -1,5 +1,5 @@
 import { env, exports } from 'cloudflare:workers'
-import { createGateway, type GatewayDeps } from '../src/gateway'
+import { createGateway, type GatewayDeps } from '../app/gateway'
 import { workersConfig } from '../src/config/deployment'
 import type { GatewayConfigInput } from '../src/config/schema'
 import type { LogFields } from '../src/log'

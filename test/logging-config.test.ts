@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createGateway } from '../src/gateway'
+import { createGateway } from '../app/gateway'
 import { createLogger, logLevelFromEnv } from '../src/log'
 import { customGateway, logCapture } from './helpers'
 import { bearer } from './tokens'

@@ -19,6 +19,7 @@ interface ReceivedPoint {
   value?: number
   count?: number
   sum?: number
+  buckets?: number[]
   timeNs: string
 }
 
@@ -198,5 +199,28 @@ describe('recent window and cache outcome', () => {
     expect(cacheOutcome('switchyard; fwd=bypass; detail=credentials', 'switchyard')).toBe('bypass')
     expect(cacheOutcome('origin; hit', 'switchyard')).toBeUndefined()
     expect(cacheOutcome(null, 'switchyard')).toBeUndefined()
+  })
+})
+
+describe('aggregation', () => {
+  it('delta: each export holds only what was measured since the last; a bucket counts values up to its bound', async () => {
+    const serviceName = `metrics-delta-${Date.now()}`
+    const metrics = createMetrics(
+      metricsConfigSchema.parse({ serviceName, intervalMs: 0, otlp: { endpoint: `${receiverUrl()}/v1/metrics`, temporality: 'delta' } }),
+    )
+    const request = (durationMs: number) => metrics.request({ method: 'GET', route: '/x', status: 200, durationMs })
+    request(5) // 0.005 s: the first bucket (≤ 0.005)
+    request(20) // the third (0.01 < 0.02 ≤ 0.025)
+    await metrics.flush(true)
+    request(20_000) // past the last bound (10 s): the overflow bucket
+    await metrics.flush(true)
+    await metrics.flush(true) // nothing measured since: nothing sent
+    const bucketsWith = (...at: number[]) => Array.from({ length: 15 }, (_, i) => at.filter((a) => a === i).length)
+    const exported = await points(serviceName, 'http.server.request.duration')
+    expect(exported.map((p) => [p.temporality, p.count, p.buckets])).toEqual([
+      ['DELTA', 2, bucketsWith(0, 2)],
+      ['DELTA', 1, bucketsWith(14)],
+    ])
+    expect(exported[1]!.sum).toBe(20)
   })
 })

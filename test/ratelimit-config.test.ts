@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { workersConfig } from '../src/config/deployment'
-import { createGateway } from '../src/gateway'
+import { createGateway } from '../app/gateway'
 import { addressKey, parseIpv6 } from '../src/ratelimit/client-key'
 import { parseRateLimitConfig } from '../src/ratelimit/config'
-import { DEFAULT_POLICIES, rateLimitFromEnv } from '../src/ratelimit/env'
+import { DEFAULT_FAILURES, DEFAULT_POLICIES, rateLimitFromEnv } from '../src/ratelimit/env'
 import { createMemoryStore } from '../src/ratelimit/memory-store'
 import { customGateway } from './helpers'
 import { parseLimitField, PUBLIC_PATH } from './ratelimit-support'
@@ -52,7 +52,11 @@ describe('rateLimitFromEnv', () => {
   it('uses Redis when the Upstash variables are set, with the default policies', () => {
     const warnings: string[] = []
     const section = rateLimitFromEnv(upstash, (m) => warnings.push(m))
-    expect(section).toEqual({ policies: DEFAULT_POLICIES, store: { kind: 'upstash', url: upstash.UPSTASH_REDIS_REST_URL, token: 'secret' } })
+    expect(section).toEqual({
+      policies: DEFAULT_POLICIES,
+      failures: DEFAULT_FAILURES,
+      store: { kind: 'upstash', url: upstash.UPSTASH_REDIS_REST_URL, token: 'secret' },
+    })
     expect(warnings).toEqual([])
     expect(parseRateLimitConfig(section).policies.map((p) => p.name)).toEqual(['burst', 'sustained', 'payment-writes'])
   })
@@ -64,6 +68,13 @@ describe('rateLimitFromEnv', () => {
     })
     expect(parseRateLimitConfig(section).store).toMatchObject({ kind: 'upstash', timeoutMs: 50, token: 'secret' })
     expect(section!.policies).toEqual([{ name: 'x', quota: 1, window: 1 }])
+    // Policies given replace the default policies; the failure limits stay unless set or turned off.
+    expect(section!.failures).toEqual(DEFAULT_FAILURES)
+    const without = rateLimitFromEnv({ ...upstash, SWITCHYARD_RATE_LIMIT: JSON.stringify({ failures: null }) })
+    expect(without!.failures).toBeUndefined()
+    expect(() =>
+      parseRateLimitConfig({ ...section, policies: [{ name: 'failed-auth', quota: 1, window: 1 }] }),
+    ).toThrow(/failed-auth and failed-login name the failure limits/)
     expect(rateLimitFromEnv({ ...upstash, SWITCHYARD_RATE_LIMIT: 'off' })).toBeUndefined()
     expect(() => rateLimitFromEnv({ SWITCHYARD_RATE_LIMIT: '{nope' })).toThrow(/SWITCHYARD_RATE_LIMIT is neither "off" nor valid JSON/)
     expect(() => rateLimitFromEnv({ SWITCHYARD_RATE_LIMIT: '[1]' })).toThrow(/must be an object/)

@@ -71,7 +71,9 @@ describe('exactness under bursts, with the default timeout (decisions batched pe
     const [a, b] = await Promise.all([burst(count / 2, sendA), burst(count / 2, sendB)])
     const admitted = (a.statuses[200] ?? 0) + (b.statuses[200] ?? 0)
     const denied = (a.statuses[429] ?? 0) + (b.statuses[429] ?? 0)
-    expect(admitted).toBe(100)
+    // On a failure, say why: each instance's account of its store (fail-opens, last error).
+    const why = async () => JSON.stringify({ a: gw.limiter.health.report(), b: await storeHealthB() })
+    expect(admitted, await why()).toBe(100)
     expect(denied).toBe(count - 100)
     // Zero fail-open decisions on either instance.
     expect(gw.limiter.stats.failOpen).toBe(0)
@@ -122,7 +124,7 @@ describe('exactness under bursts, with the default timeout (decisions batched pe
   })
 
   it('counts a verified user once across both instances, whatever the addresses', async () => {
-    // GATEWAY_B is the deployed entry (src/worker.ts): its limiter keys on the identity
+    // GATEWAY_B is the deployed entry (app/worker.ts): its limiter keys on the identity
     // its auth middleware verified, as the gateway built here does.
     const gw = limitedGateway(shared)
     const user = await verifiedUser()

@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:workers'
 import type { JWTPayload } from 'jose'
 import { parseList } from 'structured-headers'
-import type { GatewayDeps } from '../src/gateway'
+import type { GatewayDeps } from '../app/gateway'
 import { createLogger } from '../src/log'
 import { parseRateLimitConfig, type RateLimitConfigInput } from '../src/ratelimit/config'
 import { createLimiter } from '../src/ratelimit/limiter'

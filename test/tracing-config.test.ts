@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createGateway } from '../src/gateway'
+import { createGateway } from '../app/gateway'
 import { urlConfig, workersConfig } from '../src/config/deployment'
 import { parseConfig } from '../src/config/schema'
 import { tracingFromEnv } from '../wire/tracing/config'

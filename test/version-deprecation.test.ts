@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createGateway } from '../src/gateway'
+import { createGateway } from '../app/gateway'
 import { workersConfig } from '../src/config/deployment'
 import { customGateway as anonymousCustomGateway, expectProblem, gateway as anonymousGateway, originStats, resetOrigin } from './helpers'
 import { callingAs } from './tokens'

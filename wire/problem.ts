@@ -41,6 +41,7 @@ export interface ProblemInit {
   headers?: HeadersInit | undefined
 }
 
+/** The HTTP status titles (RFC 9110 reason phrases) problems default to; one table for every producer. */
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -54,11 +55,17 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Content',
   424: 'Failed Dependency',
   429: 'Too Many Requests',
+  // Not in RFC 9110: nginx's name for a request the client gave up on (Connect `canceled`).
+  499: 'Client Closed Request',
   500: 'Internal Server Error',
+  501: 'Not Implemented',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
 }
+
+/** A status's title (`404` → `Not Found`); undefined for one the table lacks. */
+export const statusTitle = (status: number): string | undefined => TITLES[status]
 
 const CORE = new Set(['type', 'title', 'status', 'detail', 'instance'])
 

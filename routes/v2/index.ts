@@ -13,8 +13,9 @@ export const v2Routes: RouteSpec[] = [
   ...['auth', 'users', 'orders', 'payments', 'inventory'].flatMap(docsRoutes),
   ...EVENT_SERVICES.flatMap(deadLetterRoutes),
 
-  { method: 'POST', path: '/auth/login', service: 'auth', auth: 'public' },
-  { method: 'POST', path: '/auth/refresh', service: 'auth', auth: 'public' },
+  // Failed logins are limited per address and per account (the body's `email`), refreshes per address.
+  { method: 'POST', path: '/auth/login', service: 'auth', auth: 'public', rateLimit: { failures: { account: 'email' } } },
+  { method: 'POST', path: '/auth/refresh', service: 'auth', auth: 'public', rateLimit: { failures: {} } },
   { method: 'POST', path: '/auth/logout', service: 'auth', auth: 'public' },
 
   // Before /users/:id, which would match "me" too: the first matching entry wins.

@@ -1,4 +1,4 @@
-import { ProblemError, problemType, type Problem } from '../../wire/problem'
+import { ProblemError, problemType, statusTitle, type Problem } from '../../wire/problem'
 import type { Upstream } from '../upstream/types'
 import { compileComposite, type CompiledComposite } from './compile'
 import { deadline as deadlineAfter } from './deadline'
@@ -103,18 +103,6 @@ function failures(compiled: CompiledComposite, outcomes: Map<string, PartOutcome
   })
 }
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  410: 'Gone',
-  429: 'Too Many Requests',
-  502: 'Bad Gateway',
-  504: 'Gateway Timeout',
-}
-
 /** Undefined when the composite can be answered; else the problem that answers it. */
 function compositeFailure(compiled: CompiledComposite, outcomes: Map<string, PartOutcome>): Problem | undefined {
   const failed = failures(compiled, outcomes)
@@ -130,7 +118,7 @@ function compositeFailure(compiled: CompiledComposite, outcomes: Map<string, Par
   const kind = part.required ? 'Required part' : 'Part'
   return {
     type: problemType('composite-failed'),
-    title: TITLES[status] ?? 'Composite failed',
+    title: statusTitle(status) ?? 'Composite failed',
     status,
     detail: `${kind} "${part.name}" (${part.spec.service}) failed: ${problem.detail}`,
     part: part.name,

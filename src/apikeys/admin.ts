@@ -7,7 +7,7 @@
  *   GET    /admin/consumers                      → the consumers
  *   POST   /admin/consumers/:id/keys             → 201 { key, id, … } (the only time the key is seen)
  *   GET    /admin/consumers/:id/keys             → the keys' ids and dates (never a secret or hash)
- *   DELETE /admin/consumers/:id/keys/:keyId      → 204 (revoked; within the cache TTL everywhere)
+ *   DELETE /admin/consumers/:id/keys/:keyId      → 204 (revoked: at once in this isolate, within the cache TTL in others)
  */
 import type { Context, Handler } from 'hono'
 import * as z from 'zod/mini'
@@ -16,6 +16,8 @@ import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
 import { hashSecret, newKey } from './key'
 import type { ConsumerStore } from './store'
+import { ReadOnlyStoreError } from './declared-store'
+import type { KeyVerifier } from './verify'
 import '../config/zod-locale'
 
 export const ADMIN_PREFIX = '/admin/consumers'
@@ -33,8 +35,34 @@ const unavailable = () =>
     type: problemType('api-keys-unavailable'),
     title: 'Service Unavailable',
     status: 503,
-    detail: 'API keys are not enabled on this gateway (no GATEWAY_DB binding).',
+    detail: 'API keys are not enabled on this gateway (no GATEWAY_DB binding, no Redis).',
   })
+
+/** The store's own failure (D1, Redis unreachable) is a 503 naming it, never a 500. */
+const storeDown = (err: unknown) =>
+  Object.assign(
+    ProblemError.of({
+      type: problemType('api-keys-unavailable'),
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The API key store cannot be reached; nothing may have been written. Try again.',
+    }),
+    { cause: err },
+  )
+
+/** The store with every failure turned into that 503. */
+function guarded(store: ConsumerStore): ConsumerStore {
+  const out = {} as Record<string, unknown>
+  for (const name of Object.keys(store) as (keyof ConsumerStore)[]) {
+    const call = store[name] as (...args: unknown[]) => Promise<unknown>
+    out[name] = (...args: unknown[]) => call(...args).catch((err: unknown) => {
+      // Declared keys (SWITCHYARD_API_KEYS): these routes can only read.
+      if (err instanceof ReadOnlyStoreError) throw ProblemError.of({ ...problems.methodNotAllowed(['GET']), detail: err.message }, { Allow: 'GET' })
+      throw storeDown(err)
+    })
+  }
+  return out as unknown as ConsumerStore
+}
 
 async function jsonBody(c: Context<GatewayEnv>): Promise<unknown> {
   if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
@@ -49,7 +77,8 @@ async function jsonBody(c: Context<GatewayEnv>): Promise<unknown> {
 
 type AdminHandler = 'consumers-create' | 'consumers-list' | 'keys-create' | 'keys-list' | 'keys-revoke'
 
-export function apiKeyAdminHandlers(store: ConsumerStore | undefined): Record<AdminHandler, Handler<GatewayEnv>> {
+export function apiKeyAdminHandlers(backing: ConsumerStore | undefined, verifier?: KeyVerifier): Record<AdminHandler, Handler<GatewayEnv>> {
+  const store = backing && guarded(backing)
   const need = () => {
     if (!store) throw unavailable()
     return store
@@ -82,6 +111,7 @@ export function apiKeyAdminHandlers(store: ConsumerStore | undefined): Record<Ad
     if (!(await need().revokeKey(consumer.id, c.req.param('keyId')!))) {
       throw ProblemError.of(problems.notFound(`Consumer ${consumer.id} has no key ${c.req.param('keyId')!}.`))
     }
+    verifier?.forget(c.req.param('keyId')!)
     return c.body(null, 204)
   }
   return {

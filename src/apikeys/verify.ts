@@ -1,7 +1,8 @@
 /**
  * API key → the consumer's identity. Records found in the store are kept per isolate
- * for `cacheTtlSeconds` (misses too), so a busy key costs no D1 query per request; a
- * revocation therefore takes effect within that time in every isolate.
+ * for `cacheTtlSeconds` (misses too), so a busy key costs no store query per request; a
+ * revocation applies at once in the isolate that served it (`forget`) and within that
+ * time in every other one.
  */
 import type { Identity } from '../types'
 import { hashSecret, parseKey, sameDigest } from './key'
@@ -20,6 +21,8 @@ export class KeyError extends Error {
 
 export interface KeyVerifier {
   verify(raw: string): Promise<Identity>
+  /** Drops a key's cached record (this isolate only): a revocation applies here at once. */
+  forget(keyId: string): void
 }
 
 const MAX_CACHED = 1000
@@ -40,6 +43,7 @@ export function createKeyVerifier(store: ConsumerStore, cacheTtlSeconds: number)
     return record
   }
   return {
+    forget: (keyId) => void cache.delete(keyId),
     async verify(raw) {
       const parsed = parseKey(raw)
       if (!parsed) throw new KeyError('invalid_key', 'The API key is malformed')

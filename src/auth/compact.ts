@@ -1,6 +1,7 @@
 /**
  * Strict checks on a bearer token before any cryptography: size, compact form,
- * canonical base64url, and a protected header holding only `alg`, `typ` and `kid`.
+ * canonical base64url, and a protected header holding only `alg`, `typ` and `kid` (and,
+ * ignored, certificate thumbprints).
  * jose is lenient on purpose (it caps nothing, and decodes base64url loosely), so the
  * gateway narrows what reaches it to the one shape its issuers produce. The checks that
  * depend on the issuer (algorithm, kid) run once the issuer is known: `checkHeader`.
@@ -36,8 +37,15 @@ const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
 /** Header parameters that point at keys or change processing: never honoured, so refused. */
-const REFUSED = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256', 'crit', 'b64', 'zip', 'enc']
+const REFUSED = ['jku', 'x5u', 'jwk', 'x5c', 'crit', 'b64', 'zip', 'enc']
 const ALLOWED = new Set(['alg', 'kid', 'typ'])
+/**
+ * Certificate thumbprints (RFC 7515 §4.1.7–8; Entra ID sends `x5t` beside `kid` on every
+ * token): names of a key, not keys or places to fetch one. Accepted when well-formed
+ * (base64url SHA-1 / SHA-256) and ignored: the key is still the one the issuer's own JWKS
+ * publishes under `kid` (jose matches by `kid`, `alg` and key type only).
+ */
+const THUMBPRINTS: Record<string, RegExp> = { x5t: /^[A-Za-z0-9_-]{27}$/, 'x5t#S256': /^[A-Za-z0-9_-]{43}$/ }
 
 /**
  * One encoding per value: an impossible length (4n+1) or non-zero bits after the last
@@ -81,8 +89,12 @@ export function parseCompactToken(token: string, maxBytes: number): ParsedToken 
   const fields = header as Record<string, unknown>
   const refused = REFUSED.find((name) => Object.hasOwn(fields, name))
   if (refused) return fail(`The token header parameter ${refused} is not accepted`)
-  if (Object.keys(fields).some((name) => !ALLOWED.has(name))) {
-    return fail('The token header has parameters other than alg, kid and typ')
+  for (const [name, form] of Object.entries(THUMBPRINTS)) {
+    const value = fields[name]
+    if (value !== undefined && (typeof value !== 'string' || !form.test(value))) return fail(`The token ${name} is malformed`)
+  }
+  if (Object.keys(fields).some((name) => !ALLOWED.has(name) && !Object.hasOwn(THUMBPRINTS, name))) {
+    return fail('The token header has parameters other than alg, kid, typ, x5t and x5t#S256')
   }
   // Unverified: used only to pick the issuer whose rules verify the token.
   return { ok: true, header: fields, payload: parseJson(decodeSegment(payloadPart)) }

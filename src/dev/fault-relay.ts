@@ -10,7 +10,7 @@ export type OriginLookup = (service: string) => Pick<Fetcher, 'fetch'> | undefin
  * Dev only: relays `/__dev/faults/<service>` and `/__dev/faults/<service>/stats` to
  * that origin's own fault-injection routes (`/__faults`, `/__faults/stats`). Under
  * `npm run dev` only the gateway has a port, so this is how to make an origin fail
- * and watch the breaker. `src/worker.ts` mounts it only when the gateway's own
+ * and watch the breaker. `app/worker.ts` mounts it only when the gateway's own
  * `FAULT_INJECTION` var is `enabled` (the root `.dev.vars`); the deployed
  * `wrangler.toml` never sets it, and each origin still refuses faults unless its
  * own flag is set as well.

@@ -138,6 +138,7 @@ function proxied(spec: RouteSpec, template: string): Omit<Endpoint, 'method' | '
     service: spec.service,
     auth: resolvePolicy(spec.auth, `${spec.method} ${template}`, spec.originPath),
     rateLimit: { service: spec.service, group: spec.rateLimit?.group, route: template },
+    failures: spec.rateLimit?.failures,
     timeouts: spec.timeout,
     idempotency: spec.idempotency,
     cache: spec.cache,

@@ -28,8 +28,12 @@ export interface RouteSpec {
   auth?: RoutePolicy
   /** Origin path built from the verified caller instead of the request's, e.g. `/users/{sub}`. */
   originPath?: string
-  /** Rate-limit route group: policies with `scope: 'group'` count per caller per group. */
-  rateLimit?: { group?: string }
+  /**
+   * Rate-limit route group: policies with `scope: 'group'` count per caller per group.
+   * `failures`: a login or refresh route, its failed attempts limited per address and,
+   * when `account` names the JSON body's field that holds it, per account (src/ratelimit/failures.ts).
+   */
+  rateLimit?: { group?: string; failures?: { account?: string } }
   /**
    * GET responses may be cached at the edge (middleware/cache.ts) when the origin allows
    * it. `perUser`: authenticated callers get entries of their own; otherwise requests
@@ -140,6 +144,8 @@ export interface Endpoint {
   auth: ResolvedPolicy
   /** Its partitions for `service`/`group`-scoped rate-limit policies (`{}`: none). */
   rateLimit: RouteScope
+  /** A login or refresh route: its failed attempts are limited (src/ratelimit/failures.ts). */
+  failures?: { account?: string }
   /** CORS policy of its path. */
   cors: CorsPolicy
   /** Overrides of its service's timeouts. */

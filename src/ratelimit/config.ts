@@ -60,10 +60,30 @@ export const memoryStoreSchema = z.strictObject({
   prefix: z.optional(redisStoreSchema.shape.prefix),
 })
 
+/** A limit on failures: at most `quota` in any `window` seconds. */
+const failureLimitSchema = z.strictObject({ quota: quotaSchema, window: windowSchema })
+
+/**
+ * Failed authentication, limited (src/ratelimit/failures.ts): per client address, every
+ * failure (a 401 anywhere, a failed login or refresh); per account, failed logins on the
+ * routes whose table entry says where the account is (`rateLimit.failures.account`).
+ * Past either, 429 before the credential is checked.
+ */
+export const failuresSchema = z.strictObject({
+  address: failureLimitSchema,
+  account: failureLimitSchema,
+  /** Store down or slow: `open` lets the attempt through unchecked, `closed` answers 503. */
+  failure: z._default(z.enum(['open', 'closed']), 'open'),
+})
+
+/** Names the failure partitions go by in headers and problems; no policy may take them. */
+export const FAILURE_POLICY_NAMES = { address: 'failed-auth', account: 'failed-login' } as const
+
 export const rateLimitConfigSchema = z
   .strictObject({
     store: z.discriminatedUnion('kind', [redisStoreSchema, memoryStoreSchema]),
     policies: z.array(policySchema).check(z.minLength(1)),
+    failures: z.optional(failuresSchema),
     tier: z._default(z
       .strictObject({
         /** Token claim whose value names the caller's tier (`free`, `pro`, …). */
@@ -85,12 +105,16 @@ export const rateLimitConfigSchema = z
   .check(z.refine((c) => new Set(c.policies.map((p) => p.name)).size === c.policies.length, {
     message: 'policy names must be unique',
     path: ['policies'],
+  }), z.refine((c) => !c.policies.some((p) => Object.values<string>(FAILURE_POLICY_NAMES).includes(p.name)), {
+    message: `${Object.values(FAILURE_POLICY_NAMES).join(' and ')} name the failure limits`,
+    path: ['policies'],
   }))
 
 export type RateLimitConfigInput = z.input<typeof rateLimitConfigSchema>
 export type RateLimitConfig = z.output<typeof rateLimitConfigSchema>
 export type PolicyConfig = z.output<typeof policySchema>
 export type RedisStoreConfig = z.output<typeof redisStoreSchema>
+export type FailuresConfig = z.output<typeof failuresSchema>
 
 /** Validates a `rateLimit` section on its own (the gateway validates it as part of its config). */
 export function parseRateLimitConfig(input: unknown): RateLimitConfig {

@@ -22,6 +22,10 @@ export class DenyCache {
     }
   }
 
+  forget(key: string): void {
+    this.#until.delete(key)
+  }
+
   /** Milliseconds `key` stays denied, or 0 when it may be asked again. */
   remaining(key: string): number {
     const until = this.#until.get(key)

@@ -23,6 +23,18 @@ export const DEFAULT_POLICIES: PolicyInput[] = [
 ]
 
 /**
+ * Failed authentication of a deployment that says nothing else: 5 failed logins per
+ * account in 15 minutes (OWASP's order of magnitude, the lock short enough not to turn
+ * into a denial of service against the account), and 50 failures of any kind (401s,
+ * failed logins and refreshes) per client address in 15 minutes, which leaves room for
+ * many users behind one NAT but not for guessing.
+ */
+export const DEFAULT_FAILURES: NonNullable<RateLimitConfigInput['failures']> = {
+  address: { quota: 50, window: 900 },
+  account: { quota: 5, window: 900 },
+}
+
+/**
  * The `rateLimit` config section from environment variables (Workers vars/secrets,
  * Deno env):
  * - `UPSTASH_REDIS_REST_URL` + `UPSTASH_REDIS_REST_TOKEN`: the Redis store;
@@ -42,9 +54,12 @@ export function rateLimitFromEnv(
   )
   if (env.off) return undefined
   const { overrides, store } = env
+  // `"failures": null` turns the failure limits off.
+  const failures = overrides.failures === null ? undefined : (overrides.failures ?? DEFAULT_FAILURES)
   return {
     policies: DEFAULT_POLICIES,
     ...overrides,
+    failures,
     store: { ...store, ...overrides.store } as RateLimitConfigInput['store'],
   }
 }

@@ -34,7 +34,17 @@ export interface LimiterStats {
 }
 
 export interface Limiter {
-  decide(caller: Caller, scope: RouteScope): Promise<Outcome>
+  /** `extra`: partitions checked with the policies' in the same store call (failure limits). */
+  decide(caller: Caller, scope: RouteScope, extra?: AppliedPolicy[]): Promise<Outcome>
+  /**
+   * Counts one failure in each partition, each on its own (a full one stays full);
+   * partitions found full are remembered as denied. Resolves with the full ones' names.
+   */
+  record(partitions: AppliedPolicy[]): Promise<string[]>
+  /** Empties partitions and forgets them as denied. */
+  reset(keys: string[]): Promise<void>
+  /** Milliseconds a partition stays denied as far as this isolate knows (0: ask the store). */
+  blocked(key: string): number
   readonly store: RateLimitStore
   readonly stats: LimiterStats
   /** Store status, last error and failure counts, for `/health/ready`. */
@@ -63,8 +73,26 @@ export function createLimiter(
     store,
     stats,
     health,
-    async decide(caller, scope) {
-      const policies = applicablePolicies(config, caller, scope)
+    blocked: (key) => denied.remaining(key),
+    async reset(keys) {
+      for (const key of keys) denied.forget(key)
+      await store.reset(keys)
+    },
+    async record(partitions) {
+      const decisions = await Promise.all(
+        partitions.map((p) => store.check([{ key: p.key, quota: p.quota, windowMs: p.window * 1000 }])),
+      )
+      const full: string[] = []
+      decisions.forEach((decision, i) => {
+        const state = decision.states[0]!
+        if (state.count < partitions[i]!.quota) return
+        denied.deny(partitions[i]!.key, state.resetMs)
+        full.push(partitions[i]!.name)
+      })
+      return full
+    },
+    async decide(caller, scope, extra = []) {
+      const policies = [...applicablePolicies(config, caller, scope), ...extra]
       if (policies.length === 0) return { kind: 'unlimited' }
       stats.decisions += 1
 
@@ -86,7 +114,9 @@ export function createLimiter(
       stats.storeCalls += 1
       let decision
       try {
-        decision = await store.check(policies.map((p) => ({ key: p.key, quota: p.quota, windowMs: p.window * 1000 })))
+        decision = await store.check(
+          policies.map((p) => ({ key: p.key, quota: p.quota, windowMs: p.window * 1000, ...(p.peek ? { peek: true } : {}) })),
+        )
       } catch (err) {
         if (!(err instanceof StoreUnavailableError)) throw err
         const closed = policies.filter((p) => p.failure === 'closed').map((p) => p.name)

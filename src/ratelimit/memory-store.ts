@@ -54,7 +54,7 @@ export function createMemoryStore(now: () => number = Date.now): RateLimitStore 
       const allowed = current.every(({ check, count }) => count < check.quota)
       const states: LimitState[] = current.map(({ check, log, count }) => {
         const violated = count >= check.quota
-        if (allowed) {
+        if (allowed && !check.peek) {
           log.times.push(time)
           count += 1
         }
@@ -64,6 +64,9 @@ export function createMemoryStore(now: () => number = Date.now): RateLimitStore 
         return { count, resetMs, violated }
       })
       return { allowed, states }
+    },
+    async reset(keys: string[]): Promise<void> {
+      for (const key of keys) logs.delete(key)
     },
   }
 }

@@ -23,9 +23,11 @@ export interface AppliedPolicy {
   failure: 'open' | 'closed'
   /** Store key of the partition this request counts in. */
   key: string
+  /** Checked for room but not counted in (a failure partition, counted on failure only). */
+  peek?: boolean
 }
 
-const DEFAULT_PREFIX = 'sy:rl'
+export const DEFAULT_PREFIX = 'sy:rl'
 
 function matches(policy: PolicyConfig, scope: { service?: string; group?: string }): boolean {
   const { services, groups } = policy.match

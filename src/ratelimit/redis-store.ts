@@ -243,5 +243,12 @@ export function createRedisStore(config: RedisStoreConfig): RateLimitStore & { r
       }
       return reply
     },
+    async reset(keys: string[]): Promise<void> {
+      try {
+        await redis.pipeline().del(...keys).exec()
+      } catch (err) {
+        throw new StoreUnavailableError(`rate-limit store failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+      }
+    },
   }
 }

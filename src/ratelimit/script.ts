@@ -13,9 +13,12 @@ import type { LimitCheck, LimitState, StoreDecision } from './store'
  * for it: past that it is answered "expired" and counted nowhere, so a request the
  * gateway gave up on is never admitted behind its back.
  *
+ * A check may be a peek: it must have room like the others, but is never written (the
+ * failed-authentication partitions, which count failures, not requests).
+ *
  * KEYS: the partitions of the batch. ARGV: request count, then per request: member
  * (unique to the request), deadline (0: none), number of checks n, then n × (key index,
- * quota, window ms). Reply: Redis time (ms), then per request: status (1 admitted,
+ * quota, window ms, peek 0/1). Reply: Redis time (ms), then per request: status (1 admitted,
  * 0 denied, -1 expired), then per check: count, reset ms, violated.
  */
 export const SLIDING_WINDOW_SCRIPT = `
@@ -36,11 +39,11 @@ for _ = 1, tonumber(ARGV[1]) do
   local member, deadline, n = ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
   local checks = {}
   for i = 1, n do
-    local base = at + 3 + 3 * (i - 1)
+    local base = at + 3 + 4 * (i - 1)
     local k, quota, window = tonumber(ARGV[base]), tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2])
-    checks[i] = { k = k, quota = quota, window = window, id = count(k, window) }
+    checks[i] = { k = k, quota = quota, window = window, peek = ARGV[base + 3] == '1', id = count(k, window) }
   end
-  at = at + 3 + 3 * n
+  at = at + 3 + 4 * n
   local status = 1
   if deadline > 0 and now > deadline then status = -1 end
   if status == 1 then
@@ -53,7 +56,7 @@ for _ = 1, tonumber(ARGV[1]) do
     local c = checks[i]
     local violated = 0
     if status ~= -1 and counts[c.id] >= c.quota then violated = 1 end
-    if status == 1 then
+    if status == 1 and not c.peek then
       redis.call('ZADD', KEYS[c.k], now, member)
       counts[c.id] = counts[c.id] + 1
       added[c.k] = math.max(added[c.k] or 0, c.window)
@@ -96,7 +99,7 @@ export function batchArgs(entries: BatchEntry[]): { keys: string[]; args: string
         k = keys.length
         index.set(check.key, k)
       }
-      args.push(k, check.quota, check.windowMs)
+      args.push(k, check.quota, check.windowMs, check.peek ? 1 : 0)
     }
   }
   return { keys, args: args.map(String) }

@@ -8,6 +8,8 @@ export interface LimitCheck {
   key: string
   quota: number
   windowMs: number
+  /** Must have room, but the request is not counted in it (failure partitions). */
+  peek?: boolean
 }
 
 export interface LimitState {
@@ -31,6 +33,8 @@ export interface StoreDecision {
 export interface RateLimitStore {
   readonly kind: 'upstash' | 'memory'
   check(checks: LimitCheck[]): Promise<StoreDecision>
+  /** Empties partitions (an account's failed logins after a successful one). */
+  reset(keys: string[]): Promise<void>
 }
 
 /** The store could not decide (timeout, transport or Redis error): the policies' `failure` applies. */

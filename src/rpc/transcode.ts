@@ -20,27 +20,13 @@ import type { Context } from 'hono'
 import type { RouteSpec, RpcServiceSpec } from '../endpoint/types'
 import { callUpstream, originRequestHeaders, type ProxyOptions } from '../proxy/forward'
 import { downstreamResponseHeaders } from '../proxy/headers'
-import { ProblemError, problemType } from '../../wire/problem'
+import { ProblemError, problemType, statusTitle } from '../../wire/problem'
 import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
 import { rpcMethod, sideEffectFree } from './methods'
 import { codeFromString, codeToString, statusOfCode } from './protocol'
 
 type RpcRoute = RouteSpec & { rpc: NonNullable<RouteSpec['rpc']> }
-
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  429: 'Too Many Requests',
-  499: 'Client Closed Request',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-}
 
 /**
  * Builds the handler of one transcoded route, once, at mount time: an unknown RPC or a
@@ -135,7 +121,7 @@ async function connectProblem(response: Response, service: string): Promise<Prob
   const name = codeToString(code)
   return ProblemError.of({
     type: problemType(name.replace(/_/g, '-')),
-    title: TITLES[status] ?? 'Error',
+    title: statusTitle(status) ?? 'Error',
     status,
     detail: typeof error?.message === 'string' ? error.message : `The ${service} service answered ${name}.`,
     rpc_code: name,

@@ -11,7 +11,7 @@
  * (no `Upstash-Encoding: base64`: every value the gateway stores is UTF-8 text it wrote).
  *
  * The API mirrors the parts of `@upstash/redis` the stores use (`createScript().exec`,
- * `pipeline().evalsha/eval/zrem/exec`, a replaceable `client.request`) so they read the same.
+ * `pipeline().evalsha/eval/zrem/del/exec`, a replaceable `client.request`) so they read the same.
  * Unlike it: no retries, no auto-pipelining, no telemetry headers, no deserialization —
  * what the stores configured it to do anyway.
  */
@@ -117,6 +117,11 @@ export class UpstashPipeline {
 
   eval(script: string, keys: string[], args: Arg[]): this {
     this.commands.push(['EVAL', script, keys.length, ...keys, ...args])
+    return this
+  }
+
+  del(...keys: string[]): this {
+    this.commands.push(['DEL', ...keys])
     return this
   }
 

@@ -6,10 +6,9 @@
  *
  * A new origin is one line in ORIGIN_DOCUMENTS; a gateway route without an operation
  * in its service's document (composites, the documents themselves) is proxied
- * unvalidated and documented generically. The auth service's routes are such routes:
- * the merged document has always described them generically, and declaring their
- * bodies now would read, to `npm run check:compat`, as new required input.
+ * unvalidated and documented generically.
  */
+import auth from '../../contracts/auth.openapi.json' with { type: 'json' }
 import inventory from '../../contracts/inventory.openapi.json' with { type: 'json' }
 import orders from '../../contracts/orders.openapi.json' with { type: 'json' }
 import payments from '../../contracts/payments.openapi.json' with { type: 'json' }
@@ -43,11 +42,21 @@ export interface OpenApiDocument {
 }
 
 export const ORIGIN_DOCUMENTS: Record<string, OpenApiDocument> = {
+  auth: auth as unknown as OpenApiDocument,
   users: users as unknown as OpenApiDocument,
   orders: orders as unknown as OpenApiDocument,
   payments: payments as unknown as OpenApiDocument,
   inventory: inventory as unknown as OpenApiDocument,
 }
+
+/**
+ * Services whose routes the merged document (`/openapi.json`) still describes
+ * generically, though the gateway validates them: its snapshot promised the auth routes
+ * no required body and a 200 from logout (the origin answers 204), so describing them
+ * as they are is a breaking change to `npm run check:compat` — it waits for a new API
+ * version.
+ */
+export const DOCUMENTED_GENERICALLY: ReadonlySet<string> = new Set(['auth'])
 
 export interface Contract {
   service: string

@@ -2,19 +2,21 @@
  * The gateway's merged OpenAPI 3.1 document, generated from what exists: every route
  * of the newest version's table (with the operation its service's published document
  * declares, a generic operation otherwise, e.g. composites), the gateway's own paths,
- * the bearer auth scheme, the problem+json error schema, and the versioning rules.
+ * the bearer and API-key auth schemes, the problem+json error schema, and the versioning rules.
  * Nothing is listed by hand, so routes added to the tables appear here by themselves.
  * Built from data only (contracts/, the tables): no origin code, no schema library.
  */
 import type { RouteSpec } from '../endpoint/types'
 import { imfFixdate } from './deprecation'
-import { contractFor, openApiPath, type JsonSchema, type OpenApiDocument, type Operation, type Parameter } from './contracts'
+import { contractFor, DOCUMENTED_GENERICALLY, openApiPath, type JsonSchema, type OpenApiDocument, type Operation, type Parameter } from './contracts'
 import type { Versioning } from './versioning'
 
 export interface GatewayDocumentOptions {
   name: string
   tables: Record<string, RouteSpec[]>
   versioning: Versioning
+  /** Header that carries an API key (`auth.apiKeys.header`; default `X-API-Key`). */
+  apiKeyHeader?: string
 }
 
 const PROBLEM_REF = { $ref: '#/components/schemas/Problem' }
@@ -46,17 +48,29 @@ function gatewayResponses(takesBody: boolean): Record<string, unknown> {
   }
 }
 
-/** Route policy as the table declares it (`auth: 'public' | { scopes }`). */
+/**
+ * Route policy as the table declares it (`auth: 'public' | { scopes, accept }`): the
+ * credentials its `accept` takes, as alternatives, each with the route's scopes (OpenAPI
+ * 3.1 lets an `apiKey` requirement list them too; a key's consumer needs them alike).
+ */
 function securityOf(spec: RouteSpec): unknown[] {
   // Absent or 'authenticated': any valid access token (src/auth/policy.ts).
   if (spec.auth === 'public') return []
   const scopes = typeof spec.auth === 'object' ? (spec.auth.scopes ?? []) : []
-  return [{ bearerAuth: [...scopes] }]
+  const accept = typeof spec.auth === 'object' ? (spec.auth.accept ?? 'token') : 'token'
+  return [
+    ...(accept !== 'key' ? [{ bearerAuth: [...scopes] }] : []),
+    ...(accept !== 'token' ? [{ apiKeyAuth: [...scopes] }] : []),
+  ]
 }
+
+/** The operation the merged document describes a route by (src/versioning/contracts.ts). */
+const documentedContract = (spec: RouteSpec) =>
+  DOCUMENTED_GENERICALLY.has(spec.service) ? undefined : contractFor(spec.service, spec.method, spec.path)
 
 function operationFor(spec: RouteSpec): Operation {
   const security = securityOf(spec)
-  const contract = contractFor(spec.service, spec.method, spec.path)
+  const contract = documentedContract(spec)
   if (contract) {
     const { tags, summary, operationId, ...rest } = contract.operation
     const takesBody = rest.requestBody !== undefined
@@ -188,7 +202,7 @@ export function buildGatewayDocument(options: GatewayDocumentOptions): Record<st
   for (const spec of routes) {
     const path = `/api/${newest}${openApiPath(spec.path)}`
     const operation = operationFor(spec)
-    const contract = contractFor(spec.service, spec.method, spec.path)
+    const contract = documentedContract(spec)
     if (contract) referencedSchemas(contract.operation, contract.document, schemas)
     paths[path] = { ...paths[path], [spec.method.toLowerCase()]: operation }
   }
@@ -216,6 +230,14 @@ export function buildGatewayDocument(options: GatewayDocumentOptions): Record<st
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description: 'Access token from the auth service (`/api/v2/auth/...`), verified at the gateway against its JWKS.',
+        },
+        apiKeyAuth: {
+          type: 'apiKey',
+          in: 'header',
+          name: options.apiKeyHeader ?? 'X-API-Key',
+          description:
+            "A consumer's API key (`sy_<id>_<secret>`, made by an admin at `/admin/consumers/{id}/keys`), on operations whose security lists it; " +
+            "the consumer's scopes must include the operation's.",
         },
       },
       schemas: Object.fromEntries(schemas),

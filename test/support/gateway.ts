@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { workersConfig } from '../../src/config/deployment'
 import type { GatewayConfigInput } from '../../src/config/schema'
-import { createGateway } from '../../src/gateway'
+import { createGateway } from '../../app/gateway'
 import { DEV_USERS, type DevUser } from '../tokens'
 import { gateway, ORIGIN } from '../helpers'
 

@@ -1,12 +1,12 @@
 import { env } from 'cloudflare:workers'
-import { workersConfig } from './config/deployment'
-import { startGateway } from './config/errors'
-import { mountFaultRelay } from './dev/fault-relay'
+import { workersConfig } from '../src/config/deployment'
+import { startGateway } from '../src/config/errors'
+import { mountFaultRelay } from '../src/dev/fault-relay'
 import { createGateway } from './gateway'
-import { d1ConsumerStore } from './apikeys/store'
-import { idempotencyFromEnv } from './idempotency/env'
-import { logLevelFromEnv } from './log'
-import { rateLimitFromEnv } from './ratelimit/env'
+import { d1ConsumerStore } from '../src/apikeys/store'
+import { idempotencyFromEnv } from '../src/idempotency/env'
+import { logLevelFromEnv } from '../src/log'
+import { rateLimitFromEnv } from '../src/ratelimit/env'
 
 /** Cloudflare Workers entry: origins are service bindings in `env`. */
 const bindings = env as unknown as Record<string, Fetcher | undefined>

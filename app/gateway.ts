@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { auth } from '../middleware/auth'
+import { authFailures } from '../middleware/auth-failures'
 import { cors } from '../middleware/cors'
 import { accessLog } from '../middleware/logging'
 import { requestMetrics } from '../middleware/metrics'
@@ -20,38 +21,38 @@ import { v2Routes } from '../routes/v2'
 import { wellKnownRoutes } from '../routes/well-known'
 import { responseCache } from '../middleware/cache'
 import { idempotency } from '../middleware/idempotency'
-import { rpcErrors } from './rpc/errors'
-import { mountRpcNotFound } from './rpc/pass-through'
-import { identitySigningFetch } from './auth/identity-headers'
-import { createKeySource } from './auth/jwks'
-import { createVerifier } from './auth/verify'
-import { apiKeyAdminHandlers } from './apikeys/admin'
-import type { ConsumerStore } from './apikeys/store'
-import { createKeyVerifier } from './apikeys/verify'
-import type { TableFacts } from './config/references'
-import { compilePolicy } from './cors/policy'
-import { parseConfig, type GatewayConfig } from './config/schema'
-import { buildEndpoints, type EndpointStages } from './endpoint/factory'
-import { mountEndpoints } from './endpoint/mount'
-import type { EndpointTables } from './endpoint/types'
-import { createLogger, type Logger, type LogLevel } from './log'
-import { createLimiter, type Limiter } from './ratelimit/limiter'
-import { requestPath } from './proxy/path'
-import type { ProxyOptions } from './proxy/forward'
-import { traceAwareLogger } from './tracing/log-fields'
+import { rpcErrors } from '../src/rpc/errors'
+import { mountRpcNotFound } from '../src/rpc/pass-through'
+import { identitySigningFetch } from '../src/auth/identity-headers'
+import { createKeySource } from '../src/auth/jwks'
+import { createVerifier } from '../src/auth/verify'
+import { apiKeyAdminHandlers } from '../src/apikeys/admin'
+import type { ConsumerStore } from '../src/apikeys/store'
+import { createKeyVerifier } from '../src/apikeys/verify'
+import type { TableFacts } from '../src/config/references'
+import { compilePolicy } from '../src/cors/policy'
+import { parseConfig, type GatewayConfig } from '../src/config/schema'
+import { buildEndpoints, type EndpointStages } from '../src/endpoint/factory'
+import { mountEndpoints } from '../src/endpoint/mount'
+import type { EndpointTables } from '../src/endpoint/types'
+import { createLogger, type Logger, type LogLevel } from '../src/log'
+import { createLimiter, type Limiter } from '../src/ratelimit/limiter'
+import { requestPath } from '../src/proxy/path'
+import type { ProxyOptions } from '../src/proxy/forward'
+import { traceAwareLogger } from '../src/tracing/log-fields'
 import { createTelemetry } from '../wire/tracing/telemetry'
-import { createMetrics } from './metrics'
-import type { GatewayEnv } from './types'
-import { createVersioning } from './versioning/versioning'
-import { createRegistry, type BindingLookup } from './upstream/registry'
-import { cacheStorage } from './cache/storage'
-import { createIdempotencyStore } from './idempotency'
-import type { IdempotencyStore } from './idempotency/store'
-import { docsAssetHandler, type DocsAssetSource } from './docs/assets'
-import { openApiHandlers } from './docs/openapi'
-import { healthHandlers } from './health/health'
-import { homeHandler } from './home/home'
-import { statusHandlers } from './status/status'
+import { createMetrics } from '../src/metrics'
+import type { GatewayEnv } from '../src/types'
+import { createVersioning } from '../src/versioning/versioning'
+import { createRegistry, type BindingLookup } from '../src/upstream/registry'
+import { cacheStorage } from '../src/cache/storage'
+import { createIdempotencyStore } from '../src/idempotency'
+import type { IdempotencyStore } from '../src/idempotency/store'
+import { docsAssetHandler, type DocsAssetSource } from '../src/docs/assets'
+import { openApiHandlers } from '../src/docs/openapi'
+import { healthHandlers } from '../src/health/health'
+import { homeHandler } from '../src/home/home'
+import { statusHandlers } from '../src/status/status'
 
 /** What differs between runtimes; everything else is shared. */
 export interface GatewayDeps {
@@ -159,6 +160,21 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   app.use(headerStrip())
   app.use(bodyLimit(config.limits.bodyBytes))
   app.use(versionNegotiation({ versioning }))
+  // One limiter: the middleware decides with it, /health/ready and /status report it.
+  const limiter = config.rateLimit && (deps.rateLimiter ?? createLimiter(config.rateLimit))
+  // Failed authentication, before auth: a known offender is refused unverified (src/ratelimit/failures.ts).
+  if (config.rateLimit?.failures && limiter) {
+    const guard = authFailures({
+      config: config.rateLimit,
+      failures: config.rateLimit.failures,
+      limiter,
+      clientIp,
+    })
+    app.use('/api/*', guard)
+    app.use(`${RPC_PREFIX}/*`, guard)
+  }
+  // One verifier: the auth middleware asks it, the admin routes clear a key they revoke from it.
+  const keyVerifier = deps.apiKeyStore && createKeyVerifier(deps.apiKeyStore, config.auth.apiKeys.cacheTtlSeconds)
   app.use(
     auth({
       verifier: createVerifier(config.auth, createKeySource(config.auth, deps), deps),
@@ -166,12 +182,10 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       maxTokenBytes: config.auth.maxTokenBytes,
       apiKeys: {
         header: config.auth.apiKeys.header,
-        verifier: deps.apiKeyStore && createKeyVerifier(deps.apiKeyStore, config.auth.apiKeys.cacheTtlSeconds),
+        verifier: keyVerifier,
       },
     }),
   )
-  // One limiter: the middleware decides with it, /health/ready and /status report it.
-  const limiter = config.rateLimit && (deps.rateLimiter ?? createLimiter(config.rateLimit))
   if (config.rateLimit) {
     // Who is counted: the identity auth verified just above, else the address; in which
     // partitions: the endpoint's scope (a composite's, the services its parts call).
@@ -204,9 +218,9 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
       home: homeHandler(config),
       ...healthHandlers(config, registry, waitUntil, limiter ? limiter.health : undefined),
       ...statusHandlers({ config, registry, metrics, limiter, waitUntil, eventServices: EVENT_SERVICES }),
-      ...openApiHandlers({ tables: API_TABLES, versioning, name: config.name }),
+      ...openApiHandlers({ tables: API_TABLES, versioning, name: config.name, apiKeyHeader: config.auth.apiKeys.header }),
       'docs-asset': docsAssetHandler(deps.docsAssets),
-      ...apiKeyAdminHandlers(deps.apiKeyStore),
+      ...apiKeyAdminHandlers(deps.apiKeyStore, keyVerifier),
     },
   })
   mountEndpoints(app, endpoints)

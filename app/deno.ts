@@ -1,12 +1,13 @@
-import { urlConfig } from './config/deployment'
-import { startGateway } from './config/errors'
+import { apiKeyStoreFromEnv } from '../src/apikeys/env'
+import { urlConfig } from '../src/config/deployment'
+import { startGateway } from '../src/config/errors'
 import { createGateway } from './gateway'
-import { idempotencyFromEnv } from './idempotency/env'
-import { logLevelFromEnv } from './log'
-import { rateLimitFromEnv } from './ratelimit/env'
-import { upgradingFetch } from './proxy/websocket'
+import { idempotencyFromEnv } from '../src/idempotency/env'
+import { logLevelFromEnv } from '../src/log'
+import { rateLimitFromEnv } from '../src/ratelimit/env'
+import { upgradingFetch } from '../src/proxy/websocket'
 
-/** Deno entry (`deno serve src/deno.ts`): origins are base URLs from the environment. */
+/** Deno entry (`deno serve app/deno.ts`): origins are base URLs from the environment. */
 declare const Deno: { env: { toObject(): Record<string, string> }; readFile(path: URL): Promise<Uint8Array<ArrayBuffer>> }
 
 interface DenoServeInfo {
@@ -23,6 +24,8 @@ export default startGateway(() =>
     logLevel: logLevelFromEnv(vars),
     // Deno's fetch cannot upgrade: WebSocket routes open a socket to the origin instead.
     fetch: upgradingFetch(),
+    // No D1 here: consumers and API key hashes live in the shared Redis, when there is one.
+    apiKeyStore: apiKeyStoreFromEnv(vars),
     // The swagger-ui-dist package as installed next to this file (needs --allow-read).
     docsAssets: async (file) => {
       try {
