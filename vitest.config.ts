@@ -137,6 +137,9 @@ export default defineConfig(async () => {
                         SWITCHYARD_RATE_LIMIT: JSON.stringify(GATEWAY_B_RATE_LIMIT),
                         // The rate-limit tests count each admitted request at the origin.
                         SWITCHYARD_COALESCE: 'off',
+                        // Its console goes straight to the output (an auxiliary Worker): no
+                        // access log line for each of the thousands of burst requests.
+                        SWITCHYARD_LOG_LEVEL: 'warn',
                       },
                     },
                     ...cache.workers,

@@ -3,6 +3,7 @@ import { urlConfig } from '../src/config/deployment'
 import { startGateway } from '../src/config/errors'
 import { createGateway } from './gateway'
 import { idempotencyFromEnv } from '../src/idempotency/env'
+import { logLevelFromEnv } from '../src/log'
 import { rateLimitFromEnv } from '../src/ratelimit/env'
 import { upgradingFetch } from '../src/proxy/websocket'
 
@@ -20,6 +21,7 @@ export default startGateway(() =>
   createGateway({ ...urlConfig(vars), rateLimit: rateLimitFromEnv(vars), idempotency: idempotencyFromEnv(vars) }, {
     // `deno serve` passes the connection info as the second fetch argument (Hono's env).
     clientIp: (c) => (c.env as DenoServeInfo | undefined)?.remoteAddr?.hostname,
+    logLevel: logLevelFromEnv(vars),
     // Deno's fetch cannot upgrade: WebSocket routes open a socket to the origin instead.
     fetch: upgradingFetch(),
     // No D1 here: consumers and API key hashes live in the shared Redis, when there is one.

@@ -35,7 +35,7 @@ import { parseConfig, type GatewayConfig } from '../src/config/schema'
 import { buildEndpoints, type EndpointStages } from '../src/endpoint/factory'
 import { mountEndpoints } from '../src/endpoint/mount'
 import type { EndpointTables } from '../src/endpoint/types'
-import { createLogger, type Logger } from '../src/log'
+import { createLogger, type Logger, type LogLevel } from '../src/log'
 import { createLimiter, type Limiter } from '../src/ratelimit/limiter'
 import { requestPath } from '../src/proxy/path'
 import type { ProxyOptions } from '../src/proxy/forward'
@@ -63,6 +63,8 @@ export interface GatewayDeps {
   /** The client's address as the platform saw it (never a client-sent header). */
   clientIp?: (c: Context<GatewayEnv>) => string | undefined
   logger?: Logger
+  /** Lowest level the default logger writes (SWITCHYARD_LOG_LEVEL); ignored with `logger`. */
+  logLevel?: LogLevel
   /** A rate limiter to use instead of one built from `config.rateLimit` (shared state, stats). */
   rateLimiter?: Limiter
   /** An idempotency store to use instead of one built from `config.idempotency`. */
@@ -113,7 +115,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   const telemetry = createTelemetry(config.tracing)
   const metrics = createMetrics(config.metrics)
   // Lines logged while a request's span is active carry its trace_id and span_id.
-  const logger = traceAwareLogger(deps.logger ?? createLogger({ service: config.name }))
+  const logger = traceAwareLogger(deps.logger ?? createLogger({ service: config.name }, undefined, deps.logLevel))
   // URL upstreams get the caller's identity only signed (src/auth/identity-headers.ts).
   const registry = createRegistry(config, {
     ...deps,

@@ -5,6 +5,7 @@ import { mountFaultRelay } from '../src/dev/fault-relay'
 import { createGateway } from './gateway'
 import { d1ConsumerStore } from '../src/apikeys/store'
 import { idempotencyFromEnv } from '../src/idempotency/env'
+import { logLevelFromEnv } from '../src/log'
 import { rateLimitFromEnv } from '../src/ratelimit/env'
 
 /** Cloudflare Workers entry: origins are service bindings in `env`. */
@@ -14,6 +15,7 @@ const bindings = env as unknown as Record<string, Fetcher | undefined>
 const app = startGateway(() => {
   const gateway = createGateway({ ...workersConfig(bindings), rateLimit: rateLimitFromEnv(bindings), idempotency: idempotencyFromEnv(bindings) }, {
     bindings: (name) => bindings[name],
+    logLevel: logLevelFromEnv(bindings),
     // Set by Cloudflare's edge; a client cannot forge it there.
     clientIp: (c) => c.req.header('cf-connecting-ip'),
     // The gateway's own D1 ([[d1_databases]] GATEWAY_DB in wrangler.toml): consumers and API key hashes.

@@ -15,13 +15,23 @@ export interface Logger {
 
 const consoleSink: LogSink = (line) => console.log(line)
 
-export function createLogger(base: LogFields = {}, sink: LogSink = consoleSink): Logger {
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
+
+/** `minLevel`: lines below it are not written (e.g. `warn` leaves out the access log). */
+export function createLogger(base: LogFields = {}, sink: LogSink = consoleSink, minLevel: LogLevel = 'debug'): Logger {
   return {
     log(level, msg, fields) {
+      if (RANK[level] < RANK[minLevel]) return
       sink(JSON.stringify({ ts: new Date().toISOString(), level, msg, ...base, ...fields }))
     },
     child(fields) {
-      return createLogger({ ...base, ...fields }, sink)
+      return createLogger({ ...base, ...fields }, sink, minLevel)
     },
   }
+}
+
+/** `SWITCHYARD_LOG_LEVEL` (Workers var or Deno env): debug, info, warn or error; anything else: all lines. */
+export function logLevelFromEnv(vars: Record<string, unknown>): LogLevel | undefined {
+  const value = vars.SWITCHYARD_LOG_LEVEL
+  return typeof value === 'string' && value in RANK ? (value as LogLevel) : undefined
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createGateway } from '../app/gateway'
-import { createLogger } from '../src/log'
+import { createLogger, logLevelFromEnv } from '../src/log'
 import { customGateway, logCapture } from './helpers'
 import { bearer } from './tokens'
 
@@ -47,5 +47,24 @@ describe('config validation', () => {
     expect(() => createGateway({ services: { users: { bindings: ['NOPE'] } } }, { bindings: () => undefined })).toThrow(
       /binding NOPE is not bound/,
     )
+  })
+})
+
+describe('log level (SWITCHYARD_LOG_LEVEL)', () => {
+  it('leaves out the lines below the level, access log included, and keeps the rest', async () => {
+    const capture = logCapture()
+    const gw = customGateway({}, { logger: createLogger({}, capture.sink, logLevelFromEnv({ SWITCHYARD_LOG_LEVEL: 'warn' })) })
+    expect((await gw.fetch('/nope')).status).toBe(404)
+    expect(capture.lines.filter((l) => l.msg === 'request')).toEqual([])
+    createLogger({}, capture.sink, 'warn').child({ part: 'x' }).log('warn', 'kept')
+    expect(capture.lines).toMatchObject([{ level: 'warn', msg: 'kept', part: 'x' }])
+  })
+
+  it('an unknown or missing value writes every line', () => {
+    expect(logLevelFromEnv({ SWITCHYARD_LOG_LEVEL: 'loud' })).toBeUndefined()
+    expect(logLevelFromEnv({})).toBeUndefined()
+    const capture = logCapture()
+    createLogger({}, capture.sink, logLevelFromEnv({})).log('debug', 'all')
+    expect(capture.lines).toHaveLength(1)
   })
 })

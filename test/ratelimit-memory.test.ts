@@ -60,3 +60,22 @@ describe('in-memory store, long runs', () => {
     expect(await store.check(check)).toEqual({ allowed: true, states: [{ count: 1, resetMs: 1_000, violated: false }] })
   })
 })
+
+describe('in-memory store, failure partitions (dev without Redis)', () => {
+  it('a peek needs room but counts nothing; a reset empties the partition', async () => {
+    const store = createMemoryStore(() => 1_000)
+    const failures: LimitCheck = { key: 'failed-login:x', quota: 2, windowMs: 900_000 }
+    const requests: LimitCheck = { key: 'burst:x', quota: 100, windowMs: 1_000 }
+    // Peeked with a request's policies: admitted, the request counted, the failures not.
+    expect(await store.check([requests, { ...failures, peek: true }])).toMatchObject({ allowed: true, states: [{ count: 1 }, { count: 0 }] })
+    // Two failures recorded fill it: the next peek refuses, and counts the request nowhere.
+    await store.check([failures])
+    await store.check([failures])
+    expect(await store.check([requests, { ...failures, peek: true }])).toMatchObject({
+      allowed: false,
+      states: [{ count: 1 }, { count: 2, violated: true }],
+    })
+    await store.reset([failures.key])
+    expect(await store.check([{ ...failures, peek: true }])).toMatchObject({ allowed: true, states: [{ count: 0 }] })
+  })
+})

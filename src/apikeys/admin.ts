@@ -16,6 +16,7 @@ import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
 import { hashSecret, newKey } from './key'
 import type { ConsumerStore } from './store'
+import { ReadOnlyStoreError } from './declared-store'
 import type { KeyVerifier } from './verify'
 import '../config/zod-locale'
 
@@ -55,6 +56,8 @@ function guarded(store: ConsumerStore): ConsumerStore {
   for (const name of Object.keys(store) as (keyof ConsumerStore)[]) {
     const call = store[name] as (...args: unknown[]) => Promise<unknown>
     out[name] = (...args: unknown[]) => call(...args).catch((err: unknown) => {
+      // Declared keys (SWITCHYARD_API_KEYS): these routes can only read.
+      if (err instanceof ReadOnlyStoreError) throw ProblemError.of({ ...problems.methodNotAllowed(['GET']), detail: err.message }, { Allow: 'GET' })
       throw storeDown(err)
     })
   }

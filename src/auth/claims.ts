@@ -21,9 +21,7 @@ const OwnClaims = z.looseObject({
   iat: z.number().check(z.int(), z.nonnegative()),
   nbf: z.number().check(z.int(), z.nonnegative()),
   exp: z.number().check(z.int(), z.nonnegative()),
-  scope: z.optional(z
-    .string()
-    .check(z.regex(/^[A-Za-z0-9:._/-]+( [A-Za-z0-9:._/-]+)*$/), z.maxLength(2048))),
+  scope: z.optional(z.string().check(z.regex(/^[A-Za-z0-9:._/-]+( [A-Za-z0-9:._/-]+)*$/), z.maxLength(2048))),
   roles: z.optional(z.array(z.string().check(z.regex(ROLE))).check(z.maxLength(32))),
 })
 

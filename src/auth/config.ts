@@ -58,8 +58,8 @@ export const issuerSchema = z.strictObject({
   /** Oldest `iat` accepted (absent: only `exp` bounds a token). */
   maxTokenAgeSeconds: z.optional(z.number().check(z.int(), z.positive(), z.lte(7 * 86_400))),
   /** Which claims become the caller's scopes, roles and rate-limit tier. */
-  claims: z.prefault(z
-    .strictObject({
+  claims: z.prefault(
+    z.strictObject({
       /** A space-separated string (`scope`) or an array (`scp` of some providers). */
       scopes: z._default(claimPath, 'scope'),
       roles: z._default(claimPath, 'roles'),
@@ -86,8 +86,8 @@ export const authConfigSchema = z.strictObject({
   maxTokenBytes: z._default(z.number().check(z.int(), z.gte(256), z.lte(65_536)), 8192),
   /** `realm` of `WWW-Authenticate`. */
   realm: z._default(z.string().check(z.regex(/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/)), 'switchyard'),
-  jwksCache: z.prefault(z
-    .strictObject({
+  jwksCache: z.prefault(
+    z.strictObject({
       /** How long fetched keys are used before the next fetch. */
       maxAgeMs: z._default(z.number().check(z.int(), z.positive()), 600_000),
       /** An unknown `kid` refetches at most this often. */
@@ -95,8 +95,8 @@ export const authConfigSchema = z.strictObject({
       timeoutMs: z._default(z.number().check(z.int(), z.positive(), z.lte(30_000)), 2_000),
     }), {}),
   /** API keys of machine consumers (src/apikeys/), stored in the gateway's own D1 (`GATEWAY_DB`). */
-  apiKeys: z.prefault(z
-    .strictObject({
+  apiKeys: z.prefault(
+    z.strictObject({
       /** Request header that carries the key. */
       header: z._default(z.string().check(z.regex(/^[A-Za-z0-9-]+$/)), 'X-API-Key'),
       /** How long an isolate keeps a looked-up key: a revocation takes effect within it. */

@@ -4,8 +4,8 @@ import * as z from 'zod/mini'
  * `caching` section of the gateway config: how the gateway avoids asking an origin
  * twice — the response cache (Cache API) and request coalescing.
  */
-export const cachingConfigSchema = z._default(z
-  .strictObject({
+export const cachingConfigSchema = z._default(
+  z.strictObject({
     /** Stores cacheable responses of routes that opt in (`RouteSpec.cache`). */
     enabled: z._default(z.boolean(), true),
     /**

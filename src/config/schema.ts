@@ -33,20 +33,20 @@ export const gatewayConfigSchema = z.strictObject({
   /** Name reported in `Via` and logs. */
   name: z._default(z.string().check(z.regex(/^[A-Za-z0-9.-]+$/)), 'switchyard'),
   services: z.record(serviceNameSchema, serviceSchema),
-  versions: z._default(z
-    .strictObject({
+  versions: z._default(
+    z.strictObject({
       supported: z._default(z.array(z.string().check(z.regex(/^v[0-9]+$/))).check(z.minLength(1)), ['v1', 'v2']),
       default: z._default(z.string().check(z.regex(/^v[0-9]+$/)), 'v2'),
     }), { supported: ['v1', 'v2'], default: 'v2' }),
   /** Per-version deprecation schedule (Deprecation/Sunset headers, 410 after sunset). */
   deprecations: deprecationsSchema,
-  limits: z._default(z
-    .strictObject({
+  limits: z._default(
+    z.strictObject({
       /** Largest request body forwarded to an origin (413 above it). */
       bodyBytes: z._default(z.number().check(z.int(), z.positive()), 1024 * 1024),
     }), { bodyBytes: 1024 * 1024 }),
-  health: z._default(z
-    .strictObject({
+  health: z._default(
+    z.strictObject({
       /** How long readiness waits for each origin's own `/health/ready`. */
       timeoutMs: z._default(z.number().check(z.int(), z.positive()), 2000),
     }), { timeoutMs: 2000 }),

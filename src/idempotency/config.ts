@@ -24,12 +24,12 @@ export const idempotencyMemoryStoreSchema = z.strictObject({
   maxEntries: z._default(z.number().check(z.int(), z.gte(1), z.lte(1_000_000)), 10_000),
 })
 
-export const idempotencyConfigSchema = z.prefault(z
-  .strictObject({
+export const idempotencyConfigSchema = z.prefault(
+  z.strictObject({
     /** Off: declarations are ignored, keys pass through to the origin unchecked. */
     enabled: z._default(z.boolean(), true),
-    store: z._default(z
-      .discriminatedUnion('kind', [idempotencyRedisStoreSchema, idempotencyMemoryStoreSchema]), { kind: 'memory', maxEntries: 10_000 }),
+    store: z._default(
+      z.discriminatedUnion('kind', [idempotencyRedisStoreSchema, idempotencyMemoryStoreSchema]), { kind: 'memory', maxEntries: 10_000 }),
     /** How long a finished answer is replayed for (the draft suggests at least 24 h). */
     ttlSeconds: z._default(z.number().check(z.int(), z.gte(60), z.lte(7 * 24 * 3600)), 24 * 3600),
     /**

@@ -12,8 +12,8 @@ export const metricsConfigSchema = z.strictObject({
   /** Least time between two exports from one isolate. */
   intervalMs: z._default(z.number().check(z.int(), z.gte(0), z.lte(600_000)), 10_000),
   /** OTLP/HTTP (JSON) export; absent: nothing is exported and no SDK is built. */
-  otlp: z.optional(z
-    .strictObject({
+  otlp: z.optional(
+    z.strictObject({
       /** Full metrics URL, e.g. `http://collector:4318/v1/metrics`. */
       endpoint: z.url({ protocol: /^https?$/ }),
       headers: z._default(z.record(z.string().check(z.minLength(1)), z.string()), {}),

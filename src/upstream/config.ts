@@ -32,8 +32,8 @@ const retryPatch = z.strictObject({
   /** An origin's `Retry-After` longer than this is not waited for: its answer is returned. */
   maxRetryAfterMs: z.optional(ms),
   /** Retries allowed: at most max(minRetries, ratio × requests) within the last windowMs. */
-  budget: z.optional(z
-    .strictObject({
+  budget: z.optional(
+    z.strictObject({
       ratio: z.optional(z.number().check(z.gte(0), z.lte(1))),
       minRetries: z.optional(z.number().check(z.int(), z.gte(0))),
       windowMs: z.optional(ms),
@@ -59,8 +59,8 @@ const balancePatch = z.strictObject({
   /** `p2c`: power of two choices on outstanding requests; `round-robin`. */
   strategy: z.optional(z.enum(['p2c', 'round-robin'])),
   /** Passive health: an instance failing this often in a row sits out a while. */
-  ejection: z.optional(z
-    .strictObject({
+  ejection: z.optional(
+    z.strictObject({
       consecutiveFailures: z.optional(count),
       /** Ejection time is baseMs × times ejected in a row, capped at maxMs. */
       baseMs: z.optional(ms),
@@ -137,8 +137,8 @@ function policyProblems(policy: ResiliencePolicy): [string[], string][] {
   return problems
 }
 
-export const resilienceSchema = z.prefault(z
-  .strictObject({
+export const resilienceSchema = z.prefault(
+  z.strictObject({
     defaults: z.optional(policyPatchSchema),
     /** Keyed by service name; a key that names no configured service is an error. */
     services: z.optional(z.record(z.string(), policyPatchSchema)),

@@ -1,8 +1,10 @@
 /**
  * API keys under a real `deno serve` gateway, stored in Redis (the real redis-server
  * behind the local Upstash bridge): created through the admin routes of one instance,
- * accepted by another on the same Redis, and refused once revoked.
+ * accepted by another on the same Redis, and refused once revoked. Without Redis: keys
+ * declared by hash in `SWITCHYARD_API_KEYS`, read-only.
  */
+import { createHash, randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error plain ESM scripts shared with dev tooling
 import { freePort, startDenoGateway } from '../../scripts/deno-gateway.mjs'
@@ -20,6 +22,11 @@ let bridge: { url: string; close: () => Promise<void> }
 let stack: DenoStack
 /** A second instance on the same Redis that keeps no looked-up key (`cacheTtlSeconds: 0`). */
 let other: { base: string; stop: () => void }
+/** An instance without Redis, its keys declared in SWITCHYARD_API_KEYS. */
+let declared: { base: string; stop: () => void }
+const DECLARED_ID = '00112233445566ff'
+const DECLARED_SECRET = randomBytes(32).toString('base64url')
+const DECLARED_KEY = `sy_${DECLARED_ID}_${DECLARED_SECRET}`
 
 beforeAll(async () => {
   if (!findRedisServer()) throw new Error('redis-server not found: install it (Debian: apt-get install redis-server)')
@@ -30,11 +37,24 @@ beforeAll(async () => {
   other = await startDenoGateway({
     urls: stack.origins.urls,
     port: await freePort(),
-    env: { ...env,  SWITCHYARD_IDENTITY_SECRET: DEV_IDENTITY_SECRET as string, SWITCHYARD_AUTH: JSON.stringify({ apiKeys: { cacheTtlSeconds: 0 } }) },
+    env: { ...env, SWITCHYARD_IDENTITY_SECRET: DEV_IDENTITY_SECRET as string, SWITCHYARD_AUTH: JSON.stringify({ apiKeys: { cacheTtlSeconds: 0 } }) },
+  })
+  const sha256 = createHash('sha256').update(DECLARED_SECRET).digest('hex')
+  declared = await startDenoGateway({
+    urls: stack.origins.urls,
+    port: await freePort(),
+    env: {
+      SWITCHYARD_RATE_LIMIT: 'off',
+      SWITCHYARD_IDENTITY_SECRET: DEV_IDENTITY_SECRET as string,
+      SWITCHYARD_API_KEYS: JSON.stringify({
+        consumers: [{ id: 'reporting', name: 'reporting', scopes: ['orders:read'], roles: ['admin'], keys: [{ id: DECLARED_ID, sha256 }] }],
+      }),
+    },
   })
 })
 
 afterAll(async () => {
+  declared?.stop()
   other?.stop()
   await stack?.stop()
   await bridge?.close()
@@ -92,5 +112,32 @@ describe('API keys in Redis (deno serve)', () => {
     expect((await admin('/cnope/keys', { method: 'POST' })).status).toBe(404)
     const consumer = (await (await admin('', { method: 'POST', body: JSON.stringify({ name: 'second' }) })).json()) as { id: string }
     expect((await admin(`/${consumer.id}/keys/0123456789abcdef`, { method: 'DELETE' })).status).toBe(404)
+  })
+})
+
+describe('API keys declared in SWITCHYARD_API_KEYS (deno serve, no Redis)', () => {
+  const declaredAdmin = (path: string, init: RequestInit = {}) =>
+    fetch(`${declared.base}/admin/consumers${path}`, { ...init, headers: { ...stack.admin, 'content-type': 'application/json' } })
+
+  it('a declared key opens a route for keys; a wrong secret for its id does not', async () => {
+    const ok = await withKey(declared.base, DECLARED_KEY)
+    expect(ok.status).toBe(200)
+    expect(await ok.json()).toMatchObject({ id: 1 })
+    const wrong = await withKey(declared.base, `sy_${DECLARED_ID}_${randomBytes(32).toString('base64url')}`)
+    expect(wrong.status).toBe(401)
+  })
+
+  it('the admin routes list what is declared and refuse writes with 405', async () => {
+    const listed = (await (await declaredAdmin('')).json()) as { consumers: { id: string }[] }
+    expect(listed.consumers.map((c) => c.id)).toEqual(['reporting'])
+    const keys = (await (await declaredAdmin('/reporting/keys')).json()) as { keys: { id: string }[] }
+    expect(keys.keys.map((k) => k.id)).toEqual([DECLARED_ID])
+    const create = await declaredAdmin('', { method: 'POST', body: JSON.stringify({ name: 'more' }) })
+    expect(create.status).toBe(405)
+    expect(create.headers.get('allow')).toBe('GET')
+    expect(create.headers.get('content-type')).toContain('application/problem+json')
+    expect((await declaredAdmin(`/reporting/keys/${DECLARED_ID}`, { method: 'DELETE' })).status).toBe(405)
+    // Still accepted: nothing was revoked.
+    expect((await withKey(declared.base, DECLARED_KEY)).status).toBe(200)
   })
 })

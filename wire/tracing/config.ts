@@ -14,8 +14,8 @@ export const tracingConfigSchema = z
     /** Share of new traces that are sampled; a caller's sampled flag always wins (parent-based). */
     sampleRatio: z._default(z.number().check(z.gte(0), z.lte(1)), 1),
     /** OTLP/HTTP (JSON) export; absent: nothing is exported and spans cost next to nothing. */
-    otlp: z.optional(z
-      .strictObject({
+    otlp: z.optional(
+      z.strictObject({
         /** Full traces URL, e.g. `http://collector:4318/v1/traces`. */
         endpoint: z.url({ protocol: /^https?$/ }),
         /** Sent with every export, e.g. an API key of a hosted collector. */
