@@ -3,13 +3,12 @@
  * spans, the strict W3C propagator, and how spans leave the isolate.
  *
  * - `otlp` set: OpenTelemetry SDK `TracerProvider`, parent-based ratio sampling, a
- *   batch processor over the OTLP/HTTP (JSON, fetch) exporter, flushed once per request
+ *   batch processor over the OTLP/HTTP JSON exporter (./exporter), flushed once per request
  *   (`flush()` handed to `waitUntil`) — one POST per request, not one per span.
  * - no exporter: `PropagationTracer` — fresh ids and sampling flags only.
  * - `runtime`: the runtime's own provider and context (Deno `OTEL_DENO=true`).
  */
 import { createContextKey, context, trace, type Context, type TextMapPropagator, type Tracer } from '@opentelemetry/api'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import {
   BatchSpanProcessor,
@@ -20,6 +19,7 @@ import {
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions'
 import type { TracingConfig } from './config'
 import { ensureContextManager } from './context-manager'
+import { OtlpJsonSpanExporter } from './exporter'
 import { CryptoIdGenerator } from './ids'
 import { PropagationTracer } from './propagation-tracer'
 import { StrictTraceContextPropagator } from './propagator'
@@ -57,11 +57,7 @@ export function createTelemetry(config: TracingConfig): Telemetry {
     const tracer = new PropagationTracer(sampler, idGenerator)
     return { enabled: true, tracer, propagator, runtime: false, exporting: false, flush: noFlush }
   }
-  const exporter = new OTLPTraceExporter({
-    url: config.otlp.endpoint,
-    headers: config.otlp.headers,
-    timeoutMillis: config.otlp.timeoutMs,
-  })
+  const exporter = new OtlpJsonSpanExporter(config.otlp)
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName }),
     sampler,
