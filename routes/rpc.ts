@@ -3,7 +3,6 @@
  * JSON and binary, gRPC-web), and the policies of their procedures. Like the REST
  * tables, a procedure's `auth` is declared here, never in handler code.
  */
-import { InventoryService } from '../gen/switchyard/inventory/v1/inventory_pb'
 import { cors as connectCors } from '@connectrpc/connect'
 import { DEFAULT_ALLOWED_HEADERS, DEFAULT_EXPOSED_HEADERS } from '../src/cors/config'
 import { sideEffectFree } from '../src/rpc/methods'
@@ -22,7 +21,13 @@ const RPC_CORS = {
 
 export const rpcServices: RpcServiceSpec[] = [
   {
-    descriptor: InventoryService,
+    typeName: 'switchyard.inventory.v1.InventoryService',
+    procedures: [
+      { name: 'GetStock', idempotency: 'NO_SIDE_EFFECTS' },
+      { name: 'ListStock', idempotency: 'NO_SIDE_EFFECTS' },
+      { name: 'ListReservations', idempotency: 'NO_SIDE_EFFECTS' },
+    ],
+    descriptor: () => import('../gen/switchyard/inventory/v1/inventory_pb').then((m) => m.InventoryService),
     service: 'inventory',
     // Stock levels are public over REST (the catalogue); the same data is public here.
     auth: 'public',
@@ -39,13 +44,11 @@ export const RPC_PREFIX = '/rpc'
  * The procedures as route-table entries under {@link RPC_PREFIX}: POST for every
  * procedure, GET too (Connect's GET encoding) for those declared free of side effects.
  */
-export const rpcRoutes: RouteSpec[] = rpcServices.flatMap(({ descriptor, service, auth, methods, cors }) =>
-  descriptor.methods
-    .filter((m) => m.methodKind === 'unary')
-    .flatMap((m) => {
-      const path = `/${descriptor.typeName}/${m.name}`
-      const policy = methods?.[m.name]?.auth ?? auth
-      const post: RouteSpec = { method: 'POST', path, service, auth: policy, ...(cors && { cors }) }
-      return sideEffectFree(m) ? [post, { ...post, method: 'GET' }] : [post]
-    }),
+export const rpcRoutes: RouteSpec[] = rpcServices.flatMap(({ typeName, procedures, service, auth, methods, cors }) =>
+  procedures.flatMap((p) => {
+    const path = `/${typeName}/${p.name}`
+    const policy = methods?.[p.name]?.auth ?? auth
+    const post: RouteSpec = { method: 'POST', path, service, auth: policy, ...(cors && { cors }) }
+    return sideEffectFree(p) ? [post, { ...post, method: 'GET' }] : [post]
+  }),
 )

@@ -56,6 +56,12 @@ describe('route policy resolution', () => {
     ['GET', '/api/v2/admin/keys', { kind: 'protected', requirements: {} }],
     ['GET', '/api/v9/users/1', { kind: 'protected', requirements: {} }],
     ['GET', '/health/ready', { kind: 'public' }],
+    // Every table is built the same way: composites, the gateway's own routes, RPC procedures.
+    ['GET', '/api/v2/me/dashboard', { kind: 'protected', requirements: { scopes: ['orders:read', 'payments:read'] } }],
+    ['GET', '/status', { kind: 'protected', requirements: { roles: ['admin'] } }],
+    ['DELETE', '/admin/consumers', { kind: 'unrouted' }],
+    ['POST', '/rpc/switchyard.inventory.v1.InventoryService/GetStock', { kind: 'public' }],
+    ['POST', '/rpc/switchyard.inventory.v1.InventoryService/ListReservations', { kind: 'protected', requirements: { roles: ['admin'] } }],
     ['GET', '/nope', { kind: 'unrouted' }],
   ])('%s %s', async (method, path, expected) => {
     expect(await resolve(method, path)).toEqual(expected)

@@ -20,6 +20,24 @@ describe('the access log names the endpoint of requests middleware answers', () 
   })
 })
 
+describe('one 405 per path, from every table', () => {
+  it.each([
+    ['a versioned route', '/api/v2/orders', 'DELETE', 'GET, POST, HEAD'],
+    ['a composite', '/api/v2/me/dashboard', 'POST', 'GET, HEAD'],
+    ['a gateway route', '/health/live', 'POST', 'GET, HEAD'],
+    ['an RPC procedure (side-effect free: GET too)', '/rpc/switchyard.inventory.v1.InventoryService/ListReservations', 'PUT', 'POST, GET, HEAD'],
+  ])('%s', async (_, path, method, allow) => {
+    const res = await customGateway().fetch(path, { method, headers: await bearer('grace') })
+    expect(res.headers.get('allow')).toBe(allow)
+    if (path.startsWith('/rpc/')) {
+      // RPC callers get it in their protocol: Connect `unimplemented`.
+      expect(((await res.json()) as { code: string }).code).toBe('unimplemented')
+    } else {
+      await expectProblem(res, 405)
+    }
+  })
+})
+
 describe('composites under service-scoped rate limits', () => {
   const rateLimit = {
     store: { kind: 'memory' as const },

@@ -58,7 +58,7 @@ export function buildEndpoints(tables: EndpointTables, options: EndpointFactoryO
     path.methods.push(entry.method)
     path.cors ??= entry.cors
     paths.set(endpoint.template, path)
-    // Its path's CORS policy is set once every entry at the path is known (below).
+    // A placeholder: its path's CORS policy is set once every entry at the path is known (below).
     endpoints.push({ ...endpoint, method: entry.method, cors: corsOf(undefined, endpoint.template) })
   }
 

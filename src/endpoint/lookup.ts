@@ -12,9 +12,6 @@ import { matchedRoutes } from 'hono/route'
 import type { GatewayEnv } from '../types'
 import type { Endpoint } from './types'
 
-/** What logs and traces name: the template as mounted and its method (`ALL` for a 405). */
-export type EndpointRef = Pick<Endpoint, 'template' | 'method'>
-
 const byHandler = new WeakMap<object, Endpoint>()
 
 /** Marks `handler` (the first of an endpoint's mounted chain) as `endpoint`'s. */

@@ -73,9 +73,26 @@ export interface CompositeRoute extends CompositeSpec {
   auth?: RoutePolicy
 }
 
+/** A unary procedure and its `idempotency_level` option. */
+export interface RpcProcedure {
+  name: string
+  idempotency: 'IDEMPOTENCY_UNKNOWN' | 'NO_SIDE_EFFECTS' | 'IDEMPOTENT'
+}
+
 /** An RPC service the gateway passes through at `/rpc/<package.Service>/<Method>`. */
 export interface RpcServiceSpec {
-  descriptor: DescService
+  /** Full name of the service (`switchyard.inventory.v1.InventoryService`). */
+  typeName: string
+  /**
+   * Its unary procedures as plain data, so the route table is built without the
+   * descriptor (test/rpc-procedures.test.ts holds them equal to it).
+   */
+  procedures: readonly RpcProcedure[]
+  /**
+   * Loads the descriptor (`@bufbuild/protobuf` + gen/) when first needed: only REST →
+   * Connect transcoding reads messages, so a cold isolate does not build it.
+   */
+  descriptor: () => Promise<DescService>
   /** Registry name of the origin that serves it. */
   service: string
   /** Policy of every procedure without one of its own. */

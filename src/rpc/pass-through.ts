@@ -6,7 +6,7 @@ import type { GatewayEnv } from '../types'
 /**
  * The RPC pass-through's procedures are endpoints like any route (src/endpoint/factory.ts):
  * `/rpc/<package.Service>/<Method>` goes to the service's origin at
- * `/<package.Service>/<Method>`, through its Upstream, with the body streamed and the
+ * `/<package.Service>/<Method>`, through its Upstream, with the body framed as sent and the
  * answer relayed as it is (Connect JSON or binary, gRPC-web). Connect GETs of
  * side-effect-free methods are retried and coalesced as GETs are; POSTs are never sent
  * twice. Anything else under the prefix is a 404 naming the procedure, which

@@ -7,11 +7,14 @@
  * The wire pieces come from @connectrpc/connect's protocol modules (code names, trailer
  * serialization, envelopes); only the HTTP-status → code mapping of gateway problems is
  * ours, because a gateway's 404 on `/rpc/` means "no such procedure" (`unimplemented`).
+ * The two trailer fields are set here too: Connect's `setTrailerStatus` takes a
+ * `ConnectError`, whose module loads all of `@bufbuild/protobuf` and builds the
+ * descriptor.proto registry in every cold isolate.
  */
-import { Code, ConnectError } from '@connectrpc/connect'
+import { Code } from '@connectrpc/connect'
 import { encodeEnvelope } from '@connectrpc/connect/protocol'
 import { codeFromString, codeToString } from '@connectrpc/connect/protocol-connect'
-import { setTrailerStatus, trailerFlag, trailerSerialize } from '@connectrpc/connect/protocol-grpc-web'
+import { trailerFlag, trailerSerialize } from '@connectrpc/connect/protocol-grpc-web'
 
 export type RpcProtocol = 'connect' | 'grpc-web'
 
@@ -82,7 +85,8 @@ export function rpcErrorResponse(
 ): Response {
   headers.set('cache-control', 'no-store')
   if (protocol === 'grpc-web') {
-    const trailer = setTrailerStatus(new Headers(), new ConnectError(error.message, error.code))
+    // As setTrailerStatus writes them: the code as a number, the message percent-encoded.
+    const trailer = new Headers({ 'grpc-status': String(error.code), 'grpc-message': encodeURIComponent(error.message) })
     headers.set('content-type', 'application/grpc-web+proto')
     return new Response(encodeEnvelope(trailerFlag, trailerSerialize(trailer)), { status: 200, headers })
   }
