@@ -9,6 +9,12 @@ import { upgradingFetch } from '../src/proxy/websocket'
 
 /** Deno entry (`deno serve app/deno.ts`): origins are base URLs from the environment. */
 declare const Deno: { env: { toObject(): Record<string, string> }; readFile(path: URL): Promise<Uint8Array<ArrayBuffer>> }
+// Deno's `import.meta` (the Workers types, which this project compiles against, omit it).
+declare global {
+  interface ImportMeta {
+    readonly url: string
+  }
+}
 
 interface DenoServeInfo {
   remoteAddr?: { hostname?: string }

@@ -54,7 +54,7 @@ export function createRedisStore(config: IdempotencyRedisStoreConfig): Idempoten
       const reason = err instanceof Error ? err.message : String(err)
       throw new IdempotencyStoreError(`idempotency store ${operation} failed: ${reason}`, { cause: err })
     } finally {
-      clearTimeout(timer)
+      if (timer !== undefined) clearTimeout(timer)
     }
   }
 

@@ -62,12 +62,14 @@ function storeTimeout(ms: number, boundMs: number): { promise: Promise<never>; c
       last = now
       if (gap <= 2 * TICK_MS) spent += gap
       if (spent < ms && now - started < boundMs) return
-      clearInterval(timer)
+      if (timer !== undefined) clearInterval(timer)
       reject(new Error(spent >= ms ? `no answer within ${ms} ms` : `no answer within ${boundMs} ms of a saturated isolate`))
     }, TICK_MS)
   })
   // A store that answered gets the whole budget again for a call it asked for.
-  return { promise, cancel: () => clearInterval(timer), restart: () => (spent = 0) }
+  return { promise, cancel: () => {
+      if (timer !== undefined) clearInterval(timer)
+    }, restart: () => (spent = 0) }
 }
 
 /** Decisions in flight per isolate before new ones wait for the next batch. */
