@@ -67,9 +67,10 @@ function storeTimeout(ms: number, boundMs: number): { promise: Promise<never>; c
     }, TICK_MS)
   })
   // A store that answered gets the whole budget again for a call it asked for.
-  return { promise, cancel: () => {
-      if (timer !== undefined) clearInterval(timer)
-    }, restart: () => (spent = 0) }
+  const cancel = () => {
+    if (timer !== undefined) clearInterval(timer)
+  }
+  return { promise, cancel, restart: () => (spent = 0) }
 }
 
 /** Decisions in flight per isolate before new ones wait for the next batch. */
