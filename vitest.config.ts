@@ -96,6 +96,12 @@ export default defineConfig(async () => {
               const redisVars = 'url' in redis ? redis : { url: '', token: '', control: '' }
               return {
                 wrangler: { configPath: './wrangler.toml' },
+                // The plugin runs workerd in verbose mode, which prints every exception the
+                // runtime sees as an "uncaught exception" report, even ones the code catches:
+                // each refused connection a test makes on purpose, each body an injected fault
+                // breaks. A real unhandled rejection in the test isolate still fails the run
+                // (Vitest's "Unhandled Rejection"). WORKERD_VERBOSE=1 brings the reports back.
+                verbose: process.env.WORKERD_VERBOSE === '1',
                 miniflare: {
                   d1Databases,
                   // The event tests send to the origins' queues directly (duplicates, poison).
