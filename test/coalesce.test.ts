@@ -109,6 +109,38 @@ describe('withCoalescing: waiters leave on their own', () => {
     expect((await originStats('users')).byPath['/users/2']).toBe(2)
   })
 
+  /** The coalescer over the real origin, recording each Response the origin call returned. */
+  const recorded = () => {
+    const returned: Response[] = []
+    const origin = bindingTransport(bindings.USERS!)
+    const upstream = withCoalescing()(async (req, c) => {
+      const res = await origin(req, c)
+      returned.push(res)
+      return res
+    })
+    return { upstream, returned }
+  }
+
+  it('a caller alone on its call gets the origin\'s Response itself, its body unread (streamed, not copied)', async () => {
+    const { upstream, returned } = recorded()
+    const res = await upstream(new Request('http://users.internal/users/2'), ctx)
+    expect(returned).toHaveLength(1)
+    expect(res).toBe(returned[0])
+    expect(res.bodyUsed).toBe(false)
+    expect(((await res.json()) as { name: string }).name).toBe('Grace Hopper')
+  })
+
+  it('with followers waiting as the answer arrives, everyone gets a copy of one call', async () => {
+    await setFault('users', { mode: 'delay', delayMs: 100, paths: '/users' })
+    const { upstream, returned } = recorded()
+    const results = await times(3, () => upstream(new Request('http://users.internal/users/2'), ctx))
+    expect(returned).toHaveLength(1)
+    expect(results.some((r) => r === returned[0])).toBe(false)
+    const names = await Promise.all(results.map(async (r) => ((await r.json()) as { name: string }).name))
+    expect(names).toEqual(['Grace Hopper', 'Grace Hopper', 'Grace Hopper'])
+    expect((await originStats('users')).byPath['/users/2']).toBe(1)
+  })
+
   it('an origin failure reaches every waiter', async () => {
     await resetOrigin('users')
     await setFault('users', { mode: 'status', status: 500, paths: '/users', delayMs: 100 })

@@ -16,7 +16,7 @@ describe('rate-limit config', () => {
       store: { kind: 'upstash', url: 'https://example.upstash.io', token: 't' },
       policies: [{ name: 'burst', quota: 20, window: 1 }],
     })
-    expect(config.store).toMatchObject({ timeoutMs: 100, prefix: 'sy:rl' })
+    expect(config.store).toMatchObject({ timeoutMs: 100, connectTimeoutMs: 1000, prefix: 'sy:rl' })
     expect(config.policies[0]).toMatchObject({ scope: 'global', failure: 'open', match: {}, tiers: {} })
     expect(config.tier).toEqual({ claim: 'tier', default: 'free' })
   })
@@ -40,6 +40,14 @@ describe('rate-limit config', () => {
     for (const path of ['rateLimit.store.url', 'rateLimit.store.token', 'rateLimit.store.timeoutMs', 'rateLimit.policies[0].name', 'rateLimit.policies[0].quota', 'rateLimit.policies[0].window', 'rateLimit.policies[0].scope', 'rateLimit.policies[0].failure']) {
       expect(message).toContain(path)
     }
+    const upstash = { kind: 'upstash', url: 'https://example.upstash.io', token: 't' }
+    const policies = [{ name: 'a', quota: 1, window: 1 }]
+    for (const connectTimeoutMs of [0, 10_001, 1.5, '1000', null]) {
+      expect(() => parseRateLimitConfig({ store: { ...upstash, connectTimeoutMs }, policies })).toThrow(/invalid rate-limit config[\s\S]*store\.connectTimeoutMs/)
+    }
+    // A misspelt key is refused, not ignored (the store configs are strict).
+    expect(() => parseRateLimitConfig({ store: { ...upstash, connectTimeout: 1000 }, policies })).toThrow(/invalid rate-limit config[\s\S]*connectTimeout/)
+    expect(parseRateLimitConfig({ store: { ...upstash, connectTimeoutMs: 2500 }, policies }).store).toMatchObject({ connectTimeoutMs: 2500 })
     expect(() => parseRateLimitConfig({ store: memory, policies: [{ name: 'a', quota: 1, window: 1 }, { name: 'a', quota: 2, window: 2 }] })).toThrow(
       /policy names must be unique/,
     )

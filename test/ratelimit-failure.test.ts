@@ -160,6 +160,45 @@ describe('a slow store (the bridge holds every call)', () => {
     expect(await redisCommand(['ZCARD', `sy:rl:{ip:${hardIp}}:hard`])).toBe(0)
   })
 
+  it('a cold isolate waits connectTimeoutMs for its first answer: decided by the store, not failed open', async () => {
+    const soft = limitedGateway({ policies: [open] })
+    const ip = uniqueIp()
+    await delayBridge(300)
+    try {
+      const res = await soft.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': ip } })
+      expect(res.status).toBe(200)
+      expect(parseLimitField(res.headers.get('ratelimit')).get('soft')!.r).toBe(49)
+      await res.body?.cancel()
+    } finally {
+      await delayBridge(0)
+    }
+    expect(soft.limiter.stats.failOpen).toBe(0)
+    expect(soft.logs.filter((l) => l.level === 'warn')).toEqual([])
+    expect(await redisCommand(['ZCARD', `sy:rl:{ip:${ip}}:soft`])).toBe(1)
+  })
+
+  it('once the store has answered, the same delay meets timeoutMs and the failure mode applies', async () => {
+    const soft = limitedGateway({ policies: [open] })
+    const ip = uniqueIp()
+    await (await soft.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } })).body?.cancel()
+    await delayBridge(300)
+    try {
+      const res = await soft.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': ip } })
+      expect(res.status).toBe(200)
+      expect(res.headers.get('ratelimit')).toBeNull()
+      await res.body?.cancel()
+      expect(soft.limiter.stats.failOpen).toBe(1)
+      expect(String(soft.logs.find((l) => l.level === 'warn')?.error)).toMatch(/no answer within 100 ms/)
+      // A timeout keeps the store warm: the next slow call fails open too, not after the grace.
+      await (await soft.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': ip } })).body?.cancel()
+      expect(soft.limiter.stats.failOpen).toBe(2)
+    } finally {
+      await delayBridge(0)
+    }
+    await bridgeIdle()
+    expect(await redisCommand(['ZCARD', `sy:rl:{ip:${ip}}:soft`])).toBe(0)
+  })
+
   it('the script admits nothing after the deadline it is given', async () => {
     const ip = uniqueIp()
     const key = `sy:rl:{ip:${ip}}:late`

@@ -45,6 +45,12 @@ export const redisStoreSchema = z.strictObject({
   token: z.string().check(z.minLength(1)),
   /** Per call; the decision gives up (and applies each policy's `failure`) after this. */
   timeoutMs: z._default(z.number().check(z.int(), z.gte(1), z.lte(10_000)), 100),
+  /**
+   * Per call until this isolate's store has answered once, and again after a call failed
+   * without an answer (connection refused or dropped): those calls also set up the
+   * connection and load the script. Envoy's `connect_timeout` next to its request timeout.
+   */
+  connectTimeoutMs: z._default(z.number().check(z.int(), z.gte(1), z.lte(10_000)), 1000),
   /** Prefix of every key the limiter writes. */
   prefix: z._default(z.string().check(z.regex(/^[A-Za-z0-9:_-]{1,32}$/)), 'sy:rl'),
 })
@@ -57,6 +63,7 @@ export const redisStoreSchema = z.strictObject({
 export const memoryStoreSchema = z.strictObject({
   kind: z.literal('memory'),
   timeoutMs: z.optional(redisStoreSchema.shape.timeoutMs),
+  connectTimeoutMs: z.optional(redisStoreSchema.shape.connectTimeoutMs),
   prefix: z.optional(redisStoreSchema.shape.prefix),
 })
 

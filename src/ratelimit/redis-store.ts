@@ -39,6 +39,9 @@ export class TracedRedis extends Redis {
   }
 }
 
+/** Redis answered, with an error: the connection works. */
+class RedisReplyError extends Error {}
+
 /** Period of the store timeout's clock (see {@link storeTimeout}). */
 const TICK_MS = 10
 
@@ -100,6 +103,8 @@ export interface RedisStoreStats {
  *   request's member), and past the call's abort backstop (no reply is read any more)
  *   the script admits nothing — it gets that moment in Redis time ({@link RedisClock});
  * - `timeoutMs` counts the store's time, not this isolate's: see {@link storeTimeout};
+ *   calls made before the store first answered (or after it failed without an answer)
+ *   get `connectTimeoutMs` instead, as a proxy's connect timeout;
  * - no client retries (its default would retry for ~4 s): the policy's `failure` applies.
  */
 export function createRedisStore(config: RedisStoreConfig): RateLimitStore & { readonly stats: RedisStoreStats } {
@@ -125,6 +130,11 @@ export function createRedisStore(config: RedisStoreConfig): RateLimitStore & { r
   let loaded = false
   const clock = new RedisClock()
   const stats: RedisStoreStats = { calls: 0, decisions: 0, largestBatch: 0, compensated: 0 }
+  // Whether this isolate's store has answered since it last failed without an answer.
+  // Until then a call gets `connectTimeoutMs`: it may also open the connection and
+  // load the script, and under a burst it queues behind the other instances' batches.
+  // A timeout alone keeps the store warm: a slow store must meet `timeoutMs`.
+  let warm = false
   // A decision in a batch; `abandoned` once the gateway stopped waiting for it.
   type Pending = BatchEntry & { abandoned: boolean }
 
@@ -156,7 +166,7 @@ export function createRedisStore(config: RedisStoreConfig): RateLimitStore & { r
     }
     return first.map((reply) => {
       const r = reply.error?.startsWith('NOSCRIPT') ? again.shift()! : reply
-      if (r.error) throw new Error(r.error)
+      if (r.error) throw new RedisReplyError(r.error)
       loaded = true
       return r.result
     })
@@ -208,8 +218,17 @@ export function createRedisStore(config: RedisStoreConfig): RateLimitStore & { r
       else byCaller.set(tag, [entry])
     }
     const groups = [...byCaller.values()]
-    const timeout = storeTimeout(config.timeoutMs, abortAfterMs)
-    const call = runGroups(groups, timeout.restart).then((raw) => settle(groups, raw, sentAt))
+    const budgetMs = warm ? config.timeoutMs : config.connectTimeoutMs
+    const timeout = storeTimeout(budgetMs, abortAfterMs)
+    const answered = runGroups(groups, timeout.restart)
+    answered.then(
+      () => (warm = true),
+      (err: unknown) => {
+        // No reply at all (refused, reset, aborted): the next call sets up a connection again.
+        if (!(err instanceof RedisReplyError)) warm = false
+      },
+    )
+    const call = answered.then((raw) => settle(groups, raw, sentAt))
     timeout.promise.catch(() => {
       for (const entry of entries) entry.abandoned = true
     })

@@ -6,10 +6,14 @@ import type { CallContext, Upstream, UpstreamDecorator } from './types'
  * caller and the request headers that can change the answer (credentials, content
  * negotiation); two callers never share a call, whatever else matches.
  *
- * The shared answer is read once into memory and every waiter builds its own Response
- * from those bytes: on Workers a body stream belongs to the request whose call opened
- * it, and reading it from another request's handler fails ("Cannot perform I/O on
- * behalf of a different request"), so streams are never handed across. A waiter that is aborted leaves alone; the shared call is aborted only when every
+ * When others wait as the answer arrives, it is read once into memory and every waiter
+ * builds its own Response from those bytes: on Workers a body stream belongs to the
+ * request whose call opened it, and reading it from another request's handler fails
+ * ("Cannot perform I/O on behalf of a different request"), so streams are never handed
+ * across. When the caller that started the call is the only one waiting, it gets the
+ * origin's Response as it is, streamed, and the flight ends there (a later identical
+ * request starts its own): most calls are never shared, and need no copy of their body.
+ * A waiter that is aborted leaves alone; the shared call is aborted only when every
  * waiter has left, so one caller's short timeout never cuts off another's answer.
  *
  * Hand-written: singleflight is a few lines over a Map, and none of the resilience
@@ -37,7 +41,7 @@ export function withCoalescing(options: CoalesceOptions = {}): UpstreamDecorator
       flight = started
     }
     const shared = flight.join([req.signal, ctx.signal])
-    return follower ? handOver(shared) : shared.then(toResponse)
+    return follower ? handOver(shared as Promise<Snapshot>) : shared.then(toResponse)
   }
 }
 
@@ -98,15 +102,18 @@ async function snapshot(res: Response): Promise<Snapshot> {
   return { status: res.status, statusText: res.statusText, headers: [...res.headers], body }
 }
 
-const toResponse = (shot: Snapshot): Response =>
-  new Response(shot.body === null ? null : shot.body.slice(0), {
-    status: shot.status,
-    statusText: shot.statusText,
-    headers: shot.headers,
-  })
+/** The leader's answer: the origin's own Response when nobody shared it, else a copy. */
+const toResponse = (shot: Snapshot | Response): Response =>
+  shot instanceof Response
+    ? shot
+    : new Response(shot.body === null ? null : shot.body.slice(0), {
+        status: shot.status,
+        statusText: shot.statusText,
+        headers: shot.headers,
+      })
 
 interface Waiter {
-  resolve: (res: Snapshot) => void
+  resolve: (res: Snapshot | Response) => void
   reject: (reason: unknown) => void
   detach: () => void
 }
@@ -116,6 +123,8 @@ class Flight {
   private readonly waiters = new Set<Waiter>()
   private readonly controller = new AbortController()
   private settled = false
+  /** The caller that started the call: the only one its Response may be handed to. */
+  private leader: Waiter | undefined
 
   /** `done` unlists the flight: once settled, or once abandoned by every waiter. */
   constructor(
@@ -127,15 +136,30 @@ class Flight {
     const signal = this.controller.signal
     Promise.resolve()
       .then(() => next(new Request(req, { signal }), { ...ctx, signal }))
-      .then(snapshot)
+      .then((res) => this.arrive(res, [req.signal, ctx.signal]))
       .then(
-        (shot) => this.settle((waiters) => waiters.forEach((w) => w.resolve(shot))),
+        (shot) => shot && this.settle((waiters) => waiters.forEach((w) => w.resolve(shot))),
         (err: unknown) => this.settle((waiters) => waiters.forEach((w) => w.reject(err))),
       )
   }
 
-  join(signals: (AbortSignal | undefined)[]): Promise<Snapshot> {
-    return new Promise<Snapshot>((resolve, reject) => {
+  /**
+   * When its leader alone waits, hands it the origin's Response at once (settled in the
+   * same turn, so no follower can join in between) and keeps the streamed body under
+   * the leader's abort. Else a snapshot, read while the waiters can still leave.
+   */
+  private arrive(res: Response, leaderSignals: (AbortSignal | undefined)[]): Promise<Snapshot> | undefined {
+    const [only] = this.waiters
+    if (!only || this.waiters.size !== 1 || only !== this.leader) return snapshot(res)
+    this.settle(() => only.resolve(res))
+    for (const signal of leaderSignals) {
+      signal?.addEventListener('abort', () => this.controller.abort(signal.reason), { once: true })
+    }
+    return undefined
+  }
+
+  join(signals: (AbortSignal | undefined)[]): Promise<Snapshot | Response> {
+    return new Promise<Snapshot | Response>((resolve, reject) => {
       const listening = signals.filter((s): s is AbortSignal => s !== undefined)
       const waiter: Waiter = {
         resolve,
@@ -147,6 +171,7 @@ class Flight {
         leave(this.reason)
       }
       const leave = (reason: unknown) => this.leave(waiter, reason)
+      this.leader ??= waiter
       this.waiters.add(waiter)
       if (aborted) return leave(aborted.reason)
       listening.forEach((s) => s.addEventListener('abort', onAbort, { once: true }))
