@@ -33,7 +33,7 @@ function retryAfterMs(value: string | null): number | undefined {
 }
 
 /** POSTs one OTLP/JSON body; rejects when the receiver never accepted it. */
-export async function postOtlpJson(target: OtlpTarget, body: BodyInit): Promise<void> {
+export async function postOtlpJson(target: OtlpTarget, body: Uint8Array | string): Promise<void> {
   const deadline = Date.now() + target.timeoutMs
   let backoff = 1000
   for (let retries = 0; ; retries++) {
