@@ -86,15 +86,26 @@ for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(
 child.on('exit', (code) => stop(code))
 
 // Ready: wrangler listens, and the gateway answers /health/ready 200 (every origin up).
+// A misconfigured gateway is up too: it answers every request 500 `#misconfigured`, and
+// that answer (not a 503 "starting" forever) is what the client should see.
 await listeningNow
+let misconfigured = false
 for (;;) {
   const res = await fetch(`http://127.0.0.1:${internalPort}/health/ready`, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined)
-  await res?.body?.cancel()
+  const body = res ? await res.text().catch(() => '') : ''
   if (res?.status === 200) break
+  if (res?.status === 500 && body.includes('#misconfigured')) {
+    misconfigured = true
+    break
+  }
   await new Promise((r) => setTimeout(r, 250))
 }
 ready = true
-console.log(banner())
+console.log(
+  misconfigured
+    ? `\nSwitchyard is up on http://localhost:${port} but MISCONFIGURED: every request answers 500 #misconfigured (the gateway's error line above names the config paths)\n`
+    : banner(),
+)
 
 function banner() {
   const url = `http://localhost:${port}`
