@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { endpointOf } from '../src/endpoint/lookup'
 import { clientPath } from '../src/problem'
+import { readBody } from '../src/proxy/body'
 import type { FailuresConfig, RateLimitConfig } from '../src/ratelimit/config'
 import { accountFromBody, failurePartitions, isFailure, type FailureRoute } from '../src/ratelimit/failures'
 import { quotaExceeded, rateLimitHeader, rateLimitPolicyHeader, toSeconds } from '../src/ratelimit/headers'
@@ -8,7 +9,6 @@ import type { Limiter } from '../src/ratelimit/limiter'
 import type { AppliedPolicy } from '../src/ratelimit/policies'
 import type { GatewayEnv } from '../src/types'
 import { ProblemError } from '../wire/problem'
-import { readBody } from './idempotency'
 
 export interface AuthFailuresOptions {
   /** The validated `rateLimit` section (store prefix, IPv6 prefix) and its `failures`. */

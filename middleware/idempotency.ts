@@ -4,6 +4,7 @@ import { parseIdempotencyKey } from '../src/idempotency/key'
 import { idempotencyProblems } from '../src/idempotency/problems'
 import { answerRecord, isFinal, lockRecord, parseRecord, replay, type IdempotencyRecord } from '../src/idempotency/record'
 import type { IdempotencyStore } from '../src/idempotency/store'
+import { readBody } from '../src/proxy/body'
 import { ProblemError, type Problem } from '../wire/problem'
 import { problems } from '../src/problem'
 import { addressKey } from '../src/ratelimit/client-key'
@@ -150,23 +151,4 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<Gate
       logger?.log('warn', 'idempotency answer not stored; the key unlocks when its lock expires', { error: String(err) })
     }
   }
-}
-
-/**
- * The request body, read once (already capped by the body limit) and put back, so the
- * handler can still send it; a client that stops mid-body gets a 400.
- */
-export async function readBody(c: Context<GatewayEnv>): Promise<Uint8Array> {
-  const original = c.req.raw
-  if (original.body === null) return new Uint8Array()
-  let bytes: Uint8Array
-  try {
-    bytes = new Uint8Array(await original.arrayBuffer())
-  } catch {
-    throw ProblemError.of(problems.badRequest('The request body could not be read to the end.'))
-  }
-  const headers = new Headers(original.headers)
-  headers.delete('content-length')
-  c.req.raw = new Request(original.url, { method: original.method, headers, body: bytes, signal: original.signal })
-  return bytes
 }

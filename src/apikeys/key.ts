@@ -4,6 +4,8 @@
  * only its SHA-256 is stored. A fast hash is enough here (unlike passwords): the secret
  * has 256 bits of entropy, so no guessing attack needs slowing down.
  */
+import { digestHex, randomHex } from '../hex'
+
 const KEY = /^sy_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/
 
 export interface ParsedKey {
@@ -11,7 +13,6 @@ export interface ParsedKey {
   secret: string
 }
 
-const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
 const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
 
 export function parseKey(raw: string): ParsedKey | null {
@@ -20,13 +21,13 @@ export function parseKey(raw: string): ParsedKey | null {
 }
 
 export function newKey(): { key: string; keyId: string; secret: string } {
-  const keyId = hex(crypto.getRandomValues(new Uint8Array(8)))
+  const keyId = randomHex(8)
   const secret = base64url(crypto.getRandomValues(new Uint8Array(32)))
   return { key: `sy_${keyId}_${secret}`, keyId, secret }
 }
 
 export async function hashSecret(secret: string): Promise<string> {
-  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(secret))))
+  return digestHex('SHA-256', secret)
 }
 
 /** Constant-time comparison of two hex digests of equal length. */

@@ -14,6 +14,7 @@
  */
 import { TracedRedis } from '../ratelimit/redis-store'
 import type { Consumer, ConsumerStore, KeyInfo, StoredKey } from './store'
+import { randomHex } from '../hex'
 
 export interface RedisConsumerStoreConfig {
   url: string
@@ -97,7 +98,7 @@ export function redisConsumerStore(config: RedisConsumerStoreConfig): ConsumerSt
 
   return {
     async createConsumer({ name, scopes, roles, tier }) {
-      const id = `c${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('')}`
+      const id = `c${randomHex(8)}`
       const now = new Date()
       const created_at = now.toISOString()
       const done = await createConsumer.exec(

@@ -3,6 +3,7 @@
  * key hashes are stored. The schema is created idempotently on first use in an isolate
  * (two `CREATE … IF NOT EXISTS`), so a deployment needs no migration step for it.
  */
+import { randomHex } from '../hex'
 export interface Consumer {
   id: string
   name: string
@@ -73,7 +74,7 @@ export function d1ConsumerStore(db: D1Database): ConsumerStore {
   return {
     async createConsumer({ name, scopes, roles, tier }) {
       await schema()
-      const id = `c${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('')}`
+      const id = `c${randomHex(8)}`
       const created = now()
       const inserted = await db
         .prepare('INSERT INTO consumers (id, name, scopes, roles, tier, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING')

@@ -7,6 +7,7 @@
  *   response named in `Vary`,
  * - the normalized path and the query, as routed.
  */
+import { digestHex } from '../hex'
 export interface KeyParts {
   /** Origin of the incoming request (`https://api.example.com`). */
   origin: string
@@ -27,8 +28,7 @@ export function baseKey(parts: KeyParts): string {
 /** The key of one variant of a response that had `Vary`. */
 export async function variantKey(parts: KeyParts, names: string[], request: Headers): Promise<string> {
   const values = names.map((name) => [name, normalize(request.get(name))])
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(values)))
-  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
+  const hex = await digestHex('SHA-256', JSON.stringify(values))
   return keyWith(parts, `vary-${hex.slice(0, 32)}`)
 }
 

@@ -1,5 +1,7 @@
 import { ProblemError } from '../../wire/problem'
+import type { Context } from 'hono'
 import { problems } from '../problem'
+import type { GatewayEnv } from '../types'
 
 /** A request body as the origin request takes it, with the `duplex` fetch needs for a stream. */
 export interface OriginBody {
@@ -24,7 +26,28 @@ export async function originBody(req: Request): Promise<OriginBody> {
   try {
     return { body: await req.arrayBuffer() }
   } catch {
-    // The client stopped sending mid-body: its request is incomplete, not the origin's fault.
-    throw ProblemError.of(problems.badRequest('The request body could not be read to the end.'))
+    throw incompleteBody()
   }
+}
+
+/** The client stopped sending mid-body: its request is incomplete, not the origin's fault. */
+const incompleteBody = () => ProblemError.of(problems.badRequest('The request body could not be read to the end.'))
+
+/**
+ * The request body, read once (already capped by the body limit) and put back, so the
+ * handler can still send it; a client that stops mid-body gets a 400.
+ */
+export async function readBody(c: Context<GatewayEnv>): Promise<Uint8Array> {
+  const original = c.req.raw
+  if (original.body === null) return new Uint8Array()
+  let bytes: Uint8Array
+  try {
+    bytes = new Uint8Array(await original.arrayBuffer())
+  } catch {
+    throw incompleteBody()
+  }
+  const headers = new Headers(original.headers)
+  headers.delete('content-length')
+  c.req.raw = new Request(original.url, { method: original.method, headers, body: bytes, signal: original.signal })
+  return bytes
 }

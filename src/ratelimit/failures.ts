@@ -1,6 +1,7 @@
 import { addressKey } from './client-key'
 import { FAILURE_POLICY_NAMES, type FailuresConfig, type RateLimitConfig } from './config'
 import { DEFAULT_PREFIX, type AppliedPolicy } from './policies'
+import { digestHex } from '../hex'
 
 /**
  * Failed authentication as partitions of the limiter's store, in the manner of OWASP's
@@ -73,8 +74,7 @@ export async function accountFromBody(body: Uint8Array, field: string): Promise<
   if (typeof value !== 'string') return undefined
   const account = value.trim().toLowerCase()
   if (account.length === 0 || account.length > MAX_ACCOUNT_LENGTH) return undefined
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(account))
-  return [...new Uint8Array(digest).slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')
+  return (await digestHex('SHA-256', account)).slice(0, 32)
 }
 
 /**

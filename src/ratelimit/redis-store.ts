@@ -6,22 +6,16 @@ import { RedisClock } from './clock'
 import type { RedisStoreConfig } from './config'
 import { batchArgs, parseBatchReply, SLIDING_WINDOW_SCRIPT, type BatchEntry, type EntryReply } from './script'
 import { StoreUnavailableError, type LimitCheck, type RateLimitStore, type StoreDecision } from './store'
+import { digestHex, randomHex } from '../hex'
 
 /** A member unique to one request in a partition's sorted set (never client-chosen). */
 function uniqueMember(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12))
-  let out = ''
-  for (const b of bytes) out += b.toString(16).padStart(2, '0')
-  return out
+  return randomHex(12)
 }
 
 /** The caller's hash tag (`{…}`) of a partition key: one script run per caller and batch. */
 const hashTag = (key: string): string => key.slice(key.indexOf('{'), key.indexOf('}') + 1)
 
-async function sha1Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text))
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
-}
 
 /**
  * The Upstash client whose every REST call carries the request's trace context (a new
@@ -140,7 +134,7 @@ export function createRedisStore(config: RedisStoreConfig): RateLimitStore & { r
 
   /** One REST call: one script run per caller (pipelined when several); an error per group that Redis refused. */
   async function callOnce(groups: Pending[][], byHash: boolean): Promise<{ result?: unknown; error?: string }[]> {
-    const hash = byHash ? await (sha ??= sha1Hex(SLIDING_WINDOW_SCRIPT)) : undefined
+    const hash = byHash ? await (sha ??= digestHex('SHA-1', SLIDING_WINDOW_SCRIPT)) : undefined
     const pipeline = redis.pipeline()
     for (const group of groups) {
       const { keys, args } = batchArgs(group)

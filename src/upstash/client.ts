@@ -15,6 +15,7 @@
  * Unlike it: no retries, no auto-pipelining, no telemetry headers, no deserialization —
  * what the stores configured it to do anyway.
  */
+import { digestHex } from '../hex'
 
 export interface UpstashRequest {
   /** `''` for one command, `'pipeline'` for several. */
@@ -88,7 +89,7 @@ export class UpstashRedis {
     let sha: Promise<string> | undefined
     return {
       exec: async (keys, args) => {
-        const hash = await (sha ??= sha1Hex(script))
+        const hash = await (sha ??= digestHex('SHA-1', script))
         try {
           return await this.command<T>(['EVALSHA', hash, keys.length, ...keys, ...args])
         } catch (err) {
@@ -141,9 +142,4 @@ export class UpstashPipeline {
     if (failed) throw new UpstashError(failed.error!)
     return replies.map((r) => r.result)
   }
-}
-
-async function sha1Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text))
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
