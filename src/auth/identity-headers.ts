@@ -27,10 +27,9 @@ const NAMES = Object.values(IDENTITY_HEADERS)
 export function identitySigningFetch(secret: string | undefined, inner?: typeof fetch): typeof fetch {
   return async (input, init) => {
     const send = inner ?? fetch
-    const headers =
-      init?.headers !== undefined ? new Headers(init.headers) : input instanceof Request ? input.headers : new Headers()
-    if (!NAMES.some((name) => headers.has(name))) return send(input, init)
-    // A copy: the caller's request (and its headers) may be immutable.
+    const headers = init?.headers !== undefined ? asHeaders(init.headers) : input instanceof Request ? input.headers : undefined
+    if (!headers || !NAMES.some((name) => headers.has(name))) return send(input, init)
+    // A Request of its own: the caller's (and its headers) may be immutable.
     const request = new Request(input, init)
     if (secret) {
       await signIdentity(request.headers, request.method, new URL(request.url), secret)
@@ -40,3 +39,6 @@ export function identitySigningFetch(secret: string | undefined, inner?: typeof 
     return send(request)
   }
 }
+
+/** Read-only view of init headers: a Headers as it is, anything else copied. */
+const asHeaders = (init: HeadersInit): Headers => (init instanceof Headers ? init : new Headers(init))

@@ -135,7 +135,7 @@ class Flight {
   ) {
     const signal = this.controller.signal
     Promise.resolve()
-      .then(() => next(new Request(req, { signal }), { ...ctx, signal }))
+      .then(() => next(req, { ...ctx, signal }))
       .then((res) => this.arrive(res, [req.signal, ctx.signal]))
       .then(
         (shot) => shot && this.settle((waiters) => waiters.forEach((w) => w.resolve(shot))),
