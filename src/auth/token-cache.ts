@@ -18,6 +18,7 @@
 import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose'
 import type { Identity } from '../types'
 import type { TokenVerifier } from './verify'
+import { builtinCrypto } from '../../wire/builtin-crypto'
 
 /** What the cache needs of a key source: jose's `createRemoteJWKSet` result has both. */
 interface InspectableKeySet {
@@ -70,32 +71,19 @@ function kidOfHeader(header: string): string | undefined {
   }
 }
 
+/** Node's one-shot digest (Node ≥ 21.7): no Hash object per token; absent elsewhere. */
+type OneShotHash = (alg: 'sha256', data: string, encoding: 'latin1') => string
+
 /**
  * SHA-256 of the token: synchronous through `node:crypto` where the runtime offers it
- * without an import (Node, Deno, workerd with nodejs_compat: `process.getBuiltinModule`),
- * else Web Crypto (a thread hop in Node, cheap in workerd).
+ * (wire/builtin-crypto.ts), else Web Crypto (a thread hop in Node, cheap in workerd).
  */
-type NodeCrypto = {
-  createHash(alg: string): { update(data: string): { digest(encoding: 'latin1'): string } }
-  /** One-shot digest (Node ≥ 21.7): no Hash object per token. */
-  hash?: (alg: string, data: string, encoding: 'latin1') => string
-}
-// Looked up on the first hash, not at start-up: loading node:crypto costs a cold isolate.
-let nodeCrypto: NodeCrypto | null | undefined
-function builtinCrypto(): NodeCrypto | null {
-  if (nodeCrypto !== undefined) return nodeCrypto
-  try {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    nodeCrypto = (proc?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined) ?? null
-  } catch {
-    nodeCrypto = null
-  }
-  return nodeCrypto
-}
-
 async function sha256(text: string): Promise<string> {
   const node = builtinCrypto()
-  if (node) return node.hash ? node.hash('sha256', text, 'latin1') : node.createHash('sha256').update(text).digest('latin1')
+  if (node) {
+    const oneShot = node as { hash?: OneShotHash }
+    return oneShot.hash ? oneShot.hash('sha256', text, 'latin1') : node.createHash('sha256').update(text).digest('latin1')
+  }
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
   return String.fromCharCode(...digest)
 }
