@@ -18,6 +18,7 @@
 import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose'
 import type { Identity } from '../types'
 import type { TokenVerifier } from './verify'
+import { builtinCrypto } from '../../wire/builtin-crypto'
 
 /** What the cache needs of a key source: jose's `createRemoteJWKSet` result has both. */
 interface InspectableKeySet {
@@ -58,23 +59,8 @@ function kidOf(token: string): string | undefined {
 
 /**
  * SHA-256 of the token: synchronous through `node:crypto` where the runtime offers it
- * without an import (Node, Deno, workerd with nodejs_compat: `process.getBuiltinModule`),
- * else Web Crypto (a thread hop in Node, cheap in workerd).
+ * (wire/builtin-crypto.ts), else Web Crypto (a thread hop in Node, cheap in workerd).
  */
-type NodeCrypto = { createHash(alg: string): { update(data: string): { digest(encoding: 'latin1'): string } } }
-// Looked up on the first hash, not at start-up: loading node:crypto costs a cold isolate.
-let nodeCrypto: NodeCrypto | null | undefined
-function builtinCrypto(): NodeCrypto | null {
-  if (nodeCrypto !== undefined) return nodeCrypto
-  try {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    nodeCrypto = (proc?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined) ?? null
-  } catch {
-    nodeCrypto = null
-  }
-  return nodeCrypto
-}
-
 async function sha256(text: string): Promise<string> {
   const node = builtinCrypto()
   if (node) return node.createHash('sha256').update(text).digest('latin1')
