@@ -124,9 +124,14 @@ export function appendVary(headers: Headers, names: string[]): void {
     if (names.length > 0) headers.set('Vary', names.join(', '))
     return
   }
-  const current = vary.split(',').map((s) => s.trim()).filter(Boolean)
-  if (current.includes('*')) return
-  const seen = new Set(current.map((s) => s.toLowerCase()))
-  const added = names.filter((n) => !seen.has(n.toLowerCase()))
-  if (added.length > 0) headers.set('Vary', [...current, ...added].join(', '))
+  const current: string[] = []
+  for (const part of vary.split(',')) {
+    const name = part.trim()
+    if (name === '*') return
+    if (name) current.push(name)
+  }
+  const seen = current.map((s) => s.toLowerCase())
+  const merged = current.slice()
+  for (const name of names) if (!seen.includes(name.toLowerCase())) merged.push(name)
+  if (merged.length > current.length) headers.set('Vary', merged.join(', '))
 }

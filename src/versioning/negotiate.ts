@@ -150,7 +150,8 @@ export function negotiate(req: Request, path: string, policy: VersionPolicy): Ne
     const value = req.headers.get(source)
     if (value !== null) signals.push(signal(source, value, headerLabel(value), policy))
   }
-  for (const value of new Set(versionParams(req.url))) signals.push(signal('query', value, headerLabel(value), policy))
+  const query = versionParams(req.url)
+  if (query.length > 0) for (const value of new Set(query)) signals.push(signal('query', value, headerLabel(value), policy))
 
   const bad = signals.find((s) => s.error)
   if (bad) return { ok: false, problem: problemFor(bad, policy) }
