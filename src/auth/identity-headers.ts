@@ -8,10 +8,17 @@ import { IDENTITY_HEADERS, signIdentity } from '../../wire/identity'
 import type { Identity } from '../types'
 
 export function setIdentityHeaders(headers: Headers, identity: Identity | undefined): void {
-  if (!identity) return
-  headers.set(IDENTITY_HEADERS.subject, identity.sub)
-  headers.set(IDENTITY_HEADERS.scopes, identity.scopes.join(' '))
-  headers.set(IDENTITY_HEADERS.roles, identity.roles.join(' '))
+  for (const [name, value] of identityHeaderEntries(identity)) headers.set(name, value)
+}
+
+/** The identity headers as name/value pairs (none for an anonymous caller). */
+export function identityHeaderEntries(identity: Identity | undefined): [string, string][] {
+  if (!identity) return []
+  return [
+    [IDENTITY_HEADERS.subject, identity.sub],
+    [IDENTITY_HEADERS.scopes, identity.scopes.join(' ')],
+    [IDENTITY_HEADERS.roles, identity.roles.join(' ')],
+  ]
 }
 
 const NAMES = Object.values(IDENTITY_HEADERS)

@@ -84,9 +84,16 @@ export function coalesceKey(req: Request, ctx: CallContext): string | undefined 
   // A stream would be read whole before anyone got a byte, and a socket cannot be shared.
   if (ctx.stream || req.headers.has('upgrade') || (req.headers.get('accept') ?? '').includes('text/event-stream')) return undefined
   if (PRIVATE_ANSWER_HEADERS.some((name) => req.headers.has(name))) return undefined
-  const url = new URL(req.url)
   const headers = KEY_HEADERS.map((name) => req.headers.get(name))
-  return JSON.stringify([ctx.service, url.pathname, url.search, ctx.caller ?? null, ...headers])
+  return JSON.stringify([ctx.service, pathAndQuery(req.url), ctx.caller ?? null, ...headers])
+}
+
+/** Path and query of a serialized URL (a Request's is always absolute), without parsing it again. */
+function pathAndQuery(url: string): string {
+  const path = url.indexOf('/', url.indexOf('//') + 2)
+  if (path < 0) return '/'
+  const hash = url.indexOf('#', path)
+  return url.slice(path, hash < 0 ? undefined : hash)
 }
 
 /** A response as plain data, safe to hand from one request's handler to another's. */

@@ -41,19 +41,18 @@ export function withTimeout(options: TimeoutOptions): UpstreamDecorator {
   return (next: Upstream): Upstream =>
     async (req, ctx) => {
       const ms = ctx.timeouts?.[ROUTE_FIELD[options.scope]] ?? options.ms
-      const controller = followingController(ctx.signal)
-      const { signal } = controller
+      const abort = new Abort(ctx.signal)
       let timedOut = false
       const handle = setTimeout(() => {
         timedOut = true
-        controller.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError'))
+        abort.fire(new DOMException(`timed out after ${ms} ms`, 'TimeoutError'))
       }, ms)
       const deadlineAt = options.scope === 'deadline' ? Date.now() + ms : ctx.deadlineAt
-      const call = next(req, { ...ctx, signal, deadlineAt })
+      const call = next(req, { ...ctx, signal: abort.signal, deadlineAt })
       // Whatever arrives after the timeout is dropped, and its body released.
       call.then((res) => (timedOut ? res.body?.cancel() : undefined)).catch(() => {})
       try {
-        return await Promise.race([call, aborted(signal)])
+        return await Promise.race([call, abort.cutoff])
       } catch (err) {
         if (!timedOut || ctx.signal?.aborted) throw err
         const what = options.scope === 'try' ? 'an attempt' : 'the call'
@@ -67,26 +66,31 @@ export function withTimeout(options: TimeoutOptions): UpstreamDecorator {
 }
 
 /**
- * A controller that aborts, with the same reason, when `parent` does (what
- * `AbortSignal.any([parent, own])` gives, for one listener instead of a new signal
- * with weak references to its sources). It keeps following the parent after the
- * headers arrived, so a caller that leaves still cancels the streamed body.
+ * One call's abort: a signal that fires, with the same reason, when `parent` does or
+ * on `fire` (what `AbortSignal.any([parent, own])` gives, for one listener instead of
+ * a new signal with weak references to its sources), and `cutoff`, which rejects with
+ * that reason, so a call that ignores its signal is still cut off. The signal keeps
+ * following the parent after the headers arrived: a caller that leaves still cancels
+ * the streamed body.
  */
-function followingController(parent: AbortSignal | undefined): AbortController {
-  const controller = new AbortController()
-  if (!parent) return controller
-  if (parent.aborted) controller.abort(parent.reason)
-  else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true })
-  return controller
-}
+class Abort {
+  private readonly controller = new AbortController()
+  readonly signal = this.controller.signal
+  private reject!: (reason: unknown) => void
+  readonly cutoff = new Promise<never>((_, reject) => (this.reject = reject))
 
-/**
- * Rejects with the signal's reason when it fires, so a call that ignores its signal
- * is still cut off. The listener dies with the signal once the call is over.
- */
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) return reject(signal.reason)
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true })
-  })
+  constructor(parent: AbortSignal | undefined) {
+    // Never awaited when the call answers first; its rejection is handled by the race.
+    this.cutoff.catch(() => {})
+    if (!parent) return
+    if (parent.aborted) this.fire(parent.reason)
+    else parent.addEventListener('abort', () => this.fire(parent.reason), { once: true })
+  }
+
+  /** Aborts with `reason` unless already aborted (the first reason stays). */
+  fire(reason: unknown): void {
+    if (this.signal.aborted) return
+    this.controller.abort(reason)
+    this.reject(reason)
+  }
 }
