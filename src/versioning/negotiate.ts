@@ -164,9 +164,10 @@ export function negotiate(req: Request, path: string, policy: VersionPolicy): Ne
 
 /** The query of a serialized URL (after `?`, before `#`), as `URL.search` holds it without its `?`. */
 export function rawQuery(url: string): string {
+  // A serialized URL's first `#` starts its fragment (which may hold a `?` of its own).
+  const hash = url.indexOf('#')
   const start = url.indexOf('?')
-  if (start < 0) return ''
-  const hash = url.indexOf('#', start)
+  if (start < 0 || (hash >= 0 && start > hash)) return ''
   return url.slice(start + 1, hash < 0 ? undefined : hash)
 }
 
