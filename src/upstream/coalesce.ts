@@ -1,3 +1,4 @@
+import { pathAndQuery } from '../proxy/path'
 import type { CallContext, Upstream, UpstreamDecorator } from './types'
 
 /**
@@ -86,14 +87,6 @@ export function coalesceKey(req: Request, ctx: CallContext): string | undefined 
   if (PRIVATE_ANSWER_HEADERS.some((name) => req.headers.has(name))) return undefined
   const headers = KEY_HEADERS.map((name) => req.headers.get(name))
   return JSON.stringify([ctx.service, pathAndQuery(req.url), ctx.caller ?? null, ...headers])
-}
-
-/** Path and query of a serialized URL (a Request's is always absolute), without parsing it again. */
-function pathAndQuery(url: string): string {
-  const path = url.indexOf('/', url.indexOf('//') + 2)
-  if (path < 0) return '/'
-  const hash = url.indexOf('#', path)
-  return url.slice(path, hash < 0 ? undefined : hash)
 }
 
 /** A response as plain data, safe to hand from one request's handler to another's. */

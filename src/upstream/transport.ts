@@ -1,3 +1,4 @@
+import { pathAndQuery } from '../proxy/path'
 import type { CallContext, Upstream } from './types'
 
 /**
@@ -20,14 +21,11 @@ export function bindingTransport(binding: Pick<Fetcher, 'fetch'>): Upstream {
 /** A base URL (Deno, or any HTTP origin); a path prefix in the base is kept. */
 export function urlTransport(base: string, fetchImpl: typeof fetch = fetch): Upstream {
   const baseUrl = new URL(base)
-  const prefix = baseUrl.pathname.replace(/\/$/, '')
+  // Origin, then the base's path: whatever path follows, the host is the base's.
+  const root = baseUrl.origin + baseUrl.pathname.replace(/\/$/, '')
   return (req, ctx) => {
-    const incoming = new URL(req.url)
-    const target = new URL(baseUrl.origin)
-    target.pathname = prefix + incoming.pathname
-    target.search = incoming.search
     // The request's own parts, at the instance's URL, in one Request built by the fetch.
-    return fetchImpl(target, {
+    return fetchImpl(root + pathAndQuery(req.url), {
       method: req.method,
       headers: req.headers,
       body: req.body,
