@@ -7,7 +7,7 @@ import * as z from 'zod/mini'
  */
 
 /** Redis through the Upstash REST API: the store the rate limiter uses too. */
-export const idempotencyRedisStoreSchema = z.strictObject({
+export const idempotencyRedisStoreSchema = z.lazy(() => z.strictObject({
   kind: z.literal('upstash'),
   url: z.url({ protocol: /^https?$/ }),
   token: z.string().check(z.minLength(1)),
@@ -15,16 +15,16 @@ export const idempotencyRedisStoreSchema = z.strictObject({
   timeoutMs: z._default(z.number().check(z.int(), z.gte(1), z.lte(10_000)), 1000),
   /** Prefix of every key written (`<prefix>:{<caller>}:<key>`). */
   prefix: z._default(z.string().check(z.regex(/^[A-Za-z0-9:_-]{1,32}$/)), 'sy:idem'),
-})
+}))
 
 /** One isolate's memory: for `npm run dev` without redis-server; never shared between isolates. */
-export const idempotencyMemoryStoreSchema = z.strictObject({
+export const idempotencyMemoryStoreSchema = z.lazy(() => z.strictObject({
   kind: z.literal('memory'),
   /** Most keys held; the oldest go first beyond it. */
   maxEntries: z._default(z.number().check(z.int(), z.gte(1), z.lte(1_000_000)), 10_000),
-})
+}))
 
-export const idempotencyConfigSchema = z.prefault(
+export const idempotencyConfigSchema = z.lazy(() => z.prefault(
   z.strictObject({
     /** Off: declarations are ignored, keys pass through to the origin unchecked. */
     enabled: z._default(z.boolean(), true),
@@ -48,7 +48,7 @@ export const idempotencyConfigSchema = z.prefault(
     maxKeyLength: z._default(z.number().check(z.int(), z.gte(1), z.lte(1024)), 255),
     /** Largest answer body kept for replay; a larger one is not stored (the key is released). */
     maxBodyBytes: z._default(z.number().check(z.int(), z.gte(0), z.lte(1024 * 1024)), 256 * 1024),
-  }), {})
+  }), {}))
 
 export type IdempotencyConfig = z.output<typeof idempotencyConfigSchema>
 export type IdempotencyConfigInput = NonNullable<z.input<typeof idempotencyConfigSchema>>
