@@ -1,7 +1,7 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 // @ts-expect-error plain ESM script shared with dev tooling
-import { buildOrigins, databaseId, devVars, eventsQueue, gatewayWorker, originVariant, originWorkers, replicaWorkers, ROOT, SERVICES } from './scripts/origins.mjs'
+import { buildOrigins, databaseId, devVars, docsWorker, eventsQueue, gatewayWorker, originVariant, originWorkers, replicaWorkers, ROOT, SERVICES } from './scripts/origins.mjs'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { RedisContext } from './test/setup/redis'
@@ -132,6 +132,7 @@ export default defineConfig(async () => {
                   },
                   workers: [
                     ...originWorkers({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp, ...ORIGIN_VARS }),
+                    docsWorker(),
                     ...replicaWorkers(ORIGIN_VARS),
                     ...identity.workers,
                     {

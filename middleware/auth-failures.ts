@@ -3,7 +3,7 @@ import { endpointOf } from '../src/endpoint/lookup'
 import { clientPath } from '../src/problem'
 import { readBody } from '../src/proxy/body'
 import type { FailuresConfig, RateLimitConfig } from '../src/ratelimit/config'
-import { accountFromBody, failurePartitions, isFailure, type FailureRoute } from '../src/ratelimit/failures'
+import { accountFromBody, failurePartitions, isFailure, type FailurePartitions, type FailureRoute } from '../src/ratelimit/failures'
 import { quotaExceeded, rateLimitHeader, rateLimitPolicyHeader, toSeconds } from '../src/ratelimit/headers'
 import type { Limiter } from '../src/ratelimit/limiter'
 import type { AppliedPolicy } from '../src/ratelimit/policies'
@@ -19,6 +19,9 @@ export interface AuthFailuresOptions {
   /** The client address as the platform saw it. */
   clientIp: (c: Context<GatewayEnv>) => string | undefined
 }
+
+/** Addresses whose failure partition is remembered at most (a flood of addresses only rebuilds). */
+const MAX_ADDRESSES = 1024
 
 /**
  * Limits failed authentication (src/ratelimit/failures.ts). Runs before auth:
@@ -38,14 +41,25 @@ export interface AuthFailuresOptions {
 export function authFailures(options: AuthFailuresOptions): MiddlewareHandler<GatewayEnv> {
   const { config, failures, limiter, clientIp } = options
   const routeOf = (c: Context<GatewayEnv>): FailureRoute | undefined => endpointOf(c)?.failures
+  // An address's partition is the same on every request from it: built once (bounded).
+  const byAddress = new Map<string | undefined, FailurePartitions>()
+  const partitionsOf = (ip: string | undefined, account: string | undefined): FailurePartitions => {
+    if (account !== undefined) return failurePartitions(config, failures, ip, account)
+    let partitions = byAddress.get(ip)
+    if (!partitions) {
+      if (byAddress.size >= MAX_ADDRESSES) byAddress.clear()
+      byAddress.set(ip, (partitions = failurePartitions(config, failures, ip)))
+    }
+    return partitions
+  }
 
   return async (c, next) => {
     const route = routeOf(c)
     // The body is read within the body limit and put back for the origin; a body that
     // names no account (not JSON, no such field) is counted against the address only.
     const account = route?.account ? await accountFromBody(await readBody(c), route.account) : undefined
-    const partitions = failurePartitions(config, failures, clientIp(c), account)
-    const checked = [partitions.address, ...(partitions.account ? [partitions.account] : [])]
+    const partitions = partitionsOf(clientIp(c), account)
+    const checked = partitions.account ? [partitions.address, partitions.account] : [partitions.address]
 
     const blocked = checked.filter((p) => limiter.blocked(p.key) > 0)
     if (blocked.length > 0) return tooManyFailures(c, limiter, blocked)

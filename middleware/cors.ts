@@ -54,11 +54,22 @@ export function cors(options: CorsOptions): MiddlewareHandler<GatewayEnv> {
     // Any other request (Hono's cors() would take every OPTIONS for a preflight); set
     // after next(), so whatever answered (a route, a 401, a 429) carries the headers.
     await next()
-    if (allowed) {
-      c.header('Access-Control-Allow-Origin', origin)
-      if (policy.credentials) c.header('Access-Control-Allow-Credentials', 'true')
-      if (policy.exposeHeaders.length > 0) c.header('Access-Control-Expose-Headers', policy.exposeHeaders.join(','))
+    const expose = allowed && policy.exposeHeaders.length > 0 ? policy.exposeHeaders.join(',') : undefined
+    const decorate = (headers: Headers) => {
+      if (allowed) {
+        headers.set('Access-Control-Allow-Origin', origin)
+        if (policy.credentials) headers.set('Access-Control-Allow-Credentials', 'true')
+        if (expose !== undefined) headers.set('Access-Control-Expose-Headers', expose)
+      }
+      headers.append('Vary', 'Origin')
     }
-    c.header('Vary', 'Origin', { append: true })
+    // On the response itself (Hono's `c.header` would copy a finalized response first);
+    // only immutable headers (a fetched response) make a copy.
+    try {
+      decorate(c.res.headers)
+    } catch {
+      c.res = new Response(c.res.body, c.res)
+      decorate(c.res.headers)
+    }
   }
 }

@@ -43,13 +43,13 @@ function logStoreFailures(c: Context<GatewayEnv>, summary: FailureSummary): void
   logger.log('warn', `rate limit store failed; failing ${modes.join(' and ')}`, counts)
 }
 
-/** Sets headers on the response, copying it first if its headers are immutable. */
-function setHeaders(c: Context<GatewayEnv>, headers: Record<string, string>): void {
+/** Sets a response header, copying the response first if its headers are immutable. */
+function setHeader(c: Context<GatewayEnv>, name: string, value: string): void {
   try {
-    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value)
+    c.res.headers.set(name, value)
   } catch {
     c.res = new Response(c.res.body, c.res)
-    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value)
+    c.res.headers.set(name, value)
   }
 }
 
@@ -87,12 +87,13 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
     c.get('metrics')?.limiter(outcome.kind)
 
     const names = outcome.policies.map((p) => p.name)
-    const policyHeader = { 'RateLimit-Policy': rateLimitPolicyHeader(outcome.policies) }
-    c.set('rateLimit', {
-      outcome: outcome.kind,
-      policies: names,
-      ...(outcome.kind === 'denied' ? { violated: outcome.violated } : {}),
-    })
+    const policyHeader = rateLimitPolicyHeader(outcome.policies)
+    c.set(
+      'rateLimit',
+      outcome.kind === 'denied'
+        ? { outcome: outcome.kind, policies: names, violated: outcome.violated }
+        : { outcome: outcome.kind, policies: names },
+    )
     recordDecision('ratelimit', {
       outcome: outcome.kind,
       policies: names,
@@ -104,23 +105,24 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
     switch (outcome.kind) {
       case 'denied':
         return ProblemError.of(quotaExceeded(outcome.violated, outcome.retryAfterSeconds), {
-          ...policyHeader,
+          'RateLimit-Policy': policyHeader,
           RateLimit: rateLimitHeader(outcome.limits),
           'Retry-After': String(outcome.retryAfterSeconds),
         }).toResponse(clientPath(c))
       case 'fail-closed':
         return ProblemError.of(limiterUnavailable(outcome.closed), {
-          ...policyHeader,
+          'RateLimit-Policy': policyHeader,
           'Retry-After': String(outcome.retryAfterSeconds),
         }).toResponse(clientPath(c))
       case 'fail-open':
         await next()
         // Remaining quota is unknown: only the policy is advertised.
-        setHeaders(c, policyHeader)
+        setHeader(c, 'RateLimit-Policy', policyHeader)
         return
       case 'allowed':
         await next()
-        setHeaders(c, { ...policyHeader, RateLimit: rateLimitHeader(outcome.limits) })
+        setHeader(c, 'RateLimit-Policy', policyHeader)
+        setHeader(c, 'RateLimit', rateLimitHeader(outcome.limits))
         return
     }
   }

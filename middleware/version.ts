@@ -3,6 +3,7 @@ import { ProblemError } from '../wire/problem'
 import type { GatewayEnv } from '../src/types'
 import { applyDeprecationHeaders, deprecationHeaders, isSunset, sunsetProblem } from '../src/versioning/deprecation'
 import { essence, isJson } from '../src/versioning/media-type'
+import { versionParams } from '../src/versioning/negotiate'
 import type { Versioning } from '../src/versioning/versioning'
 import { clientPath } from '../src/problem'
 
@@ -104,11 +105,11 @@ export function versionHeaders(options: Pick<VersionNegotiationOptions, 'version
 /** Drops `?version=` and turns a vendor JSON `Content-Type` into `application/json`. */
 function stripVersionSignals(c: Context<GatewayEnv>): void {
   const raw = c.req.raw
-  const url = new URL(raw.url)
-  const hasQuery = url.searchParams.has('version')
+  const hasQuery = versionParams(raw.url).length > 0
   const contentType = raw.headers.get('content-type')
   const vendorBody = contentType !== null && isJson(contentType) && essence(contentType).startsWith('application/vnd.switchyard')
   if (!hasQuery && !vendorBody) return
+  const url = new URL(raw.url)
   url.searchParams.delete('version')
   const headers = new Headers(raw.headers)
   if (vendorBody) headers.set('content-type', 'application/json')
@@ -117,9 +118,20 @@ function stripVersionSignals(c: Context<GatewayEnv>): void {
 
 /** Adds field names to `Vary` once each (case-insensitively); `*` already covers all. */
 export function appendVary(headers: Headers, names: string[]): void {
-  const current = (headers.get('vary') ?? '').split(',').map((s) => s.trim()).filter(Boolean)
-  if (current.includes('*')) return
-  const seen = new Set(current.map((s) => s.toLowerCase()))
-  const added = names.filter((n) => !seen.has(n.toLowerCase()))
-  if (added.length > 0) headers.set('Vary', [...current, ...added].join(', '))
+  const vary = headers.get('vary')
+  if (vary === null) {
+    // Nothing to merge with (the usual case): the names as they are.
+    if (names.length > 0) headers.set('Vary', names.join(', '))
+    return
+  }
+  const current: string[] = []
+  for (const part of vary.split(',')) {
+    const name = part.trim()
+    if (name === '*') return
+    if (name) current.push(name)
+  }
+  const seen = current.map((s) => s.toLowerCase())
+  const merged = current.slice()
+  for (const name of names) if (!seen.includes(name.toLowerCase())) merged.push(name)
+  if (merged.length > current.length) headers.set('Vary', merged.join(', '))
 }

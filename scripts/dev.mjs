@@ -29,7 +29,7 @@ const preparedIn = seconds()
 if (seeded.length > 0) console.log(`local D1 migrated and seeded: ${seeded.join(', ')}`)
 const vars = Object.entries(limiter.vars).map(([name, value]) => `${name}:${value}`)
 
-const configs = ['wrangler.toml', ...SERVICES.map((n) => `services/${n}/wrangler.toml`)]
+const configs = ['wrangler.toml', ...SERVICES.map((n) => `services/${n}/wrangler.toml`), 'wrangler.docs.toml']
 // OTEL_* and SWITCHYARD_* variables of the shell (e.g. OTEL_EXPORTER_OTLP_ENDPOINT,
 // SWITCHYARD_RATE_LIMIT, SWITCHYARD_AUTH) reach the gateway, the first Worker, after (so
 // over) the dev limiter's; origins read theirs from services/<name>/.dev.vars.

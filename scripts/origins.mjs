@@ -165,7 +165,7 @@ export async function migrateAndSeed(db, name) {
 export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0.1', extraWorkers = [], quiet = false, queueBatchTimeout } = {}) {
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare')
   await buildOrigins()
-  const workers = [...extraWorkers, ...originWorkers(vars, { queueBatchTimeout })].map((w) => ({
+  const workers = [...extraWorkers, ...originWorkers(vars, { queueBatchTimeout }), docsWorker()].map((w) => ({
     ...w,
     unsafeDirectSockets: [{ host, port: 0 }],
   }))
@@ -185,6 +185,25 @@ export async function startOriginServers({ persistTo, vars = {}, host = '127.0.0
   return { urls, dispose: () => mf.dispose() }
 }
 
+const DOCS_WORKER = 'switchyard-docs'
+
+/**
+ * The docs assets Worker (wrangler.docs.toml): the swagger-ui-dist package as Workers
+ * static assets, with no script of its own; the gateway's DOCS_ASSETS binding.
+ */
+export function docsWorker() {
+  return {
+    name: DOCS_WORKER,
+    modules: true,
+    script: 'export default {}',
+    compatibilityDate: COMPATIBILITY_DATE,
+    assets: {
+      directory: path.join(ROOT, 'node_modules', 'swagger-ui-dist'),
+      routerConfig: { has_user_worker: false },
+    },
+  }
+}
+
 /**
  * The gateway Worker itself, bundled, bound to the origins as in wrangler.toml.
  * `name` and `bindings` let tests run a second gateway instance with its own vars;
@@ -199,15 +218,13 @@ export async function gatewayWorker({ name = 'switchyard-gateway', bindings = {}
     scriptPath: outfile,
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: ['nodejs_compat', 'enable_request_signal'],
-    serviceBindings: Object.fromEntries(SERVICES.map((n) => [n.toUpperCase(), `switchyard-${n}`])),
+    serviceBindings: {
+      ...Object.fromEntries(SERVICES.map((n) => [n.toUpperCase(), `switchyard-${n}`])),
+      // As in wrangler.toml: Swagger UI's files for the docs pages (docsWorker()).
+      DOCS_ASSETS: DOCS_WORKER,
+    },
     bindings,
     // As [[d1_databases]] in wrangler.toml: consumers and API key hashes.
     d1Databases: { GATEWAY_DB: 'switchyard-gateway' },
-    // As [assets] in wrangler.toml: Swagger UI's files for the docs pages.
-    assets: {
-      directory: path.join(ROOT, 'node_modules', 'swagger-ui-dist'),
-      binding: 'DOCS_ASSETS',
-      routerConfig: { invoke_user_worker_ahead_of_assets: true, has_user_worker: true },
-    },
   }
 }

@@ -17,12 +17,24 @@ const consoleSink: LogSink = (line) => console.log(line)
 
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
 
+/** The ISO time of the last line's millisecond: lines within one millisecond share it. */
+let stampMs = Number.NaN
+let stamp = ''
+function isoNow(): string {
+  const now = Date.now()
+  if (now !== stampMs) {
+    stampMs = now
+    stamp = new Date(now).toISOString()
+  }
+  return stamp
+}
+
 /** `minLevel`: lines below it are not written (e.g. `warn` leaves out the access log). */
 export function createLogger(base: LogFields = {}, sink: LogSink = consoleSink, minLevel: LogLevel = 'debug'): Logger {
   return {
     log(level, msg, fields) {
       if (RANK[level] < RANK[minLevel]) return
-      sink(JSON.stringify({ ts: new Date().toISOString(), level, msg, ...base, ...fields }))
+      sink(JSON.stringify({ ts: isoNow(), level, msg, ...base, ...fields }))
     },
     child(fields) {
       return createLogger({ ...base, ...fields }, sink, minLevel)

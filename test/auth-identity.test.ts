@@ -106,3 +106,17 @@ describe('an origin without IDENTITY_SECRET (reachable only through bindings)', 
     await expectProblem(await read({}), 401)
   })
 })
+
+describe('the identity signature', () => {
+  it('is HMAC-SHA256 over the documented input (UTF-8), base64url, whichever crypto the runtime signs with', async () => {
+    const headers = new Headers({ ...identity, [IDENTITY_HEADERS.subject]: 'zoë' })
+    await signIdentity(headers, 'get', new URL('https://users.example.net/users/me?x=1&y=%C3%A9'), SECRET, 1_700_000_000)
+    const input = ['switchyard-identity-v1', 'GET', '/users/me?x=1&y=%C3%A9', '1700000000', 'zoë', 'users:read', 'admin'].join('\n')
+    const encoder = new TextEncoder()
+    const key = await crypto.subtle.importKey('raw', encoder.encode(SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(input)))
+    const expected = btoa(String.fromCharCode(...mac)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
+    expect(headers.get(IDENTITY_HEADERS.timestamp)).toBe('1700000000')
+    expect(headers.get(IDENTITY_HEADERS.signature)).toBe(`v1=${expected}`)
+  })
+})

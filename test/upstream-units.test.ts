@@ -3,6 +3,7 @@ import { ProblemError } from '../wire/problem'
 import { isRetryable, retryAfterMs } from '../src/upstream/retry'
 import { RetryBudget } from '../src/upstream/retry-budget'
 import { withTimeout } from '../src/upstream/timeout'
+import { urlTransport } from '../src/upstream/transport'
 import type { CallContext } from '../src/upstream/types'
 
 const ctx: CallContext = { service: 'users', route: '/users/:id', requestId: 'r-1', waitUntil: () => {} }
@@ -74,5 +75,37 @@ describe('withTimeout', () => {
     })
     caller.abort(new DOMException('client left', 'AbortError'))
     await expect(call).rejects.toMatchObject({ name: 'AbortError' })
+  })
+})
+
+describe('urlTransport', () => {
+  /** The fetch a URL transport calls, recording what it would send (no network in a unit test). */
+  const recording = () => {
+    const sent: Request[] = []
+    const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      sent.push(new Request(input, init))
+      return new Response('ok')
+    }) as typeof fetch
+    return { sent, fetchImpl }
+  }
+
+  it("sends to the base's host and path prefix, the request's path and query after it", async () => {
+    const { sent, fetchImpl } = recording()
+    const transport = urlTransport('http://user:pw@origin.test:8080/base/?ignored=1', fetchImpl)
+    await transport(new Request('http://users.internal/users/1?x=%20y&z'), ctx)
+    // A path that looks like an authority stays a path: the host is always the base's.
+    await transport(new Request('http://users.internal//evil.example/a'), ctx)
+    expect(sent.map((r) => r.url)).toEqual(['http://origin.test:8080/base/users/1?x=%20y&z', 'http://origin.test:8080/base//evil.example/a'])
+  })
+
+  it("keeps the request's method, headers and body, and hands the call's signal to the fetch", async () => {
+    const { sent, fetchImpl } = recording()
+    const caller = new AbortController()
+    const req = new Request('http://users.internal/users', { method: 'POST', headers: { 'x-a': '1' }, body: 'hi' })
+    await urlTransport('http://origin.test', fetchImpl)(req, { ...ctx, signal: caller.signal })
+    const [out] = sent
+    expect([out!.method, out!.headers.get('x-a'), await out!.text(), out!.signal.aborted]).toEqual(['POST', '1', 'hi', false])
+    caller.abort(new DOMException('client left', 'AbortError'))
+    expect(out!.signal.aborted).toBe(true)
   })
 })

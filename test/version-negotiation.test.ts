@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { customGateway as anonymousCustomGateway, expectProblem, gateway as anonymousGateway, originStats, resetOrigin } from './helpers'
 import { callingAs } from './tokens'
+import { appendVary } from '../middleware/version'
+import { versionParams } from '../src/versioning/negotiate'
 
 /** API routes need a token: these tests call as the seeded admin. */
 const gateway = callingAs('grace', anonymousGateway)
@@ -195,5 +197,65 @@ describe('what the origin and other paths see', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('api-version')).toBe('v1')
     expect(await res.text()).toBe('')
+  })
+})
+
+describe('the version query parameter, as URLSearchParams reads it', () => {
+  it('a percent-encoded key is still `version`', async () => {
+    const v1 = await get('/api/users/1?%76ersion=1')
+    expect(await v1.json()).toEqual(ADA_V1)
+    expectVersioned(v1, 'v1')
+    const body = await expectProblem(await get('/api/users/1?ver%73ion=9'), 400)
+    expect(body.type).toBe('https://switchyard.example/problems#unsupported-version')
+    expect(body.source).toBe('query')
+  })
+
+  it('parameters that only mention it are no signal', async () => {
+    for (const path of ['/api/users/1?versions=1', '/api/users/1?x=version', '/api/users/1?n=%31']) {
+      const res = await get(path)
+      expect(await res.json()).toEqual(ADA_V2)
+      expectVersioned(res, 'v2')
+    }
+  })
+
+  it.each([
+    'http://gw.example/api/users/1',
+    'http://gw.example/api/users/1?',
+    'http://gw.example/api/users/1?version=1',
+    'http://gw.example/api/users/1?a=1&version=2&version=v1',
+    'http://gw.example/api/users/1?%76ersion=1&ver%73ion=2',
+    'http://gw.example/api/users/1?version+=1&version%20=2&versio=3',
+    'http://gw.example/api/users/1?version=%31#version=2',
+    'http://gw.example/api/users/1#?version=2',
+    'http://gw.example/api/users/1?x=version',
+  ])('versionParams(%s) = URL.searchParams.getAll', (url) => {
+    const serialized = new Request(url).url
+    expect(versionParams(serialized)).toEqual(new URL(serialized).searchParams.getAll('version'))
+  })
+})
+
+describe('Vary, merged', () => {
+  /** The reference: every present name kept (trimmed), each new one added once, `*` left alone. */
+  function reference(vary: string | null, names: string[]): string | null {
+    const current = (vary ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+    if (current.includes('*')) return vary
+    const seen = new Set(current.map((s) => s.toLowerCase()))
+    const added = names.filter((n) => !seen.has(n.toLowerCase()))
+    return added.length > 0 ? [...current, ...added].join(', ') : vary
+  }
+
+  it.each([
+    [null, ['Accept', 'Accept-Version', 'API-Version']],
+    ['Origin', ['Accept', 'Accept-Version', 'API-Version']],
+    ['accept, origin', ['Accept', 'Accept-Version', 'API-Version']],
+    [' Accept ,, API-Version', ['Accept', 'Accept-Version', 'API-Version']],
+    ['Accept, Accept-Version, API-Version, Origin', ['Accept', 'Accept-Version', 'API-Version']],
+    ['*', ['Accept']],
+    ['Origin, *', ['Accept']],
+    [null, []],
+  ])('%j + %j', (vary, names) => {
+    const headers = new Headers(vary === null ? {} : { vary })
+    appendVary(headers, names)
+    expect(headers.get('vary')).toBe(reference(vary === null ? null : new Headers({ vary }).get('vary'), names))
   })
 })

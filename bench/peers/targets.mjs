@@ -134,6 +134,9 @@ export async function startTargets() {
       urls: { auth: urls.auth, users: urls['users-signed'], orders: urls.orders, payments: urls.payments, inventory: urls.inventory },
       port: await freePort(),
       env: { ...SWITCHYARD_VARS, SWITCHYARD_IDENTITY_SECRET: DEV_IDENTITY_SECRET },
+      // Its access log is written as deployed, to stdout, but not read back into this
+      // process, which also sends the load (workerd's lines still are: Miniflare parses them).
+      stdio: ['ignore', 'ignore', 'pipe'],
     })
     stops.push(() => denoGateway.stop())
     const denoHono = await startDenoHonoProxy({ USERS_URL: urls.users, INVENTORY_URL: urls.inventory })

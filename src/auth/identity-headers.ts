@@ -8,10 +8,17 @@ import { IDENTITY_HEADERS, signIdentity } from '../../wire/identity'
 import type { Identity } from '../types'
 
 export function setIdentityHeaders(headers: Headers, identity: Identity | undefined): void {
-  if (!identity) return
-  headers.set(IDENTITY_HEADERS.subject, identity.sub)
-  headers.set(IDENTITY_HEADERS.scopes, identity.scopes.join(' '))
-  headers.set(IDENTITY_HEADERS.roles, identity.roles.join(' '))
+  for (const [name, value] of identityHeaderEntries(identity)) headers.set(name, value)
+}
+
+/** The identity headers as name/value pairs (none for an anonymous caller). */
+export function identityHeaderEntries(identity: Identity | undefined): [string, string][] {
+  if (!identity) return []
+  return [
+    [IDENTITY_HEADERS.subject, identity.sub],
+    [IDENTITY_HEADERS.scopes, identity.scopes.join(' ')],
+    [IDENTITY_HEADERS.roles, identity.roles.join(' ')],
+  ]
 }
 
 const NAMES = Object.values(IDENTITY_HEADERS)
@@ -27,10 +34,9 @@ const NAMES = Object.values(IDENTITY_HEADERS)
 export function identitySigningFetch(secret: string | undefined, inner?: typeof fetch): typeof fetch {
   return async (input, init) => {
     const send = inner ?? fetch
-    const headers =
-      init?.headers !== undefined ? new Headers(init.headers) : input instanceof Request ? input.headers : new Headers()
-    if (!NAMES.some((name) => headers.has(name))) return send(input, init)
-    // A copy: the caller's request (and its headers) may be immutable.
+    const headers = init?.headers !== undefined ? asHeaders(init.headers) : input instanceof Request ? input.headers : undefined
+    if (!headers || !NAMES.some((name) => headers.has(name))) return send(input, init)
+    // A Request of its own: the caller's (and its headers) may be immutable.
     const request = new Request(input, init)
     if (secret) {
       await signIdentity(request.headers, request.method, new URL(request.url), secret)
@@ -40,3 +46,6 @@ export function identitySigningFetch(secret: string | undefined, inner?: typeof 
     return send(request)
   }
 }
+
+/** Read-only view of init headers: a Headers as it is, anything else copied. */
+const asHeaders = (init: HeadersInit): Headers => (init instanceof Headers ? init : new Headers(init))

@@ -18,6 +18,7 @@
 import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose'
 import type { Identity } from '../types'
 import type { TokenVerifier } from './verify'
+import { builtinCrypto } from '../../wire/builtin-crypto'
 
 /** What the cache needs of a key source: jose's `createRemoteJWKSet` result has both. */
 interface InspectableKeySet {
@@ -47,8 +48,22 @@ const isInspectable = (keys: unknown): keys is InspectableKeySet =>
 
 /** The `kid` of a compact JWS's protected header, if it has a string one. */
 function kidOf(token: string): string | undefined {
+  // Tokens of one issuer and key share their header: its kid is read once (headers hold no secret).
+  const header = token.slice(0, token.indexOf('.'))
+  if (kids.has(header)) return kids.get(header)
+  const kid = kidOfHeader(header)
+  if (kids.size >= MAX_HEADERS) kids.clear()
+  kids.set(header, kid)
+  return kid
+}
+
+const kids = new Map<string, string | undefined>()
+/** Headers remembered at most: crafted ones can only cost a re-parse, never memory. */
+const MAX_HEADERS = 256
+
+function kidOfHeader(header: string): string | undefined {
   try {
-    const b64 = token.slice(0, token.indexOf('.')).replace(/-/g, '+').replace(/_/g, '/')
+    const b64 = header.replace(/-/g, '+').replace(/_/g, '/')
     const kid = (JSON.parse(atob(b64)) as { kid?: unknown }).kid
     return typeof kid === 'string' ? kid : undefined
   } catch {
@@ -56,28 +71,19 @@ function kidOf(token: string): string | undefined {
   }
 }
 
+/** Node's one-shot digest (Node ≥ 21.7): no Hash object per token; absent elsewhere. */
+type OneShotHash = (alg: 'sha256', data: string, encoding: 'latin1') => string
+
 /**
  * SHA-256 of the token: synchronous through `node:crypto` where the runtime offers it
- * without an import (Node, Deno, workerd with nodejs_compat: `process.getBuiltinModule`),
- * else Web Crypto (a thread hop in Node, cheap in workerd).
+ * (wire/builtin-crypto.ts), else Web Crypto (a thread hop in Node, cheap in workerd).
  */
-type NodeCrypto = { createHash(alg: string): { update(data: string): { digest(encoding: 'latin1'): string } } }
-// Looked up on the first hash, not at start-up: loading node:crypto costs a cold isolate.
-let nodeCrypto: NodeCrypto | null | undefined
-function builtinCrypto(): NodeCrypto | null {
-  if (nodeCrypto !== undefined) return nodeCrypto
-  try {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    nodeCrypto = (proc?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined) ?? null
-  } catch {
-    nodeCrypto = null
-  }
-  return nodeCrypto
-}
-
 async function sha256(text: string): Promise<string> {
   const node = builtinCrypto()
-  if (node) return node.createHash('sha256').update(text).digest('latin1')
+  if (node) {
+    const oneShot = node as { hash?: OneShotHash }
+    return oneShot.hash ? oneShot.hash('sha256', text, 'latin1') : node.createHash('sha256').update(text).digest('latin1')
+  }
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
   return String.fromCharCode(...digest)
 }

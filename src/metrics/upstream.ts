@@ -19,14 +19,12 @@ export function withMetrics(metrics: Metrics): UpstreamDecorator {
       const resendCount = sends.get(ctx) ?? 0
       sends.set(ctx, resendCount + 1)
       const started = performance.now()
-      const record = (outcome: { status?: number; error?: string }) =>
-        metrics.upstream({ service: ctx.service, method: req.method, durationMs: performance.now() - started, resendCount, ...outcome })
       try {
         const res = await next(req, ctx)
-        record({ status: res.status })
+        metrics.upstream({ service: ctx.service, method: req.method, durationMs: performance.now() - started, resendCount, status: res.status })
         return res
       } catch (err) {
-        record({ error: errorType(err, ctx.signal) })
+        metrics.upstream({ service: ctx.service, method: req.method, durationMs: performance.now() - started, resendCount, error: errorType(err, ctx.signal) })
         throw err
       }
     }

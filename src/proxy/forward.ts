@@ -4,7 +4,7 @@
  * service's decorator stack, and the answer as the client must see it.
  */
 import type { Context } from 'hono'
-import { setIdentityHeaders } from '../auth/identity-headers'
+import { identityHeaderEntries } from '../auth/identity-headers'
 import { endpointOf } from '../endpoint/lookup'
 import type { RouteSpec } from '../endpoint/types'
 import { PROBLEM_CONTENT_TYPE, ProblemError } from '../../wire/problem'
@@ -14,7 +14,7 @@ import type { Registry } from '../upstream/registry'
 import type { CallContext } from '../upstream/types'
 import { essence } from '../versioning/media-type'
 import { originBody } from './body'
-import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers'
+import { entriesWithoutHopByHop, FORWARDING_HEADERS, type HeaderEntries, upstreamRequestEntries } from './headers'
 import { relayOriginSocket } from './websocket'
 
 /** What every handler that calls an origin needs. */
@@ -33,23 +33,41 @@ export function originRequestHeaders(
   c: Context<GatewayEnv>,
   options: Pick<ProxyOptions, 'clientIp' | 'gatewayName'>,
 ): Headers {
-  const incoming = new URL(c.req.url)
-  const headers = upstreamRequestHeaders(c.req.raw.headers, {
-    clientIp: options.clientIp(c),
-    proto: incoming.protocol.replace(':', ''),
-    host: incoming.host,
-    gatewayName: options.gatewayName,
-  })
-  headers.set('x-request-id', c.get('requestId'))
-  setIdentityHeaders(headers, c.get('identity'))
-  return headers
+  return new Headers(originRequestEntries(c, options, new URL(c.req.url), ORIGIN_SET))
+}
+
+/** Names {@link originRequestEntries} writes itself: a client's values are left out. */
+const ORIGIN_SET: ReadonlySet<string> = new Set([...FORWARDING_HEADERS, 'x-request-id'])
+/** The same, for a request whose body goes as bytes: fetch gives it its length. */
+const ORIGIN_SET_BYTES: ReadonlySet<string> = new Set([...ORIGIN_SET, 'content-length'])
+
+/** {@link originRequestHeaders} as entries, for the one Request built from them. */
+function originRequestEntries(
+  c: Context<GatewayEnv>,
+  options: Pick<ProxyOptions, 'clientIp' | 'gatewayName'>,
+  incoming: URL,
+  replaced: ReadonlySet<string>,
+): HeaderEntries {
+  const entries = upstreamRequestEntries(
+    c.req.raw.headers,
+    {
+      clientIp: options.clientIp(c),
+      proto: incoming.protocol.replace(':', ''),
+      host: incoming.host,
+      gatewayName: options.gatewayName,
+    },
+    replaced,
+  )
+  entries.push(['x-request-id', c.get('requestId')], ...identityHeaderEntries(c.get('identity')))
+  return entries
 }
 
 /**
  * Sends the request to the route's service at the same normalized path it was
  * routed on (or at the route's caller-relative `originPath`), with the verified
  * caller's identity headers. The target host is fixed by the registry, never taken
- * from the client.
+ * from the client. One Request goes out and one Response comes back, each built once
+ * from header entries (no Headers copied on the way).
  */
 export async function forward(
   c: Context<GatewayEnv>,
@@ -60,15 +78,14 @@ export async function forward(
   publicPrefix = '',
 ): Promise<Response> {
   const incoming = new URL(c.req.url)
-  const headers = originRequestHeaders(c, options)
-  // A WebSocket route hands the upgrade on: the origin answers the handshake.
-  if (spec.stream === 'websocket' && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
-    headers.set('upgrade', 'websocket')
-  }
   // Framed as the client framed it: `Content-Length` stays `Content-Length` (src/proxy/body.ts).
   const { body, duplex } = await originBody(c.req.raw)
   // Bytes get their length from fetch; a stale header from a layer that rewrote them must not win.
-  if (body !== undefined && !duplex) headers.delete('content-length')
+  const headers = originRequestEntries(c, options, incoming, body !== undefined && !duplex ? ORIGIN_SET_BYTES : ORIGIN_SET)
+  // A WebSocket route hands the upgrade on: the origin answers the handshake.
+  if (spec.stream === 'websocket' && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
+    headers.push(['upgrade', 'websocket'])
+  }
   const request = new Request(`http://${spec.service}.internal${originPath}${incoming.search}`, {
     method: c.req.method,
     headers,
@@ -78,11 +95,11 @@ export async function forward(
   } as RequestInit)
 
   const response = await callUpstream(c, spec, request, options)
-  const responseHeaders = downstreamResponseHeaders(response.headers)
-  const location = responseHeaders.get('location')
+  const responseHeaders = entriesWithoutHopByHop(response.headers, { internal: true })
+  const location = responseHeaders.find(([name]) => name === 'location')
   // The origin names its own path (`/orders/7`); the client knows it as `/api/v2/orders/7`.
-  if (publicPrefix && location?.startsWith('/') && !location.startsWith('//')) {
-    responseHeaders.set('location', publicPrefix + location)
+  if (publicPrefix && location?.[1].startsWith('/') && !location[1].startsWith('//')) {
+    location[1] = publicPrefix + location[1]
   }
   // The origin accepted a WebSocket: the socket itself is relayed (Workers), or bridged (Deno).
   if (response.status === 101 && response.webSocket) {
@@ -92,8 +109,9 @@ export async function forward(
     const bridged = relayOriginSocket(c.req.raw, response)
     if (bridged) return bridged
   }
-  if (essence(responseHeaders.get('content-type') ?? '') === PROBLEM_CONTENT_TYPE) {
-    return originProblem(response, responseHeaders, clientPath(c))
+  const type = responseHeaders.find(([name]) => name === 'content-type')?.[1] ?? ''
+  if (essence(type) === PROBLEM_CONTENT_TYPE) {
+    return originProblem(response, new Headers(responseHeaders), clientPath(c))
   }
   return new Response(response.body, {
     status: response.status,

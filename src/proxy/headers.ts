@@ -17,30 +17,51 @@ export const INTERNAL_PREFIX = 'x-switchyard-'
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
+/** Header name/value pairs, as `new Headers()`, `new Request()` and `new Response()` take them. */
+export type HeaderEntries = [string, string][]
+
 /** Names listed in `Connection` are hop-by-hop too; invalid tokens are ignored. */
-function connectionNamed(headers: Headers): string[] {
+function connectionNamed(headers: Headers): Set<string> | undefined {
   const value = headers.get('connection')
-  if (!value) return []
-  return value
-    .split(',')
-    .map((name) => name.trim().toLowerCase())
-    .filter((name) => TOKEN.test(name))
+  if (!value) return undefined
+  return new Set(
+    value
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter((name) => TOKEN.test(name)),
+  )
 }
 
 function isHopByHop(name: string): boolean {
   return HOP_BY_HOP.has(name) || name.startsWith('proxy-')
 }
 
-/** Copies `headers` without hop-by-hop ones (and, optionally, without internal ones). */
-export function stripHopByHop(headers: Headers, { internal = false } = {}): Headers {
-  const named = new Set(connectionNamed(headers))
-  const out = new Headers()
+export interface StripOptions {
+  /** Also leave out the gateway's internal headers (`X-Switchyard-*`). */
+  internal?: boolean
+  /** Also leave out these (lower-case) names: the caller sets its own values. */
+  replaced?: ReadonlySet<string>
+}
+
+/**
+ * The entries of `headers` without hop-by-hop ones (and the others `options` name),
+ * for the one Request or Response built from them: no intermediate Headers to copy.
+ */
+export function entriesWithoutHopByHop(headers: Headers, { internal = false, replaced }: StripOptions = {}): HeaderEntries {
+  const named = connectionNamed(headers)
+  const out: HeaderEntries = []
   headers.forEach((value, name) => {
-    if (isHopByHop(name) || named.has(name)) return
+    if (isHopByHop(name) || named?.has(name)) return
     if (internal && name.startsWith(INTERNAL_PREFIX)) return
-    out.append(name, value)
+    if (replaced?.has(name)) return
+    out.push([name, value])
   })
   return out
+}
+
+/** Copies `headers` without hop-by-hop ones (and, optionally, without internal ones). */
+export function stripHopByHop(headers: Headers, options: Pick<StripOptions, 'internal'> = {}): Headers {
+  return new Headers(entriesWithoutHopByHop(headers, options))
 }
 
 export interface ForwardingInfo {
@@ -51,26 +72,34 @@ export interface ForwardingInfo {
   gatewayName: string
 }
 
+/** Headers the gateway writes itself on the way to an origin: a client's values never pass. */
+export const FORWARDING_HEADERS: ReadonlySet<string> = new Set([
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+  'via',
+])
+
 /**
  * Headers for the request to an origin: client headers minus hop-by-hop and any
  * client-sent internal header, plus `X-Forwarded-*`, `Forwarded` and `Via`.
  * The gateway is the edge, so client-sent forwarding headers are replaced, not
  * appended: nothing downstream should trust an address the client wrote.
+ * `replaced` must include {@link FORWARDING_HEADERS}, plus any name the caller sets next.
  */
-export function upstreamRequestHeaders(incoming: Headers, info: ForwardingInfo): Headers {
-  const headers = stripHopByHop(incoming, { internal: true })
-  headers.delete('forwarded')
-  headers.delete('x-forwarded-for')
-  headers.delete('x-forwarded-host')
-  headers.delete('x-forwarded-proto')
-  headers.delete('x-real-ip')
-  if (info.clientIp) headers.set('x-forwarded-for', info.clientIp)
-  headers.set('x-forwarded-host', info.host)
-  headers.set('x-forwarded-proto', info.proto)
-  headers.set('forwarded', forwardedValue(info))
+export function upstreamRequestEntries(
+  incoming: Headers,
+  info: ForwardingInfo,
+  replaced: ReadonlySet<string> = FORWARDING_HEADERS,
+): HeaderEntries {
+  const entries = entriesWithoutHopByHop(incoming, { internal: true, replaced })
+  if (info.clientIp) entries.push(['x-forwarded-for', info.clientIp])
+  entries.push(['x-forwarded-host', info.host], ['x-forwarded-proto', info.proto], ['forwarded', forwardedValue(info)])
   const via = incoming.get('via')
-  headers.set('via', via ? `${via}, 1.1 ${info.gatewayName}` : `1.1 ${info.gatewayName}`)
-  return headers
+  entries.push(['via', via ? `${via}, 1.1 ${info.gatewayName}` : `1.1 ${info.gatewayName}`])
+  return entries
 }
 
 /** RFC 7239 element; IPv6 addresses are quoted and bracketed. */

@@ -71,3 +71,14 @@ export function requestPath(req: Request): PathResult {
   }
   return result
 }
+
+/**
+ * Path and query of a serialized absolute URL (a Request's `url`), without parsing it
+ * again: what `pathname + search` of `new URL(url)` gives.
+ */
+export function pathAndQuery(url: string): string {
+  const path = url.indexOf('/', url.indexOf('//') + 2)
+  if (path < 0) return '/'
+  const hash = url.indexOf('#', path)
+  return url.slice(path, hash < 0 ? undefined : hash)
+}

@@ -39,7 +39,8 @@ const HANDSHAKE = ['upgrade', 'connection', 'host', 'sec-websocket-key', 'sec-we
 /** A fetch that answers `Upgrade: websocket` requests by opening a WebSocket to the URL (Deno). */
 export function upgradingFetch(fetchImpl: typeof fetch = fetch): typeof fetch {
   return (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const req = new Request(input, init)
+    // Only an upgrade needs a Request of its own here; anything else goes on as it came.
+    const req = input instanceof Request && init === undefined ? input : new Request(input, init)
     if (!isUpgrade(req)) return fetchImpl(req)
     const url = new URL(req.url)
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'

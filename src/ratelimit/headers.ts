@@ -1,4 +1,4 @@
-import { serializeList, type Item } from 'structured-headers'
+import { serializeBareItem, serializeItem } from 'structured-headers'
 import { problemType, type Problem } from '../../wire/problem'
 import type { AppliedPolicy } from './policies'
 
@@ -15,27 +15,72 @@ export interface ServiceLimit {
   resetSeconds: number
 }
 
-const params = (entries: [string, number][]) => new Map<string, number>(entries)
+/**
+ * Hand-built rather than through `serializeList` on every response: a policy name is
+ * serialized once (an sf-string, by the library) and the integers are appended as the
+ * library would write them (`String(n)`), so the bytes are the same; anything that is not
+ * an integer in the sf-integer range goes through the library (which throws or writes
+ * a decimal, exactly as before).
+ */
+const quoted = new Map<string, string>()
+function sfString(name: string): string {
+  let out = quoted.get(name)
+  if (out === undefined) {
+    out = serializeItem(name)
+    // Names come from the config (a bounded set); a stray caller must not grow this.
+    if (quoted.size < 1024) quoted.set(name, out)
+  }
+  return out
+}
 
-/** A policy applies to a composite once per service its parts call: advertised once. */
+const MAX_SF_INTEGER = 999_999_999_999_999
+const sfNumber = (n: number): string =>
+  Number.isInteger(n) && n >= -MAX_SF_INTEGER && n <= MAX_SF_INTEGER ? String(n) : serializeBareItem(n)
+
+/** `"name";a=1;b=2`, as `serializeItem([name, new Map([[a, 1], [b, 2]])])` writes it. */
+const member = (name: string, a: string, x: number, b: string, y: number): string =>
+  `${sfString(name)};${a}=${sfNumber(x)};${b}=${sfNumber(y)}`
+
+/** A policy applies to a composite once per service its parts call: advertised once (the last of a name, where the first stood). */
 export function rateLimitPolicyHeader(policies: AppliedPolicy[]): string {
-  const once = [...new Map(policies.map((p) => [p.name, p])).values()]
-  return serializeList(once.map((p): Item => [p.name, params([['q', p.quota], ['w', p.window]])]))
+  let out = ''
+  for (let i = 0; i < policies.length; i++) {
+    const name = policies[i]!.name
+    if (indexOfName(policies, name) !== i) continue
+    const p = lastOfName(policies, name, i)
+    out += `${out ? ', ' : ''}${member(p.name, 'q', p.quota, 'w', p.window)}`
+  }
+  return out
 }
 
 /** Per policy name, its tightest partition: the least remaining, the longest wait. */
 export function rateLimitHeader(limits: ServiceLimit[]): string {
-  const byName = new Map<string, ServiceLimit>()
-  for (const l of limits) {
-    const seen = byName.get(l.name)
-    byName.set(
-      l.name,
-      seen ? { name: l.name, remaining: Math.min(seen.remaining, l.remaining), resetSeconds: Math.max(seen.resetSeconds, l.resetSeconds) } : l,
-    )
+  let out = ''
+  for (let i = 0; i < limits.length; i++) {
+    const first = limits[i]!
+    if (indexOfName(limits, first.name) !== i) continue
+    let { remaining, resetSeconds } = first
+    for (let j = i + 1; j < limits.length; j++) {
+      const l = limits[j]!
+      if (l.name !== first.name) continue
+      remaining = Math.min(remaining, l.remaining)
+      resetSeconds = Math.max(resetSeconds, l.resetSeconds)
+    }
+    out += `${out ? ', ' : ''}${member(first.name, 'r', Math.max(0, remaining), 't', Math.max(0, resetSeconds))}`
   }
-  return serializeList(
-    [...byName.values()].map((l): Item => [l.name, params([['r', Math.max(0, l.remaining)], ['t', Math.max(0, l.resetSeconds)]])]),
-  )
+  return out
+}
+
+/** Lists are a handful of entries: a scan beats building a Map per response. */
+function indexOfName(list: { name: string }[], name: string): number {
+  for (let i = 0; i < list.length; i++) if (list[i]!.name === name) return i
+  return -1
+}
+
+function lastOfName<T extends { name: string }>(list: T[], name: string, from: number): T {
+  let last = list[from]!
+  for (let i = from + 1; i < list.length; i++) if (list[i]!.name === name) last = list[i]!
+  return last
 }
 
 /** Whole seconds, rounded up: a client that waits this long is never early. */

@@ -91,16 +91,23 @@ export function createLimiter(
       })
       return full
     },
-    async decide(caller, scope, extra = []) {
-      const policies = [...applicablePolicies(config, caller, scope), ...extra]
+    async decide(caller, scope, extra) {
+      const policies = applicablePolicies(config, caller, scope)
+      if (extra) for (const p of extra) policies.push(p)
       if (policies.length === 0) return { kind: 'unlimited' }
       stats.decisions += 1
 
-      const waits = policies.map((p) => denied.remaining(p.key))
-      if (waits.some((ms) => ms > 0)) {
+      // Every partition is looked up (an expired entry is dropped as it is seen).
+      let waits: number[] | undefined
+      for (let i = 0; i < policies.length; i++) {
+        const ms = denied.remaining(policies[i]!.key)
+        if (ms > 0) (waits ??= new Array<number>(policies.length).fill(0))[i] = ms
+      }
+      if (waits) {
         stats.cachedDenials += 1
-        const blocked = policies.filter((_, i) => waits[i]! > 0)
-        const longest = Math.max(...waits)
+        const known = waits
+        const blocked = policies.filter((_, i) => known[i]! > 0)
+        const longest = Math.max(...known)
         return {
           kind: 'denied',
           policies,
@@ -115,7 +122,9 @@ export function createLimiter(
       let decision
       try {
         decision = await store.check(
-          policies.map((p) => ({ key: p.key, quota: p.quota, windowMs: p.window * 1000, ...(p.peek ? { peek: true } : {}) })),
+          policies.map((p) =>
+            p.peek ? { key: p.key, quota: p.quota, windowMs: p.window * 1000, peek: true } : { key: p.key, quota: p.quota, windowMs: p.window * 1000 },
+          ),
         )
       } catch (err) {
         if (!(err instanceof StoreUnavailableError)) throw err

@@ -45,14 +45,25 @@ export function createMemoryStore(now: () => number = Date.now): RateLimitStore 
       // Never before the last decision: a clock stepping back must not break the log's order.
       const time = (last = Math.max(last, now()))
       sweep(time)
-      const current = checks.map((check) => {
+      // Every partition counted before any is written to: a request is admitted by all or none.
+      const found: Log[] = []
+      const counts: number[] = []
+      let allowed = true
+      for (let i = 0; i < checks.length; i++) {
+        const check = checks[i]!
         let log = logs.get(check.key)
         if (!log) logs.set(check.key, (log = { times: [], head: 0, expires: 0 }))
         trim(log, time - check.windowMs)
-        return { check, log, count: log.times.length - log.head }
-      })
-      const allowed = current.every(({ check, count }) => count < check.quota)
-      const states: LimitState[] = current.map(({ check, log, count }) => {
+        const count = log.times.length - log.head
+        found.push(log)
+        counts.push(count)
+        if (count >= check.quota) allowed = false
+      }
+      const states: LimitState[] = []
+      for (let i = 0; i < checks.length; i++) {
+        const check = checks[i]!
+        const log = found[i]!
+        let count = counts[i]!
         const violated = count >= check.quota
         if (allowed && !check.peek) {
           log.times.push(time)
@@ -61,8 +72,8 @@ export function createMemoryStore(now: () => number = Date.now): RateLimitStore 
         log.expires = time + check.windowMs
         const entry = log.times[log.head + Math.max(count - check.quota, 0)]
         const resetMs = entry === undefined ? check.windowMs : entry + check.windowMs - time
-        return { count, resetMs, violated }
-      })
+        states.push({ count, resetMs, violated })
+      }
       return { allowed, states }
     },
     async reset(keys: string[]): Promise<void> {

@@ -49,20 +49,24 @@ export function applicablePolicies(config: RateLimitConfig, caller: Caller, scop
   const targets = scope.parts ?? [scope]
   const applied: AppliedPolicy[] = []
   for (const policy of config.policies) {
-    const override = policy.tiers[caller.tier] ?? {}
-    const keys = new Set<string>()
+    const override = policy.tiers[caller.tier]
+    // The partitions this policy reaches, in order, once each (a Set only for a composite's several).
+    let first: string | undefined
+    let more: Set<string> | undefined
     for (const target of targets) {
       if (!matches(policy, target)) continue
       let key = `${prefix}:{${caller.id}}:${policy.name}`
       if (policy.scope === 'service') key += `:s:${target.service}`
       if (policy.scope === 'group') key += `:g:${target.group}`
-      keys.add(key)
+      if (first === undefined) first = key
+      else if (key !== first) (more ??= new Set([first])).add(key)
     }
-    for (const key of keys) {
+    if (first === undefined) continue
+    for (const key of more ?? [first]) {
       applied.push({
         name: policy.name,
-        quota: override.quota ?? policy.quota,
-        window: override.window ?? policy.window,
+        quota: override?.quota ?? policy.quota,
+        window: override?.window ?? policy.window,
         failure: policy.failure,
         key,
       })

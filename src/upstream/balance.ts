@@ -130,7 +130,7 @@ export function balance(pool: Instance[], options: BalanceOptions): BalancedUpst
       res = await slot.instance.upstream(req, ctx)
     } catch (err) {
       slot.outstanding--
-      if (!clientGone(req.signal)) failed(slot, err instanceof Error ? err.message : String(err), ctx.requestId)
+      if (!clientGone(ctx.signal)) failed(slot, err instanceof Error ? err.message : String(err), ctx.requestId)
       throw err
     }
     slot.outstanding--

@@ -117,6 +117,7 @@ export function withBreaker(options: BreakerOptions): BreakerDecorator {
 
   /** Logs the changes seen since the last call, with the request that saw them. */
   const logChanges = (requestId: string) => {
+    if (changes.length === 0) return
     for (const { from, to } of changes.splice(0)) {
       recordDecision('breaker', { service: options.service, from, to })
       options.metrics?.breaker(options.service, from, to)

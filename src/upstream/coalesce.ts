@@ -1,3 +1,4 @@
+import { pathAndQuery } from '../proxy/path'
 import type { CallContext, Upstream, UpstreamDecorator } from './types'
 
 /**
@@ -84,9 +85,8 @@ export function coalesceKey(req: Request, ctx: CallContext): string | undefined 
   // A stream would be read whole before anyone got a byte, and a socket cannot be shared.
   if (ctx.stream || req.headers.has('upgrade') || (req.headers.get('accept') ?? '').includes('text/event-stream')) return undefined
   if (PRIVATE_ANSWER_HEADERS.some((name) => req.headers.has(name))) return undefined
-  const url = new URL(req.url)
   const headers = KEY_HEADERS.map((name) => req.headers.get(name))
-  return JSON.stringify([ctx.service, url.pathname, url.search, ctx.caller ?? null, ...headers])
+  return JSON.stringify([ctx.service, pathAndQuery(req.url), ctx.caller ?? null, ...headers])
 }
 
 /** A response as plain data, safe to hand from one request's handler to another's. */
@@ -135,7 +135,7 @@ class Flight {
   ) {
     const signal = this.controller.signal
     Promise.resolve()
-      .then(() => next(new Request(req, { signal }), { ...ctx, signal }))
+      .then(() => next(req, { ...ctx, signal }))
       .then((res) => this.arrive(res, [req.signal, ctx.signal]))
       .then(
         (shot) => shot && this.settle((waiters) => waiters.forEach((w) => w.resolve(shot))),

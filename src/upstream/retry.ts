@@ -69,13 +69,14 @@ export function withRetry(options: RetryOptions): UpstreamDecorator {
       options.budget.recordRequest()
       if (options.maxAttempts <= 1 || !isRetryable(req, ctx)) return next(req, ctx)
       const body = req.body === null ? null : await readBody(req)
-      let delays: IBackoff<unknown> = backoff.next()
+      // The backoff sequence starts at the first retry: most calls never need it.
+      let delays: IBackoff<unknown> | undefined
       for (let attempt = 1; ; attempt++) {
         const outcome = await settle(next(body === null ? req : new Request(req, { body }), ctx))
         const reason = retryReason(outcome, ctx.signal)
         if (!reason || attempt >= options.maxAttempts) return unwrap(outcome)
 
-        delays = delays.next(undefined)
+        delays = (delays ?? backoff.next()).next(undefined)
         let delay = delays.duration
         const retryAfter = 'res' in outcome ? retryAfterMs(outcome.res.headers.get('retry-after')) : undefined
         if (retryAfter !== undefined) {

@@ -27,7 +27,11 @@ export interface CallContext {
   caller?: string
   /** Parameters of the gateway route that led here (`{ id: '7' }`), for upstreams that template calls. */
   params?: Record<string, string>
-  /** Aborts the call when the client goes away or a deadline passes. */
+  /**
+   * Aborts the call when the client goes away or a deadline passes. The call's signal
+   * lives here, not on the Request (decorators do not copy the Request to change it):
+   * the transports hand it to the fetch they make.
+   */
   signal?: AbortSignal
   /** Keeps work alive after the response (Workers' `ctx.waitUntil`). */
   waitUntil: (promise: Promise<unknown>) => void

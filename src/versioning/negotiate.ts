@@ -150,8 +150,8 @@ export function negotiate(req: Request, path: string, policy: VersionPolicy): Ne
     const value = req.headers.get(source)
     if (value !== null) signals.push(signal(source, value, headerLabel(value), policy))
   }
-  const query = new URL(req.url).searchParams.getAll('version')
-  for (const value of new Set(query)) signals.push(signal('query', value, headerLabel(value), policy))
+  const query = versionParams(req.url)
+  if (query.length > 0) for (const value of new Set(query)) signals.push(signal('query', value, headerLabel(value), policy))
 
   const bad = signals.find((s) => s.error)
   if (bad) return { ok: false, problem: problemFor(bad, policy) }
@@ -160,6 +160,25 @@ export function negotiate(req: Request, path: string, policy: VersionPolicy): Ne
   const other = signals.find((s) => s.version !== decider.version)
   if (other) return { ok: false, problem: conflict(decider, other, policy) }
   return { ok: true, version: decider.version!, source: decider.source, pathVersioned, rest }
+}
+
+/** The query of a serialized URL (after `?`, before `#`), as `URL.search` holds it without its `?`. */
+export function rawQuery(url: string): string {
+  // A serialized URL's first `#` starts its fragment (which may hold a `?` of its own).
+  const hash = url.indexOf('#')
+  const start = url.indexOf('?')
+  if (start < 0 || (hash >= 0 && start > hash)) return ''
+  return url.slice(start + 1, hash < 0 ? undefined : hash)
+}
+
+/**
+ * `new URL(url).searchParams.getAll('version')`, without parsing a URL whose query
+ * cannot name it: a `version` key needs those letters, or a percent-escape.
+ */
+export function versionParams(url: string): string[] {
+  const query = rawQuery(url)
+  if (!query.includes('version') && !query.includes('%')) return []
+  return new URLSearchParams(query).getAll('version')
 }
 
 const cache = new WeakMap<Request, Negotiation | null>()

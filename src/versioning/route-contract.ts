@@ -11,6 +11,7 @@ import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
 import { bodySchemaOf, contractFor } from './contracts'
 import { isJson } from './media-type'
+import { rawQuery } from './negotiate'
 import { downgrade, RenameCollision, upgradeBody, upgradeQuery, type Json, type RouteChange, type Renames } from './transforms'
 import { malformedBody, requestValidator, unsupportedMediaType, validationProblem } from './validate'
 
@@ -31,8 +32,7 @@ export function routeContract(spec: RouteSpec, changes: RouteChange[]): Middlewa
 
   return async (c, next) => {
     const original = c.req.raw
-    const url = new URL(original.url)
-    const query = upgradeQuery(url.searchParams, queryRenames)
+    const query = upgradeQuery(new URLSearchParams(rawQuery(original.url)), queryRenames)
     let body: unknown
     let bodyText: string | undefined
     if (hasBody) {
@@ -51,6 +51,7 @@ export function routeContract(spec: RouteSpec, changes: RouteChange[]): Middlewa
     validate?.({ params: c.req.param(), query, body }, { body: bodyRenames, query: queryRenames })
 
     if (hasBody || rewritesQuery) {
+      const url = new URL(original.url)
       url.search = query.toString()
       const headers = new Headers(original.headers)
       headers.delete('content-length')

@@ -28,12 +28,10 @@ export class PropagationTracer implements Tracer {
     const valid = parent !== undefined && isSpanContextValid(parent)
     const traceId = valid ? parent.traceId : this.ids.generateTraceId()
     const result = this.sampler.shouldSample(ctx, traceId, name, options.kind ?? SpanKind.INTERNAL, {}, [])
-    return trace.wrapSpanContext({
-      traceId,
-      spanId: this.ids.generateSpanId(),
-      traceFlags: result.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
-      ...(valid && parent.traceState && { traceState: parent.traceState }),
-    })
+    const spanId = this.ids.generateSpanId()
+    const traceFlags = result.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE
+    const traceState = valid ? parent.traceState : undefined
+    return trace.wrapSpanContext(traceState ? { traceId, spanId, traceFlags, traceState } : { traceId, spanId, traceFlags })
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: unknown[]): ReturnType<F> {
