@@ -42,7 +42,7 @@ const CONSTANTS = {
 const used = new Set()
 const sameStrings = (a, b) => Array.isArray(a) && a.length === b.length && a.every((v, i) => v === b[i])
 
-const output = gatewayConfigSchema().parse(shippedInput())
+const output = gatewayConfigSchema.parse(shippedInput())
 
 /** `value` as a TypeScript expression that builds it afresh: plain data and Dates only. */
 function literal(value, indent = '') {
@@ -53,7 +53,7 @@ function literal(value, indent = '') {
     if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`)
     return Object.is(value, -0) ? '-0' : JSON.stringify(value)
   }
-  if (value instanceof Date) return `new Date(${JSON.stringify(value.toISOString())})`
+  if (value instanceof Date) return `new Date(${value.getTime()}) /* ${value.toISOString()} */`
   if (Array.isArray(value)) {
     const constant = Object.keys(CONSTANTS).find((name) => sameStrings(value, CONSTANTS[name].value))
     if (constant) {

@@ -6,6 +6,9 @@ import { metricsFromEnv } from '../metrics/config'
 import { idempotencyFromEnv } from '../idempotency/env'
 import { rateLimitFromEnv } from '../ratelimit/env'
 import type { GatewayConfigInput } from './schema'
+// What the schema makes of `shippedInput()`, kept beside it (and, in the bundle, beside the
+// sections' defaults it repeats, which gzip then finds).
+export { shippedOutput } from './shipped.gen'
 
 /** The five origins of this deployment; instances are filled in per runtime. */
 export const SERVICE_NAMES = ['auth', 'users', 'orders', 'payments', 'inventory'] as const

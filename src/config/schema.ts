@@ -34,11 +34,7 @@ export const serviceSchema = z.lazy(() => z
     message: 'a service needs at least one binding or url',
   })))
 
-/** The whole config's schema, built once on first use. */
-export const gatewayConfigSchema = () => (gatewaySchema ??= buildGatewaySchema())
-let gatewaySchema: ReturnType<typeof buildGatewaySchema> | undefined
-
-const buildGatewaySchema = () => z.strictObject({
+export const gatewayConfigSchema = z.lazy(() => z.strictObject({
   /** Name reported in `Via` and logs. */
   name: z._default(z.string().check(z.regex(/^[A-Za-z0-9.-]+$/)), 'switchyard'),
   services: z.record(serviceNameSchema, serviceSchema),
@@ -74,10 +70,10 @@ const buildGatewaySchema = () => z.strictObject({
   idempotency: idempotencyConfigSchema,
   /** Cross-origin browser calls (src/cors/config.ts); per-route overrides sit in the route tables. */
   cors: z.prefault(corsConfigSchema, {}),
-})
+}))
 
-export type GatewayConfigInput = z.input<ReturnType<typeof gatewayConfigSchema>>
-export type GatewayConfig = z.output<ReturnType<typeof gatewayConfigSchema>>
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>
 export type ServiceConfig = z.output<typeof serviceSchema>
 
 const NO_TABLES: TableFacts = { groups: new Set(), services: new Set(), compositeParts: [] }
@@ -89,7 +85,7 @@ const NO_TABLES: TableFacts = { groups: new Set(), services: new Set(), composit
  */
 export function parseConfig(input: unknown, tables: TableFacts = NO_TABLES): GatewayConfig {
   const shipped = shippedResult(input) as GatewayConfig | undefined
-  const result = shipped ? { success: true as const, data: shipped } : gatewayConfigSchema().safeParse(input)
+  const result = shipped ? { success: true as const, data: shipped } : gatewayConfigSchema.safeParse(input)
   const issues = [...(result.success ? [] : zodIssues(result.error)), ...crossReferenceIssues(input, tables)]
   if (!result.success || issues.length > 0) throw new ConfigError(issues)
   return result.data

@@ -53,8 +53,8 @@ export function shippedOutput(): Record<string, unknown> {
     },
     deprecations: {
       v1: {
-        deprecatedAt: new Date("2026-07-01T00:00:00.000Z"),
-        sunsetAt: new Date("2027-07-01T00:00:00.000Z"),
+        deprecatedAt: new Date(1782864000000) /* 2026-07-01T00:00:00.000Z */,
+        sunsetAt: new Date(1814400000000) /* 2027-07-01T00:00:00.000Z */,
         policyUrl: "https://switchyard.example/docs/versions#v1-deprecation",
       },
     },

@@ -7,8 +7,9 @@ import * as z from 'zod/mini'
  */
 
 /** Redis through the Upstash REST API: the store the rate limiter uses too. */
+// `kind` is a one-value `z.enum` as in src/ratelimit/config.ts.
 export const idempotencyRedisStoreSchema = z.lazy(() => z.strictObject({
-  kind: z.literal('upstash'),
+  kind: z.enum(['upstash']),
   url: z.url({ protocol: /^https?$/ }),
   token: z.string().check(z.minLength(1)),
   /** Per store call; past it the call counts as failed and `failure` applies. */
@@ -19,7 +20,7 @@ export const idempotencyRedisStoreSchema = z.lazy(() => z.strictObject({
 
 /** One isolate's memory: for `npm run dev` without redis-server; never shared between isolates. */
 export const idempotencyMemoryStoreSchema = z.lazy(() => z.strictObject({
-  kind: z.literal('memory'),
+  kind: z.enum(['memory']),
   /** Most keys held; the oldest go first beyond it. */
   maxEntries: z._default(z.number().check(z.int(), z.gte(1), z.lte(1_000_000)), 10_000),
 }))

@@ -38,8 +38,10 @@ export const policySchema = z.lazy(() => z.strictObject({
   tiers: z._default(z.record(tierNameSchema, z.strictObject({ quota: z.optional(quotaSchema), window: z.optional(windowSchema) })), {}),
 }))
 
+// `kind` is the stores' discriminator, where a one-value `z.enum` is `z.literal`'s equal (its
+// message never shows: another kind is the union's issue), and z.literal costs the bundle bytes.
 export const redisStoreSchema = z.lazy(() => z.strictObject({
-  kind: z.literal('upstash'),
+  kind: z.enum(['upstash']),
   /** Upstash REST URL (or the local bridge, scripts/upstash-bridge.mjs). */
   url: z.url({ protocol: /^https?$/ }),
   token: z.string().check(z.minLength(1)),
@@ -61,7 +63,7 @@ export const redisStoreSchema = z.lazy(() => z.strictObject({
  * `SWITCHYARD_RATE_LIMIT` override works whichever store the environment picks.
  */
 export const memoryStoreSchema = z.lazy(() => z.strictObject({
-  kind: z.literal('memory'),
+  kind: z.enum(['memory']),
   timeoutMs: z.optional(redisStoreSchema._zod.innerType.shape.timeoutMs),
   connectTimeoutMs: z.optional(redisStoreSchema._zod.innerType.shape.connectTimeoutMs),
   prefix: z.optional(redisStoreSchema._zod.innerType.shape.prefix),

@@ -1,9 +1,11 @@
 import * as z from 'zod/mini'
+import { _isoDateTime } from 'zod/v4/core'
 
 /** An API version label as it appears in paths: `v1`, `v2`, … */
 export const versionLabelSchema = z.lazy(() => z.string().check(z.regex(/^v[1-9][0-9]{0,8}$/)))
 
-const instant = z.lazy(() => z.pipe(z.iso.datetime({ offset: true }), z.transform((s) => new Date(s))))
+// `z.iso.datetime`, built without `z.iso`: that namespace brings every ISO format into the bundle.
+const instant = z.lazy(() => z.pipe(_isoDateTime(z.ZodMiniISODateTime, { offset: true }), z.transform((s) => new Date(s))))
 
 /**
  * When a version was (or will be) deprecated and when it stops answering.
