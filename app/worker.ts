@@ -1,19 +1,17 @@
 import { env } from 'cloudflare:workers'
-import { workersConfig } from '../src/config/deployment'
+import { workersInput } from '../src/config/deployment'
 import { startGateway } from '../src/config/errors'
 import { mountFaultRelay } from '../src/dev/fault-relay'
 import { createGateway } from './gateway'
 import { d1ConsumerStore } from '../src/apikeys/store'
-import { idempotencyFromEnv } from '../src/idempotency/env'
 import { logLevelFromEnv } from '../src/log'
-import { rateLimitFromEnv } from '../src/ratelimit/env'
 
 /** Cloudflare Workers entry: origins are service bindings in `env`. */
 const bindings = env as unknown as Record<string, Fetcher | undefined>
 
 // A refused config is logged once here and answered 500 `#misconfigured` on every request.
 const app = startGateway(() => {
-  const gateway = createGateway({ ...workersConfig(bindings), rateLimit: rateLimitFromEnv(bindings), idempotency: idempotencyFromEnv(bindings) }, {
+  const gateway = createGateway(workersInput(bindings), {
     bindings: (name) => bindings[name],
     logLevel: logLevelFromEnv(bindings),
     // Set by Cloudflare's edge; a client cannot forge it there.

@@ -23,12 +23,12 @@ import '../config/zod-locale'
 export const ADMIN_PREFIX = '/admin/consumers'
 
 const word = /^[A-Za-z0-9:._/-]{1,128}$/
-const NewConsumer = z.strictObject({
+const NewConsumer = z.lazy(() => z.strictObject({
   name: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/)),
   scopes: z._default(z.array(z.string().check(z.regex(word))).check(z.maxLength(64)), []),
   roles: z._default(z.array(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/))).check(z.maxLength(32)), []),
   tier: z.optional(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,32}$/))),
-})
+}))
 
 const unavailable = () =>
   ProblemError.of({

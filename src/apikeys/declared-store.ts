@@ -19,8 +19,8 @@ export class ReadOnlyStoreError extends Error {
   override name = 'ReadOnlyStoreError'
 }
 
-const name = z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/))
-const declared = z.strictObject({
+const name = z.lazy(() => z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/)))
+const declared = z.lazy(() => z.strictObject({
   consumers: z.array(
     z.strictObject({
       id: name,
@@ -31,7 +31,7 @@ const declared = z.strictObject({
       keys: z.array(z.strictObject({ id: z.string().check(z.regex(/^[0-9a-f]{16}$/)), sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)) })),
     }),
   ),
-})
+}))
 
 /** Parses the variable's JSON; a malformed one is a start-up error naming the problem. */
 export function declaredConsumerStore(json: string): ConsumerStore {

@@ -15,7 +15,7 @@ const ROLE = /^[A-Za-z0-9._-]{1,64}$/
 const TIER = /^[A-Za-z0-9._-]{1,32}$/
 
 /** The own auth origin's access tokens (services/auth/src/tokens.ts). */
-const OwnClaims = z.looseObject({
+const OwnClaims = z.lazy(() => z.looseObject({
   sub: z.string().check(z.regex(SUB)),
   jti: z.string().check(z.minLength(1), z.maxLength(128)),
   iat: z.number().check(z.int(), z.nonnegative()),
@@ -23,7 +23,7 @@ const OwnClaims = z.looseObject({
   exp: z.number().check(z.int(), z.nonnegative()),
   scope: z.optional(z.string().check(z.regex(/^[A-Za-z0-9:._/-]+( [A-Za-z0-9:._/-]+)*$/), z.maxLength(2048))),
   roles: z.optional(z.array(z.string().check(z.regex(ROLE))).check(z.maxLength(32))),
-})
+}))
 
 export class MalformedClaims extends Error {}
 
@@ -56,11 +56,11 @@ function list(value: unknown, pattern: RegExp, max: number): string[] {
   return items as string[]
 }
 
-const Times = z.looseObject({
+const Times = z.lazy(() => z.looseObject({
   exp: z.number().check(z.int(), z.nonnegative()),
   iat: z.optional(z.number().check(z.int(), z.nonnegative())),
   nbf: z.optional(z.number().check(z.int(), z.nonnegative())),
-})
+}))
 
 /** Another identity provider's token, through its `claims` mapping (scopes, roles, tier). */
 export function providerIdentity(payload: JWTPayload, issuer: IssuerConfig): Identity {

@@ -7,7 +7,7 @@ import * as z from 'zod/mini'
 export const ALLOWED_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'PS256'] as const
 
 /** Where the gateway gets the issuer's public keys (JWKS). */
-const jwksSourceSchema = z.union([
+const jwksSourceSchema = z.lazy(() => z.union([
   /** Workers: over a service binding (the auth origin), no public network. */
   z.strictObject({
     binding: z.string().check(z.minLength(1)),
@@ -22,17 +22,17 @@ const jwksSourceSchema = z.union([
         message: 'the JWKS URL must be https (plain http only on loopback)',
       })),
   }),
-])
+]))
 
 /** A claim by name (`"https://example.com/roles"`, names may hold dots) or by path into nested objects (`["realm_access", "roles"]`). */
-const claimPath = z.union([z.string().check(z.minLength(1)), z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(8))])
+const claimPath = z.lazy(() => z.union([z.string().check(z.minLength(1)), z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(8))]))
 
 /** Plain http only on loopback: keys or discovery fetched over plain HTTP could be swapped on the way. */
-const secureUrl = z
+const secureUrl = z.lazy(() => z
   .url({ protocol: /^https?$/ })
   .check(z.refine((u) => u.startsWith('https:') || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(`${u}/`), {
     message: 'must be https (plain http only on loopback)',
-  }))
+  })))
 
 /**
  * Another identity provider whose access tokens the gateway accepts (Auth0, Cognito,
@@ -40,7 +40,7 @@ const secureUrl = z
  * then verified by that issuer's rules only: its keys, audiences, algorithms, `typ`,
  * required claims and clock tolerance.
  */
-export const issuerSchema = z.strictObject({
+export const issuerSchema = z.lazy(() => z.strictObject({
   /** The exact `iss` value, e.g. `https://example.eu.auth0.com/`. */
   issuer: secureUrl,
   /**
@@ -67,9 +67,9 @@ export const issuerSchema = z.strictObject({
     }), {}),
   /** Prefixed to `sub` (e.g. `"auth0:"`), so this provider's subjects cannot collide with another issuer's. */
   subjectPrefix: z._default(z.string().check(z.regex(/^[A-Za-z0-9._:@|+-]{0,32}$/)), ''),
-})
+}))
 
-export const authConfigSchema = z.strictObject({
+export const authConfigSchema = z.lazy(() => z.strictObject({
   /** The own auth origin's keys. The fields down to `maxTokenBytes` are its rules (strict). */
   jwks: z._default(jwksSourceSchema, { binding: 'AUTH', path: '/.well-known/jwks.json' }),
   /** Must equal the auth service's ISSUER / AUDIENCE (services/auth/wrangler.toml). */
@@ -109,7 +109,7 @@ export const authConfigSchema = z.strictObject({
    * identity is never sent over a URL (bindings need no signature).
    */
   identitySecret: z.optional(z.string().check(z.minLength(32))),
-})
+}))
 
 export type AuthConfig = z.output<typeof authConfigSchema>
 export type IssuerConfig = z.output<typeof issuerSchema>

@@ -4,7 +4,7 @@ import * as z from 'zod/mini'
  * `caching` section of the gateway config: how the gateway avoids asking an origin
  * twice — the response cache (Cache API) and request coalescing.
  */
-export const cachingConfigSchema = z._default(
+export const cachingConfigSchema = z.lazy(() => z._default(
   z.strictObject({
     /** Stores cacheable responses of routes that opt in (`RouteSpec.cache`). */
     enabled: z._default(z.boolean(), true),
@@ -15,7 +15,7 @@ export const cachingConfigSchema = z._default(
     name: z.optional(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/))),
     /** Identical concurrent GETs of one caller share one origin call. */
     coalesce: z._default(z.boolean(), true),
-  }), { enabled: true, coalesce: true })
+  }), { enabled: true, coalesce: true }))
 
 export type CachingConfig = z.output<typeof cachingConfigSchema>
 export type CachingConfigInput = z.input<typeof cachingConfigSchema>

@@ -3,7 +3,12 @@ import { cachingFromEnv } from '../cache/config'
 import { corsFromEnv } from '../cors/config'
 import { tracingFromEnv } from '../../wire/tracing/config'
 import { metricsFromEnv } from '../metrics/config'
+import { idempotencyFromEnv } from '../idempotency/env'
+import { rateLimitFromEnv } from '../ratelimit/env'
 import type { GatewayConfigInput } from './schema'
+// What the schema makes of `shippedInput()`, kept beside it (and, in the bundle, beside the
+// sections' defaults it repeats, which gzip then finds).
+export { shippedOutput } from './shipped.gen'
 
 /** The five origins of this deployment; instances are filled in per runtime. */
 export const SERVICE_NAMES = ['auth', 'users', 'orders', 'payments', 'inventory'] as const
@@ -25,6 +30,17 @@ export function workersConfig(vars: Record<string, unknown> = {}): GatewayConfig
     cors: corsFromEnv(vars),
   }
 }
+
+/**
+ * The Workers entry's whole config: `workersConfig` with the Redis-backed sections
+ * (rate limits, idempotency keys) from the same variables; `warn` gets what they warn.
+ */
+export function workersInput(vars: Record<string, unknown>, warn?: (message: string) => void): GatewayConfigInput {
+  return { ...workersConfig(vars), rateLimit: rateLimitFromEnv(vars, warn), idempotency: idempotencyFromEnv(vars, warn) }
+}
+
+/** What `workersInput` gives a deployment that sets no variables (src/config/shipped.gen.ts). */
+export const shippedInput = (): GatewayConfigInput => workersInput({}, () => {})
 
 /**
  * Deno: every service is a list of base URLs from `SWITCHYARD_<NAME>_URLS`

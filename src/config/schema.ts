@@ -1,6 +1,7 @@
 import * as z from 'zod/mini'
 import { ConfigError, zodIssues } from './errors'
 import { crossReferenceIssues, type TableFacts } from './references'
+import { shippedResult } from './shipped'
 import { cachingConfigSchema } from '../cache/config'
 import { resilienceSchema } from '../upstream/config'
 import { authConfigSchema } from '../auth/config'
@@ -11,14 +12,18 @@ import { rateLimitConfigSchema } from '../ratelimit/config'
 import { idempotencyConfigSchema } from '../idempotency/config'
 import { corsConfigSchema } from '../cors/config'
 
+// Every schema here and in the sections' modules is built on its first use (`z.lazy`), not
+// when a cold isolate loads the module: the shipped config never goes through zod
+// (src/config/shipped.ts).
+
 /** A service name is also its path prefix at the origin (`/users/...`). */
-export const serviceNameSchema = z.string().check(z.regex(/^[a-z][a-z0-9-]{0,31}$/))
+export const serviceNameSchema = z.lazy(() => z.string().check(z.regex(/^[a-z][a-z0-9-]{0,31}$/)))
 
 /**
  * Where a service's instances live. On Workers each instance is a service binding
  * (its name in `env`); on Deno each instance is a base URL.
  */
-export const serviceSchema = z
+export const serviceSchema = z.lazy(() => z
   .strictObject({
     bindings: z._default(z.array(z.string().check(z.minLength(1))), []),
     urls: z._default(z.array(z.url({ protocol: /^https?$/ })), []),
@@ -27,9 +32,9 @@ export const serviceSchema = z
   })
   .check(z.refine((s) => s.bindings.length + s.urls.length > 0, {
     message: 'a service needs at least one binding or url',
-  }))
+  })))
 
-export const gatewayConfigSchema = z.strictObject({
+export const gatewayConfigSchema = z.lazy(() => z.strictObject({
   /** Name reported in `Via` and logs. */
   name: z._default(z.string().check(z.regex(/^[A-Za-z0-9.-]+$/)), 'switchyard'),
   services: z.record(serviceNameSchema, serviceSchema),
@@ -65,7 +70,7 @@ export const gatewayConfigSchema = z.strictObject({
   idempotency: idempotencyConfigSchema,
   /** Cross-origin browser calls (src/cors/config.ts); per-route overrides sit in the route tables. */
   cors: z.prefault(corsConfigSchema, {}),
-})
+}))
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>
@@ -79,7 +84,8 @@ const NO_TABLES: TableFacts = { groups: new Set(), services: new Set(), composit
  * `ConfigError` listing every problem with its path.
  */
 export function parseConfig(input: unknown, tables: TableFacts = NO_TABLES): GatewayConfig {
-  const result = gatewayConfigSchema.safeParse(input)
+  const shipped = shippedResult(input) as GatewayConfig | undefined
+  const result = shipped ? { success: true as const, data: shipped } : gatewayConfigSchema.safeParse(input)
   const issues = [...(result.success ? [] : zodIssues(result.error)), ...crossReferenceIssues(input, tables)]
   if (!result.success || issues.length > 0) throw new ConfigError(issues)
   return result.data

@@ -57,7 +57,7 @@ const noWildcardWithCredentials = (p: { origins?: string[]; credentials?: boolea
 const WILDCARD_MESSAGE = 'origin "*" cannot be combined with credentials'
 
 /** The gateway-wide CORS policy. No origins (the default): no browser on another origin is let in. */
-export const corsConfigSchema = z
+export const corsConfigSchema = z.lazy(() => z
   .strictObject({
     origins: z._default(policyFields.origins, []),
     methods: z._default(policyFields.methods, ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']),
@@ -66,10 +66,23 @@ export const corsConfigSchema = z
     credentials: z._default(policyFields.credentials, false),
     maxAgeSeconds: z._default(policyFields.maxAgeSeconds, 600),
   })
-  .check(z.refine(noWildcardWithCredentials, WILDCARD_MESSAGE))
+  .check(z.refine(noWildcardWithCredentials, WILDCARD_MESSAGE)))
 
-/** A route's override (`cors` on its route-table entry): any field replaces the global one. */
-export const corsOverrideSchema = z.partial(z.strictObject(policyFields)).check(z.refine(noWildcardWithCredentials, WILDCARD_MESSAGE))
+/**
+ * A route's override (`cors` on its route-table entry): any field replaces the global one.
+ * Each field optional as `z.partial` would make it, spelled out: `z.partial` costs the
+ * bundle ≈ 0.4 KiB gzip.
+ */
+export const corsOverrideSchema = z
+  .strictObject({
+    origins: z.optional(policyFields.origins),
+    methods: z.optional(policyFields.methods),
+    allowHeaders: z.optional(policyFields.allowHeaders),
+    exposeHeaders: z.optional(policyFields.exposeHeaders),
+    credentials: z.optional(policyFields.credentials),
+    maxAgeSeconds: z.optional(policyFields.maxAgeSeconds),
+  })
+  .check(z.refine(noWildcardWithCredentials, WILDCARD_MESSAGE))
 
 export type CorsConfig = z.output<typeof corsConfigSchema>
 export type CorsConfigInput = z.input<typeof corsConfigSchema>

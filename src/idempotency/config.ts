@@ -7,24 +7,25 @@ import * as z from 'zod/mini'
  */
 
 /** Redis through the Upstash REST API: the store the rate limiter uses too. */
-export const idempotencyRedisStoreSchema = z.strictObject({
-  kind: z.literal('upstash'),
+// `kind` is a one-value `z.enum` as in src/ratelimit/config.ts.
+export const idempotencyRedisStoreSchema = z.lazy(() => z.strictObject({
+  kind: z.enum(['upstash']),
   url: z.url({ protocol: /^https?$/ }),
   token: z.string().check(z.minLength(1)),
   /** Per store call; past it the call counts as failed and `failure` applies. */
   timeoutMs: z._default(z.number().check(z.int(), z.gte(1), z.lte(10_000)), 1000),
   /** Prefix of every key written (`<prefix>:{<caller>}:<key>`). */
   prefix: z._default(z.string().check(z.regex(/^[A-Za-z0-9:_-]{1,32}$/)), 'sy:idem'),
-})
+}))
 
 /** One isolate's memory: for `npm run dev` without redis-server; never shared between isolates. */
-export const idempotencyMemoryStoreSchema = z.strictObject({
-  kind: z.literal('memory'),
+export const idempotencyMemoryStoreSchema = z.lazy(() => z.strictObject({
+  kind: z.enum(['memory']),
   /** Most keys held; the oldest go first beyond it. */
   maxEntries: z._default(z.number().check(z.int(), z.gte(1), z.lte(1_000_000)), 10_000),
-})
+}))
 
-export const idempotencyConfigSchema = z.prefault(
+export const idempotencyConfigSchema = z.lazy(() => z.prefault(
   z.strictObject({
     /** Off: declarations are ignored, keys pass through to the origin unchecked. */
     enabled: z._default(z.boolean(), true),
@@ -48,7 +49,7 @@ export const idempotencyConfigSchema = z.prefault(
     maxKeyLength: z._default(z.number().check(z.int(), z.gte(1), z.lte(1024)), 255),
     /** Largest answer body kept for replay; a larger one is not stored (the key is released). */
     maxBodyBytes: z._default(z.number().check(z.int(), z.gte(0), z.lte(1024 * 1024)), 256 * 1024),
-  }), {})
+  }), {}))
 
 export type IdempotencyConfig = z.output<typeof idempotencyConfigSchema>
 export type IdempotencyConfigInput = NonNullable<z.input<typeof idempotencyConfigSchema>>

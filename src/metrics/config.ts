@@ -6,7 +6,7 @@ import { parseHeaderList } from '../../wire/tracing/config'
  * aggregation; it leaves the isolate only when `otlp` is set, at most once per
  * `intervalMs`, after a response (in `waitUntil`), never delaying one.
  */
-export const metricsConfigSchema = z.strictObject({
+export const metricsConfigSchema = z.lazy(() => z.strictObject({
   /** `service.name` of the exported metrics. */
   serviceName: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'switchyard-gateway'),
   /** Least time between two exports from one isolate. */
@@ -22,7 +22,7 @@ export const metricsConfigSchema = z.strictObject({
       /** Cumulative (the OTLP default) or delta sums and histograms. */
       temporality: z._default(z.enum(['cumulative', 'delta']), 'cumulative'),
     })),
-})
+}))
 
 export type MetricsConfigInput = z.input<typeof metricsConfigSchema>
 export type MetricsConfig = z.output<typeof metricsConfigSchema>

@@ -12,14 +12,14 @@ import '../config/zod-locale'
  */
 
 /** A policy name is sent as a structured-field string: keep it short and plain. */
-const policyNameSchema = z.string().check(z.regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lowercase letters, digits, - and _'))
-const tierNameSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,32}$/))
+const policyNameSchema = z.lazy(() => z.string().check(z.regex(/^[a-z][a-z0-9_-]{0,31}$/, 'lowercase letters, digits, - and _')))
+const tierNameSchema = z.lazy(() => z.string().check(z.regex(/^[A-Za-z0-9_-]{1,32}$/)))
 
 /** Upper bounds keep the sliding-window log bounded: one sorted-set member per admitted request. */
-const quotaSchema = z.number().check(z.int(), z.gte(1), z.lte(1_000_000))
-const windowSchema = z.number().check(z.int(), z.gte(1), z.lte(31 * 24 * 3600))
+const quotaSchema = z.lazy(() => z.number().check(z.int(), z.gte(1), z.lte(1_000_000)))
+const windowSchema = z.lazy(() => z.number().check(z.int(), z.gte(1), z.lte(31 * 24 * 3600)))
 
-export const policySchema = z.strictObject({
+export const policySchema = z.lazy(() => z.strictObject({
   name: policyNameSchema,
   /** Requests admitted per window (`q`). */
   quota: quotaSchema,
@@ -36,10 +36,12 @@ export const policySchema = z.strictObject({
   failure: z._default(z.enum(['open', 'closed']), 'open'),
   /** Per-tier overrides, e.g. `{ pro: { quota: 100 } }`. */
   tiers: z._default(z.record(tierNameSchema, z.strictObject({ quota: z.optional(quotaSchema), window: z.optional(windowSchema) })), {}),
-})
+}))
 
-export const redisStoreSchema = z.strictObject({
-  kind: z.literal('upstash'),
+// `kind` is the stores' discriminator, where a one-value `z.enum` is `z.literal`'s equal (its
+// message never shows: another kind is the union's issue), and z.literal costs the bundle bytes.
+export const redisStoreSchema = z.lazy(() => z.strictObject({
+  kind: z.enum(['upstash']),
   /** Upstash REST URL (or the local bridge, scripts/upstash-bridge.mjs). */
   url: z.url({ protocol: /^https?$/ }),
   token: z.string().check(z.minLength(1)),
@@ -53,22 +55,22 @@ export const redisStoreSchema = z.strictObject({
   connectTimeoutMs: z._default(z.number().check(z.int(), z.gte(1), z.lte(10_000)), 1000),
   /** Prefix of every key the limiter writes. */
   prefix: z._default(z.string().check(z.regex(/^[A-Za-z0-9:_-]{1,32}$/)), 'sy:rl'),
-})
+}))
 
 /**
  * Per-isolate counters: for `npm run dev` without redis-server, never shared between
  * isolates. The Redis store's tuning keys are accepted and unused, so one
  * `SWITCHYARD_RATE_LIMIT` override works whichever store the environment picks.
  */
-export const memoryStoreSchema = z.strictObject({
-  kind: z.literal('memory'),
-  timeoutMs: z.optional(redisStoreSchema.shape.timeoutMs),
-  connectTimeoutMs: z.optional(redisStoreSchema.shape.connectTimeoutMs),
-  prefix: z.optional(redisStoreSchema.shape.prefix),
-})
+export const memoryStoreSchema = z.lazy(() => z.strictObject({
+  kind: z.enum(['memory']),
+  timeoutMs: z.optional(redisStoreSchema._zod.innerType.shape.timeoutMs),
+  connectTimeoutMs: z.optional(redisStoreSchema._zod.innerType.shape.connectTimeoutMs),
+  prefix: z.optional(redisStoreSchema._zod.innerType.shape.prefix),
+}))
 
 /** A limit on failures: at most `quota` in any `window` seconds. */
-const failureLimitSchema = z.strictObject({ quota: quotaSchema, window: windowSchema })
+const failureLimitSchema = z.lazy(() => z.strictObject({ quota: quotaSchema, window: windowSchema }))
 
 /**
  * Failed authentication, limited (src/ratelimit/failures.ts): per client address, every
@@ -76,17 +78,17 @@ const failureLimitSchema = z.strictObject({ quota: quotaSchema, window: windowSc
  * routes whose table entry says where the account is (`rateLimit.failures.account`).
  * Past either, 429 before the credential is checked.
  */
-export const failuresSchema = z.strictObject({
+export const failuresSchema = z.lazy(() => z.strictObject({
   address: failureLimitSchema,
   account: failureLimitSchema,
   /** Store down or slow: `open` lets the attempt through unchecked, `closed` answers 503. */
   failure: z._default(z.enum(['open', 'closed']), 'open'),
-})
+}))
 
 /** Names the failure partitions go by in headers and problems; no policy may take them. */
 export const FAILURE_POLICY_NAMES = { address: 'failed-auth', account: 'failed-login' } as const
 
-export const rateLimitConfigSchema = z
+export const rateLimitConfigSchema = z.lazy(() => z
   .strictObject({
     store: z.discriminatedUnion('kind', [redisStoreSchema, memoryStoreSchema]),
     policies: z.array(policySchema).check(z.minLength(1)),
@@ -115,7 +117,7 @@ export const rateLimitConfigSchema = z
   }), z.refine((c) => !c.policies.some((p) => Object.values<string>(FAILURE_POLICY_NAMES).includes(p.name)), {
     message: `${Object.values(FAILURE_POLICY_NAMES).join(' and ')} name the failure limits`,
     path: ['policies'],
-  }))
+  })))
 
 export type RateLimitConfigInput = z.input<typeof rateLimitConfigSchema>
 export type RateLimitConfig = z.output<typeof rateLimitConfigSchema>

@@ -13,19 +13,19 @@ import * as z from 'zod/mini'
  * }
  * ```
  */
-const ms = z.number().check(z.int(), z.positive())
-const count = z.number().check(z.int(), z.gte(1))
+const ms = z.lazy(() => z.number().check(z.int(), z.positive()))
+const count = z.lazy(() => z.number().check(z.int(), z.gte(1)))
 
-const timeoutPatch = z.strictObject({
+const timeoutPatch = z.lazy(() => z.strictObject({
   /** Longest wait for one attempt's response headers (504 after it). */
   perTryMs: z.optional(ms),
   /** Longest wait for the whole call, retries and backoff included (504 after it). */
   deadlineMs: z.optional(ms),
-})
+}))
 
-const retryPatch = z.strictObject({
+const retryPatch = z.lazy(() => z.strictObject({
   /** Attempts per call, the first one included (1 = never retry). */
-  maxAttempts: z.optional(count.check(z.lte(10))),
+  maxAttempts: z.optional(z.number().check(z.int(), z.gte(1), z.lte(10))),
   /** Exponential backoff with full jitter: a delay in [0, min(maxDelayMs, baseDelayMs·2^n)). */
   baseDelayMs: z.optional(ms),
   maxDelayMs: z.optional(ms),
@@ -38,9 +38,9 @@ const retryPatch = z.strictObject({
       minRetries: z.optional(z.number().check(z.int(), z.gte(0))),
       windowMs: z.optional(ms),
     })),
-})
+}))
 
-const breakerPatch = z.strictObject({
+const breakerPatch = z.lazy(() => z.strictObject({
   /** Opens after this many failed calls in a row. */
   consecutiveFailures: z.optional(count),
   /** …or when more than this share of the last `windowSize` calls failed… */
@@ -53,9 +53,9 @@ const breakerPatch = z.strictObject({
   maxOpenMs: z.optional(ms),
   /** Calls let through while half-open; all must succeed to close. */
   halfOpenProbes: z.optional(count),
-})
+}))
 
-const balancePatch = z.strictObject({
+const balancePatch = z.lazy(() => z.strictObject({
   /** `p2c`: power of two choices on outstanding requests; `round-robin`. */
   strategy: z.optional(z.enum(['p2c', 'round-robin'])),
   /** Passive health: an instance failing this often in a row sits out a while. */
@@ -68,14 +68,14 @@ const balancePatch = z.strictObject({
       /** At most this share of a pool is ejected at once; never all of it. */
       maxPercent: z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
     })),
-})
+}))
 
-export const policyPatchSchema = z.strictObject({
+export const policyPatchSchema = z.lazy(() => z.strictObject({
   timeout: z.optional(timeoutPatch),
   retry: z.optional(retryPatch),
   breaker: z.optional(breakerPatch),
   balance: z.optional(balancePatch),
-})
+}))
 export type PolicyPatch = z.infer<typeof policyPatchSchema>
 
 /** Settings used where the config is silent. */
@@ -137,7 +137,7 @@ function policyProblems(policy: ResiliencePolicy): [string[], string][] {
   return problems
 }
 
-export const resilienceSchema = z.prefault(
+export const resilienceSchema = z.lazy(() => z.prefault(
   z.strictObject({
     defaults: z.optional(policyPatchSchema),
     /** Keyed by service name; a key that names no configured service is an error. */
@@ -151,5 +151,5 @@ export const resilienceSchema = z.prefault(
     for (const [name, patch] of Object.entries(value.services ?? {})) {
       check(['services', name], resolvePolicy(value.defaults, patch))
     }
-  })), {})
+  })), {}))
 export type ResilienceConfig = z.output<typeof resilienceSchema>

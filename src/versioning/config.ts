@@ -1,15 +1,17 @@
 import * as z from 'zod/mini'
+import { _isoDateTime } from 'zod/v4/core'
 
 /** An API version label as it appears in paths: `v1`, `v2`, … */
-export const versionLabelSchema = z.string().check(z.regex(/^v[1-9][0-9]{0,8}$/))
+export const versionLabelSchema = z.lazy(() => z.string().check(z.regex(/^v[1-9][0-9]{0,8}$/)))
 
-const instant = z.pipe(z.iso.datetime({ offset: true }), z.transform((s) => new Date(s)))
+// `z.iso.datetime`, built without `z.iso`: that namespace brings every ISO format into the bundle.
+const instant = z.lazy(() => z.pipe(_isoDateTime(z.ZodMiniISODateTime, { offset: true }), z.transform((s) => new Date(s))))
 
 /**
  * When a version was (or will be) deprecated and when it stops answering.
  * RFC 8594 §3: a Sunset earlier than the Deprecation makes no sense, so it is refused.
  */
-export const deprecationSchema = z
+export const deprecationSchema = z.lazy(() => z
   .strictObject({
     /** Sent as `Deprecation: @<unix seconds>` (RFC 9745); may lie in the future. */
     deprecatedAt: instant,
@@ -22,7 +24,7 @@ export const deprecationSchema = z
   .check(z.refine((d) => !(d.sunsetAt instanceof Date && d.deprecatedAt instanceof Date) || d.sunsetAt >= d.deprecatedAt, {
     message: 'sunsetAt must not be earlier than deprecatedAt',
     path: ['sunsetAt'],
-  }))
+  })))
 
 export const DEFAULT_DEPRECATIONS = {
   v1: {
@@ -34,7 +36,7 @@ export const DEFAULT_DEPRECATIONS = {
 
 /** `deprecations` section of the gateway config: version label → schedule. */
 // prefault: the default is input (ISO strings) and goes through the schema like any config.
-export const deprecationsSchema = z.prefault(z.record(versionLabelSchema, deprecationSchema), DEFAULT_DEPRECATIONS)
+export const deprecationsSchema = z.lazy(() => z.prefault(z.record(versionLabelSchema, deprecationSchema), DEFAULT_DEPRECATIONS))
 
 export type Deprecation = z.output<typeof deprecationSchema>
 export type Deprecations = z.output<typeof deprecationsSchema>

@@ -5,7 +5,7 @@ import * as z from 'zod/mini'
  * while `enabled`; spans are exported only when `otlp` is set (or `runtime`, where
  * the platform exports them itself).
  */
-export const tracingConfigSchema = z
+export const tracingConfigSchema = z.lazy(() => z
   .strictObject({
     /** Off: no trace context, no spans, no `traceresponse` (used as the benchmark baseline). */
     enabled: z._default(z.boolean(), true),
@@ -29,7 +29,7 @@ export const tracingConfigSchema = z
      */
     runtime: z._default(z.boolean(), false),
   })
-  .check(z.refine((t) => !(t.runtime && t.otlp), { message: 'choose either otlp export or the runtime exporter, not both' }))
+  .check(z.refine((t) => !(t.runtime && t.otlp), { message: 'choose either otlp export or the runtime exporter, not both' })))
 
 export type TracingConfigInput = z.input<typeof tracingConfigSchema>
 export type TracingConfig = z.output<typeof tracingConfigSchema>
