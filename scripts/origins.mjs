@@ -54,12 +54,24 @@ export const WORKER_BUILD = {
   logLevel: 'error',
 }
 
+/**
+ * Each origin's wrangler.toml `[alias]` as wrangler applies it (the bare specifier only):
+ * `zod` is classic zod without its locales (services/shared/zod/).
+ */
+const leanZod = {
+  name: 'lean-zod',
+  setup(b) {
+    b.onResolve({ filter: /^zod$/ }, () => ({ path: path.join(ROOT, 'services', 'shared', 'zod', 'index.ts') }))
+  },
+}
+
 /** Bundles every origin (what `wrangler deploy` would upload, minus minification). */
 export async function buildOrigins() {
   await Promise.all(
     SERVICES.map((name) =>
       build({
         ...WORKER_BUILD,
+        plugins: [leanZod],
         entryPoints: [path.join(ROOT, 'services', name, 'src', 'index.ts')],
         outfile: path.join(OUT_DIR, `${name}.js`),
       }),
