@@ -3,7 +3,7 @@ import { ProblemError } from '../wire/problem'
 import type { GatewayEnv } from '../src/types'
 import { applyDeprecationHeaders, deprecationHeaders, isSunset, sunsetProblem } from '../src/versioning/deprecation'
 import { essence, isJson } from '../src/versioning/media-type'
-import { versionParams } from '../src/versioning/negotiate'
+import { versionParams, type Negotiation } from '../src/versioning/negotiate'
 import type { Versioning } from '../src/versioning/versioning'
 import { clientPath } from '../src/problem'
 
@@ -50,7 +50,7 @@ export function versionNegotiation(options: VersionNegotiationOptions): Middlewa
   }
 
   return async (c, next) => {
-    const result = versioning.negotiate(c.req.raw)
+    const result = negotiationOf(c, versioning)
     if (!result) return next()
     if (!result.ok) return decorate(ProblemError.of(result.problem).toResponse(clientPath(c)))
 
@@ -84,7 +84,7 @@ export function versionHeaders(options: Pick<VersionNegotiationOptions, 'version
   const header = options.header ?? 'API-Version'
   return async (c, next) => {
     await next()
-    const result = options.versioning.negotiate(c.req.raw)
+    const result = negotiationOf(c, options.versioning)
     // No negotiation: not an API path, or one too malformed to route (its 400 still varies).
     if (!result && !/^\/api(\/|$)/.test(clientPath(c))) return
     const version = c.get('apiVersion') ?? (result?.ok ? result.version : undefined)
@@ -100,6 +100,20 @@ export function versionHeaders(options: Pick<VersionNegotiationOptions, 'version
       appendVary(headers, VARY)
     }
   }
+}
+
+/**
+ * The negotiation of the request as it is now (`c.req.raw`), once per request object:
+ * kept on the context with the request it is for, so a replaced request is negotiated
+ * afresh, as it always was.
+ */
+function negotiationOf(c: Context<GatewayEnv>, versioning: Versioning): Negotiation | null {
+  const request = c.req.raw
+  const known = c.get('negotiation')
+  if (known?.request === request) return known.result
+  const result = versioning.negotiate(request)
+  c.set('negotiation', { request, result })
+  return result
 }
 
 /** Drops `?version=` and turns a vendor JSON `Content-Type` into `application/json`. */

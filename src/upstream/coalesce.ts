@@ -125,6 +125,8 @@ class Flight {
   private settled = false
   /** The caller that started the call: the only one its Response may be handed to. */
   private leader: Waiter | undefined
+  /** The leader, once handed the origin's Response: its aborts now cancel the streamed body. */
+  private streamer: Waiter | undefined
 
   /** `done` unlists the flight: once settled, or once abandoned by every waiter. */
   constructor(
@@ -136,7 +138,7 @@ class Flight {
     const signal = this.controller.signal
     Promise.resolve()
       .then(() => next(req, { ...ctx, signal }))
-      .then((res) => this.arrive(res, [req.signal, ctx.signal]))
+      .then((res) => this.arrive(res))
       .then(
         (shot) => shot && this.settle((waiters) => waiters.forEach((w) => w.resolve(shot))),
         (err: unknown) => this.settle((waiters) => waiters.forEach((w) => w.reject(err))),
@@ -146,15 +148,14 @@ class Flight {
   /**
    * When its leader alone waits, hands it the origin's Response at once (settled in the
    * same turn, so no follower can join in between) and keeps the streamed body under
-   * the leader's abort. Else a snapshot, read while the waiters can still leave.
+   * the leader's abort: the leader keeps the listeners it joined with, which from then
+   * on abort the call (see `leave`). Else a snapshot, read while the waiters can still leave.
    */
-  private arrive(res: Response, leaderSignals: (AbortSignal | undefined)[]): Promise<Snapshot> | undefined {
+  private arrive(res: Response): Promise<Snapshot> | undefined {
     const [only] = this.waiters
     if (!only || this.waiters.size !== 1 || only !== this.leader) return snapshot(res)
+    this.streamer = only
     this.settle(() => only.resolve(res))
-    for (const signal of leaderSignals) {
-      signal?.addEventListener('abort', () => this.controller.abort(signal.reason), { once: true })
-    }
     return undefined
   }
 
@@ -179,6 +180,7 @@ class Flight {
   }
 
   private leave(waiter: Waiter, reason: unknown): void {
+    if (waiter === this.streamer) return this.controller.abort(reason)
     if (!this.waiters.delete(waiter)) return
     waiter.detach()
     waiter.reject(reason)
@@ -193,7 +195,7 @@ class Flight {
     this.done()
     const waiters = [...this.waiters]
     this.waiters.clear()
-    waiters.forEach((w) => w.detach())
+    for (const w of waiters) if (w !== this.streamer) w.detach()
     hand(waiters)
   }
 }

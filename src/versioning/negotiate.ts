@@ -183,21 +183,31 @@ export function versionParams(url: string): string[] {
 
 const cache = new WeakMap<Request, Negotiation | null>()
 
-/** `negotiate` for the request's canonical path, computed once per request object. */
-export function negotiateRequest(req: Request, policy: VersionPolicy): Negotiation | null {
-  if (cache.has(req)) return cache.get(req)!
+/**
+ * `negotiate` for the request's canonical path. `remember`: keep the result for this
+ * request object (the router's call, which has no context to keep it in); a result kept
+ * earlier is always reused.
+ */
+export function negotiateRequest(req: Request, policy: VersionPolicy, remember = true): Negotiation | null {
+  const known = cache.get(req)
+  if (known !== undefined) return known
   const path = requestPath(req)
   const result = path.ok ? negotiate(req, path.path, policy) : null
-  cache.set(req, result)
+  if (remember) cache.set(req, result)
   return result
 }
+
+/** `/api/v…`: the path names a version (valid or not), so nothing else can reroute it. */
+const isVersionedPath = (path: string) => path.startsWith('/api/') && /^v[0-9]/i.test(path.slice(5, 7))
 
 /**
  * The path the router matches: unversioned API paths get the negotiated version
  * (`/api/users/1` → `/api/v2/users/1`), so every version's route table, policies
- * and transforms apply to them unchanged. Anything else is routed as it is.
+ * and transforms apply to them unchanged. Anything else is routed as it is (a
+ * versioned path without negotiating: the middleware does that, once).
  */
 export function routedPath(req: Request, canonicalPath: string, policy: VersionPolicy): string {
+  if (isVersionedPath(canonicalPath)) return canonicalPath
   const result = negotiateRequest(req, policy)
   if (!result?.ok || result.pathVersioned) return canonicalPath
   return `/api/${result.version}${result.rest}`
