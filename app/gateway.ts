@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono'
+import type { Context, Hono } from 'hono'
+import { createApp } from '../src/app'
 import { auth } from '../middleware/auth'
 import { authFailures } from '../middleware/auth-failures'
 import { cors } from '../middleware/cors'
@@ -134,7 +135,7 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
     }
   }
 
-  const app = new Hono<GatewayEnv>({
+  const app = createApp<GatewayEnv>({
     // Route on the canonical path; an invalid one falls through to the raw
     // path and is rejected by pathNormalize() before any route runs. Unversioned
     // API paths are routed under their negotiated version (`/api/users/1` → `/api/v2/users/1`).

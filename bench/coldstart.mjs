@@ -49,7 +49,8 @@ function workerdCpuMs() {
 async function firstResponse(worker) {
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare')
   const options = convertV4MiniflareOptions({
-    workers: [worker, ...SERVICES.map((n) => stub(`switchyard-${n}`))],
+    // The gateway's bindings: the five origins and the docs assets (scripts/origins.mjs), stubbed.
+    workers: [worker, ...[...SERVICES.map((n) => `switchyard-${n}`), 'switchyard-docs'].map(stub)],
     handleStructuredLogs: () => {},
   })
   const started = performance.now()
@@ -65,7 +66,7 @@ async function firstResponse(worker) {
 }
 
 async function inWorkerd() {
-  const gateway = await gatewayWorker({ minify: true, bindings: { SWITCHYARD_RATE_LIMIT_STORE: 'memory' } })
+  const gateway = await gatewayWorker({ minify: true, bindings: { SWITCHYARD_RATE_LIMIT_STORE: 'memory', SWITCHYARD_IDEMPOTENCY_STORE: 'memory' } })
   const { assets: _assets, ...gatewayNoAssets } = gateway
   /** The gateway Worker with another entry module, bundled as it is (minified). */
   const variant = async (name, source) => {
@@ -119,15 +120,16 @@ export default { fetch: () => new Response(typeof createGateway + typeof workers
 
 async function inNode() {
   await importBundled('coldstart-gateway', `export { createGateway } from './app/gateway'
-export { workersConfig } from './src/config/deployment'`)
+export { workersInput } from './src/config/deployment'`)
   const bundle = pathToFileURL(path.join(ROOT, '.wrangler', 'bench', 'coldstart-gateway.mjs')).href
   const script = path.join(ROOT, '.wrangler', 'bench', 'coldstart-node.mjs')
   writeFileSync(
     script,
     `const t0 = performance.now()
-const { createGateway, workersConfig } = await import(${JSON.stringify(bundle)})
+const { createGateway, workersInput } = await import(${JSON.stringify(bundle)})
 const t1 = performance.now()
-createGateway({ ...workersConfig(), rateLimit: { store: { kind: 'memory' }, policies: [{ name: 'b', quota: 20, window: 1 }] } }, { bindings: () => ({ fetch: async () => new Response('{}') }) })
+// The config app/worker.ts builds from the Worker's variables (the workerd runs' one).
+createGateway(workersInput({ SWITCHYARD_RATE_LIMIT_STORE: 'memory', SWITCHYARD_IDEMPOTENCY_STORE: 'memory' }), { bindings: () => ({ fetch: async () => new Response('{}') }) })
 const t2 = performance.now()
 console.log(JSON.stringify({ importMs: t1 - t0, createMs: t2 - t1 }))
 `,

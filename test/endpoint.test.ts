@@ -1,4 +1,8 @@
+import { env } from 'cloudflare:workers'
+import { RegExpRouter } from 'hono/router/reg-exp-router'
 import { describe, expect, it } from 'vitest'
+import { createGateway } from '../app/gateway'
+import { workersConfig } from '../src/config/deployment'
 import { createLogger } from '../src/log'
 import { customGateway, expectProblem, logCapture, originStats, resetOrigin } from './helpers'
 import { bearer } from './tokens'
@@ -61,5 +65,20 @@ describe('composites under service-scoped rate limits', () => {
     expect((await originStats('payments')).requests).toBe(2)
     // A route of another service is not in the partition.
     expect((await gw.fetch('/api/v2/users/me', { headers: ada })).headers.get('ratelimit-policy')).toBeNull()
+  })
+})
+
+describe('the router (src/app.ts)', () => {
+  it('is the trie router from the first request on, since RegExpRouter refuses the tables', async () => {
+    const bindings = env as unknown as Record<string, Fetcher | undefined>
+    const app = createGateway(workersConfig(), { bindings: (name) => bindings[name] })
+    expect((await app.fetch(new Request('http://gw.test/health/live'))).status).toBe(200)
+    expect(app.router.name).toBe('TrieRouter')
+    // What `new Hono()`'s SmartRouter would find on that first request before settling on it.
+    const regExp = new RegExpRouter()
+    expect(() => {
+      for (const route of app.routes) regExp.add(route.method, route.path, route.handler)
+      regExp.match('GET', '/health/live')
+    }).toThrow(/\/api\/v1\/users\/:id/)
   })
 })

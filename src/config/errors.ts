@@ -4,7 +4,8 @@
  * start-up and serves an app that answers every request with 500 problem+json
  * `#misconfigured` naming the paths, so the deployment is visibly broken, not half on.
  */
-import { Hono } from 'hono'
+import type { Hono } from 'hono'
+import { createApp } from '../app'
 import type * as z from 'zod/mini'
 import { ProblemError, problemType } from '../../wire/problem'
 import { createLogger, type Logger } from '../log'
@@ -53,7 +54,7 @@ export function misconfiguredApp(error: ConfigError | Error): Hono {
         : `The gateway could not start: ${error.message}`,
     ...(paths.length > 0 && { paths }),
   })
-  const app = new Hono()
+  const app = createApp()
   app.all('*', (c) => problem.toResponse(new URL(c.req.url).pathname))
   return app
 }
