@@ -56,7 +56,7 @@ export const WORKER_BUILD = {
 
 /**
  * Each origin's wrangler.toml `[alias]` as wrangler applies it (the bare specifier only):
- * `zod` is classic zod without its locales (services/shared/zod/).
+ * `zod` is classic zod without what origins never use (services/shared/zod/).
  */
 const leanZod = {
   name: 'lean-zod',

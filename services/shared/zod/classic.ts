@@ -1,4 +1,5 @@
-// What zod/v4/classic/external.js exports, minus `locales` and `fromJSONSchema` (see ./index.ts).
+// What zod/v4/classic/external.js exports, minus `locales`, `fromJSONSchema` and the
+// ahead-of-time compiler's exports (see ./index.ts, ./core.ts).
 export * as core from './core'
 export * from '../../../node_modules/zod/v4/classic/schemas.js'
 export * from '../../../node_modules/zod/v4/classic/checks.js'
@@ -7,8 +8,7 @@ export * from '../../../node_modules/zod/v4/classic/parse.js'
 export * from '../../../node_modules/zod/v4/classic/compat.js'
 export {
   globalRegistry, registry, config, memoizer, $output, $input, $brand, clone, regexes, treeifyError, prettifyError,
-  formatError, flattenError, TimePrecision, util, NEVER, INVALID, toZod, compile, withParser, ZodCompileAsyncError,
-  ZodCompileUnsupportedError, getDiscriminatedOption,
+  formatError, flattenError, TimePrecision, util, NEVER, toZod, getDiscriminatedOption,
 } from '../../../node_modules/zod/v4/core/index.js'
 export { toJSONSchema } from '../../../node_modules/zod/v4/core/json-schema-processors.js'
 export { deepPartial } from '../../../node_modules/zod/v4/classic/deep-partial.js'

@@ -1,5 +1,6 @@
-// What zod/v4/core/index.js exports, minus `locales` (see ./index.ts): `z.core` is part of
-// the namespace `@hono/zod-openapi` keeps whole.
+// What zod/v4/core/index.js exports, minus `locales` and the ahead-of-time compiler
+// (`compile()` and its helpers, which no origin calls; see ./index.ts): `z.core` is part
+// of the namespace `@hono/zod-openapi` keeps whole.
 export * from '../../../node_modules/zod/v4/core/core.js'
 export * from '../../../node_modules/zod/v4/core/parse.js'
 export * from '../../../node_modules/zod/v4/core/errors.js'
@@ -12,7 +13,6 @@ export { toZod } from '../../../node_modules/zod/v4/core/util.js'
 export * as regexes from '../../../node_modules/zod/v4/core/regexes.js'
 export * from '../../../node_modules/zod/v4/core/registries.js'
 export * from '../../../node_modules/zod/v4/core/doc.js'
-export * from '../../../node_modules/zod/v4/core/compile.js'
 export * from '../../../node_modules/zod/v4/core/api.js'
 export * from '../../../node_modules/zod/v4/core/to-json-schema.js'
 export { toJSONSchema } from '../../../node_modules/zod/v4/core/json-schema-processors.js'
