@@ -14,7 +14,7 @@ import type { Registry } from '../upstream/registry'
 import type { CallContext } from '../upstream/types'
 import { essence } from '../versioning/media-type'
 import { originBody } from './body'
-import { entriesWithoutHopByHop, FORWARDING_HEADERS, type HeaderEntries, upstreamRequestEntries } from './headers'
+import { entriesWithoutHopByHop, type HeaderEntries, upstreamRequestEntries } from './headers'
 import { relayOriginSocket } from './websocket'
 
 /** What every handler that calls an origin needs. */
@@ -36,8 +36,8 @@ export function originRequestHeaders(
   return new Headers(originRequestEntries(c, options, new URL(c.req.url), ORIGIN_SET))
 }
 
-/** Names {@link originRequestEntries} writes itself: a client's values are left out. */
-const ORIGIN_SET: ReadonlySet<string> = new Set([...FORWARDING_HEADERS, 'x-request-id'])
+/** Names {@link originRequestEntries} writes itself besides the forwarding ones: a client's values are left out. */
+const ORIGIN_SET: ReadonlySet<string> = new Set(['x-request-id'])
 /** The same, for a request whose body goes as bytes: fetch gives it its length. */
 const ORIGIN_SET_BYTES: ReadonlySet<string> = new Set([...ORIGIN_SET, 'content-length'])
 

@@ -39,6 +39,8 @@ function isHopByHop(name: string): boolean {
 export interface StripOptions {
   /** Also leave out the gateway's internal headers (`X-Switchyard-*`). */
   internal?: boolean
+  /** Also leave out client-sent forwarding headers ({@link FORWARDING_HEADERS}): the gateway writes its own. */
+  forwarding?: boolean
   /** Also leave out these (lower-case) names: the caller sets its own values. */
   replaced?: ReadonlySet<string>
 }
@@ -47,12 +49,16 @@ export interface StripOptions {
  * The entries of `headers` without hop-by-hop ones (and the others `options` name),
  * for the one Request or Response built from them: no intermediate Headers to copy.
  */
-export function entriesWithoutHopByHop(headers: Headers, { internal = false, replaced }: StripOptions = {}): HeaderEntries {
+export function entriesWithoutHopByHop(
+  headers: Headers,
+  { internal = false, forwarding = false, replaced }: StripOptions = {},
+): HeaderEntries {
   const named = connectionNamed(headers)
   const out: HeaderEntries = []
   headers.forEach((value, name) => {
     if (isHopByHop(name) || named?.has(name)) return
     if (internal && name.startsWith(INTERNAL_PREFIX)) return
+    if (forwarding && FORWARDING_HEADERS.has(name)) return
     if (replaced?.has(name)) return
     out.push([name, value])
   })
@@ -87,14 +93,10 @@ export const FORWARDING_HEADERS: ReadonlySet<string> = new Set([
  * client-sent internal header, plus `X-Forwarded-*`, `Forwarded` and `Via`.
  * The gateway is the edge, so client-sent forwarding headers are replaced, not
  * appended: nothing downstream should trust an address the client wrote.
- * `replaced` must include {@link FORWARDING_HEADERS}, plus any name the caller sets next.
+ * `replaced` names any other header the caller sets next.
  */
-export function upstreamRequestEntries(
-  incoming: Headers,
-  info: ForwardingInfo,
-  replaced: ReadonlySet<string> = FORWARDING_HEADERS,
-): HeaderEntries {
-  const entries = entriesWithoutHopByHop(incoming, { internal: true, replaced })
+export function upstreamRequestEntries(incoming: Headers, info: ForwardingInfo, replaced?: ReadonlySet<string>): HeaderEntries {
+  const entries = entriesWithoutHopByHop(incoming, { internal: true, forwarding: true, replaced })
   if (info.clientIp) entries.push(['x-forwarded-for', info.clientIp])
   entries.push(['x-forwarded-host', info.host], ['x-forwarded-proto', info.proto], ['forwarded', forwardedValue(info)])
   const via = incoming.get('via')
