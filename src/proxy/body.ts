@@ -23,15 +23,17 @@ export interface OriginBody {
 export async function originBody(req: Request): Promise<OriginBody> {
   if (req.method === 'GET' || req.method === 'HEAD' || req.body === null) return { body: undefined }
   if (req.headers.has('transfer-encoding')) return { body: req.body, duplex: 'half' }
-  try {
-    return { body: await req.arrayBuffer() }
-  } catch {
-    throw incompleteBody()
-  }
+  return { body: await readAll(req) }
 }
 
-/** The client stopped sending mid-body: its request is incomplete, not the origin's fault. */
-const incompleteBody = () => ProblemError.of(problems.badRequest('The request body could not be read to the end.'))
+/** The whole body; a client that stops sending mid-body gets a 400, not the origin's fault. */
+export async function readAll(req: Request): Promise<ArrayBuffer> {
+  try {
+    return await req.arrayBuffer()
+  } catch {
+    throw ProblemError.of(problems.badRequest('The request body could not be read to the end.'))
+  }
+}
 
 /**
  * The request body, read once (already capped by the body limit) and put back, so the
@@ -40,12 +42,7 @@ const incompleteBody = () => ProblemError.of(problems.badRequest('The request bo
 export async function readBody(c: Context<GatewayEnv>): Promise<Uint8Array> {
   const original = c.req.raw
   if (original.body === null) return new Uint8Array()
-  let bytes: Uint8Array
-  try {
-    bytes = new Uint8Array(await original.arrayBuffer())
-  } catch {
-    throw incompleteBody()
-  }
+  const bytes = new Uint8Array(await readAll(original))
   const headers = new Headers(original.headers)
   headers.delete('content-length')
   c.req.raw = new Request(original.url, { method: original.method, headers, body: bytes, signal: original.signal })

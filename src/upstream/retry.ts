@@ -2,7 +2,8 @@ import { ExponentialBackoff, fullJitterGenerator, type IBackoff } from 'cockatie
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
 import { ProblemError } from '../../wire/problem'
-import { problems } from '../problem'
+import { readAll } from '../proxy/body'
+import { retryAfterMs } from '../../wire/retry-after'
 import type { RetryBudget } from './retry-budget'
 import { sleep } from './signals'
 import type { CallContext, Upstream, UpstreamDecorator } from './types'
@@ -68,7 +69,7 @@ export function withRetry(options: RetryOptions): UpstreamDecorator {
     async (req, ctx) => {
       options.budget.recordRequest()
       if (options.maxAttempts <= 1 || !isRetryable(req, ctx)) return next(req, ctx)
-      const body = req.body === null ? null : await readBody(req)
+      const body = req.body === null ? null : await readAll(req)
       // The backoff sequence starts at the first retry: most calls never need it.
       let delays: IBackoff<unknown> | undefined
       for (let attempt = 1; ; attempt++) {
@@ -103,15 +104,6 @@ export function withRetry(options: RetryOptions): UpstreamDecorator {
     }
 }
 
-/** The client's body, once; a client that stops sending mid-body gets a 400, not a 5xx. */
-async function readBody(req: Request): Promise<ArrayBuffer> {
-  try {
-    return await req.arrayBuffer()
-  } catch {
-    throw ProblemError.of(problems.badRequest('The request body could not be read to the end.'))
-  }
-}
-
 type Outcome = { res: Response } | { err: unknown }
 
 function settle(call: Promise<Response>): Promise<Outcome> {
@@ -135,12 +127,3 @@ function retryReason(outcome: Outcome, signal: AbortSignal | undefined): string 
   return 'connection error'
 }
 
-/** `Retry-After` as milliseconds from now: delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
-export function retryAfterMs(value: string | null): number | undefined {
-  if (value === null) return undefined
-  const trimmed = value.trim()
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
-  // An HTTP-date names a weekday and a month; this keeps `-1` and the like out of Date.parse.
-  const at = /[a-z]{3}/i.test(trimmed) ? Date.parse(trimmed) : Number.NaN
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
-}
