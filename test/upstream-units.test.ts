@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ProblemError } from '../wire/problem'
-import { isRetryable, retryAfterMs } from '../src/upstream/retry'
+import { isRetryable } from '../src/upstream/retry'
+import { retryAfterMs } from '../wire/retry-after'
 import { RetryBudget } from '../src/upstream/retry-budget'
 import { withTimeout } from '../src/upstream/timeout'
 import { urlTransport } from '../src/upstream/transport'

@@ -11,6 +11,7 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer'
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace'
+import { retryAfterMs } from '../retry-after'
 
 export interface OtlpTarget {
   endpoint: string
@@ -22,15 +23,6 @@ const RETRYABLE = new Set([429, 502, 503, 504])
 const MAX_RETRIES = 5
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** `Retry-After` in ms (seconds or an HTTP date), if the answer gave one. */
-function retryAfterMs(value: string | null): number | undefined {
-  if (value === null) return undefined
-  const seconds = Number.parseInt(value, 10)
-  if (Number.isInteger(seconds)) return Math.max(seconds, 0) * 1000
-  const at = new Date(value).getTime()
-  return Number.isNaN(at) ? undefined : Math.max(at - Date.now(), 0)
-}
 
 /** POSTs one OTLP/JSON body; rejects when the receiver never accepted it. */
 export async function postOtlpJson(target: OtlpTarget, body: Uint8Array | string): Promise<void> {
