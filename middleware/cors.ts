@@ -3,6 +3,7 @@ import { cors as honoCors } from 'hono/cors'
 import type { CorsPolicy } from '../src/cors/policy'
 import { endpointOf } from '../src/endpoint/lookup'
 import type { GatewayEnv } from '../src/types'
+import { appendVary, editResponseHeaders } from './response-headers'
 
 export interface CorsOptions {
   /** The policy of requests no endpoint matches (src/cors/policy.ts: `compilePolicy(config.cors)`). */
@@ -55,21 +56,13 @@ export function cors(options: CorsOptions): MiddlewareHandler<GatewayEnv> {
     // after next(), so whatever answered (a route, a 401, a 429) carries the headers.
     await next()
     const expose = allowed && policy.exposeHeaders.length > 0 ? policy.exposeHeaders.join(',') : undefined
-    const decorate = (headers: Headers) => {
+    editResponseHeaders(c, (headers) => {
       if (allowed) {
         headers.set('Access-Control-Allow-Origin', origin)
         if (policy.credentials) headers.set('Access-Control-Allow-Credentials', 'true')
         if (expose !== undefined) headers.set('Access-Control-Expose-Headers', expose)
       }
-      headers.append('Vary', 'Origin')
-    }
-    // On the response itself (Hono's `c.header` would copy a finalized response first);
-    // only immutable headers (a fetched response) make a copy.
-    try {
-      decorate(c.res.headers)
-    } catch {
-      c.res = new Response(c.res.body, c.res)
-      decorate(c.res.headers)
-    }
+      appendVary(headers, ['Origin'])
+    })
   }
 }

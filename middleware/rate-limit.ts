@@ -10,6 +10,7 @@ import { recordDecision } from '../src/tracing/decisions'
 import { endpointOf } from '../src/endpoint/lookup'
 import type { GatewayEnv } from '../src/types'
 import { clientPath } from '../src/problem'
+import { editResponseHeaders } from './response-headers'
 
 export interface RateLimitOptions {
   /** The validated `rateLimit` config section. */
@@ -43,15 +44,6 @@ function logStoreFailures(c: Context<GatewayEnv>, summary: FailureSummary): void
   logger.log('warn', `rate limit store failed; failing ${modes.join(' and ')}`, counts)
 }
 
-/** Sets a response header, copying the response first if its headers are immutable. */
-function setHeader(c: Context<GatewayEnv>, name: string, value: string): void {
-  try {
-    c.res.headers.set(name, value)
-  } catch {
-    c.res = new Response(c.res.body, c.res)
-    c.res.headers.set(name, value)
-  }
-}
 
 /**
  * Rate limiting on Redis (Upstash REST): every request is decided against all of its
@@ -117,13 +109,17 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
       case 'fail-open':
         await next()
         // Remaining quota is unknown: only the policy is advertised.
-        setHeader(c, 'RateLimit-Policy', policyHeader)
+        editResponseHeaders(c, (headers) => headers.set('RateLimit-Policy', policyHeader))
         return
-      case 'allowed':
+      case 'allowed': {
         await next()
-        setHeader(c, 'RateLimit-Policy', policyHeader)
-        setHeader(c, 'RateLimit', rateLimitHeader(outcome.limits))
+        const remaining = rateLimitHeader(outcome.limits)
+        editResponseHeaders(c, (headers) => {
+          headers.set('RateLimit-Policy', policyHeader)
+          headers.set('RateLimit', remaining)
+        })
         return
+      }
     }
   }
 }

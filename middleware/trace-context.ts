@@ -8,6 +8,7 @@ import { endServerSpan, startServerSpan } from '../wire/tracing/server-span'
 import type { Telemetry } from '../wire/tracing/telemetry'
 import type { GatewayEnv } from '../src/types'
 import { endpointOf } from '../src/endpoint/lookup'
+import { editResponseHeaders } from './response-headers'
 
 export interface TraceContextOptions {
   /** From `createTelemetry(config.tracing)`. */
@@ -60,7 +61,7 @@ export function traceContext(options: TraceContextOptions): MiddlewareHandler<Ga
         expected: error instanceof ProblemError || error instanceof HTTPException,
       })
       const traceresponse = traceResponse ? traceparentOf(server.context) : undefined
-      if (traceresponse) setHeader(c, TRACERESPONSE, traceresponse)
+      if (traceresponse) editResponseHeaders(c, (headers) => headers.set(TRACERESPONSE, traceresponse))
       if (telemetry.exporting) (options.waitUntil ?? keepAlive)(c, telemetry.flush())
     }
   }
@@ -75,12 +76,3 @@ function keepAlive(c: Context<GatewayEnv>, promise: Promise<unknown>): void {
   }
 }
 
-/** Sets a response header, copying the response first if its headers are immutable. */
-function setHeader(c: Context<GatewayEnv>, name: string, value: string): void {
-  try {
-    c.res.headers.set(name, value)
-  } catch {
-    c.res = new Response(c.res.body, c.res)
-    c.res.headers.set(name, value)
-  }
-}

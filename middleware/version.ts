@@ -6,6 +6,7 @@ import { essence, isJson } from '../src/versioning/media-type'
 import { versionParams, type Negotiation } from '../src/versioning/negotiate'
 import type { Versioning } from '../src/versioning/versioning'
 import { clientPath } from '../src/problem'
+import { appendVary, editResponseHeaders } from './response-headers'
 
 export interface VersionNegotiationOptions {
   versioning: Versioning
@@ -88,17 +89,10 @@ export function versionHeaders(options: Pick<VersionNegotiationOptions, 'version
     // No negotiation: not an API path, or one too malformed to route (its 400 still varies).
     if (!result && !/^\/api(\/|$)/.test(clientPath(c))) return
     const version = c.get('apiVersion') ?? (result?.ok ? result.version : undefined)
-    let headers = c.res.headers
-    try {
+    editResponseHeaders(c, (headers) => {
       if (version && !headers.has(header)) headers.set(header, version)
       appendVary(headers, VARY)
-    } catch {
-      // Immutable headers (a fetched response): answer with a copy.
-      c.res = new Response(c.res.body, c.res)
-      headers = c.res.headers
-      if (version && !headers.has(header)) headers.set(header, version)
-      appendVary(headers, VARY)
-    }
+    })
   }
 }
 
@@ -128,24 +122,4 @@ function stripVersionSignals(c: Context<GatewayEnv>): void {
   const headers = new Headers(raw.headers)
   if (vendorBody) headers.set('content-type', 'application/json')
   c.req.raw = new Request(url, { method: raw.method, headers, body: raw.body, signal: raw.signal, duplex: 'half' } as RequestInit)
-}
-
-/** Adds field names to `Vary` once each (case-insensitively); `*` already covers all. */
-export function appendVary(headers: Headers, names: string[]): void {
-  const vary = headers.get('vary')
-  if (vary === null) {
-    // Nothing to merge with (the usual case): the names as they are.
-    if (names.length > 0) headers.set('Vary', names.join(', '))
-    return
-  }
-  const current: string[] = []
-  for (const part of vary.split(',')) {
-    const name = part.trim()
-    if (name === '*') return
-    if (name) current.push(name)
-  }
-  const seen = current.map((s) => s.toLowerCase())
-  const merged = current.slice()
-  for (const name of names) if (!seen.includes(name.toLowerCase())) merged.push(name)
-  if (merged.length > current.length) headers.set('Vary', merged.join(', '))
 }

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { customGateway as anonymousCustomGateway, expectProblem, gateway as anonymousGateway, originStats, resetOrigin } from './helpers'
 import { callingAs } from './tokens'
-import { appendVary } from '../middleware/version'
+import { appendVary } from '../middleware/response-headers'
 import { versionParams } from '../src/versioning/negotiate'
 
 /** API routes need a token: these tests call as the seeded admin. */
