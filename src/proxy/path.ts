@@ -62,11 +62,9 @@ const cache = new WeakMap<Request, PathResult>()
 export function requestPath(req: Request): PathResult {
   let result = cache.get(req)
   if (!result) {
-    const url = req.url
-    const start = url.indexOf('/', url.indexOf('://') + 3)
-    const end = url.search(/[?#]/)
-    const raw = start < 0 ? '/' : url.slice(start, end < 0 ? undefined : end)
-    result = normalizePath(raw)
+    const target = pathAndQuery(req.url)
+    const query = target.indexOf('?')
+    result = normalizePath(query < 0 ? target : target.slice(0, query))
     cache.set(req, result)
   }
   return result
@@ -81,4 +79,13 @@ export function pathAndQuery(url: string): string {
   if (path < 0) return '/'
   const hash = url.indexOf('#', path)
   return url.slice(path, hash < 0 ? undefined : hash)
+}
+
+/** The query of a serialized URL (after `?`, before `#`), as `URL.search` holds it without its `?`. */
+export function rawQuery(url: string): string {
+  // A serialized URL's first `#` starts its fragment (which may hold a `?` of its own).
+  const hash = url.indexOf('#')
+  const start = url.indexOf('?')
+  if (start < 0 || (hash >= 0 && start > hash)) return ''
+  return url.slice(start + 1, hash < 0 ? undefined : hash)
 }

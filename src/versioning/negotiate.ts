@@ -15,7 +15,7 @@
  * the supported versions, wherever it stands in the order.
  */
 import { problemType, type Problem } from '../../wire/problem'
-import { requestPath } from '../proxy/path'
+import { rawQuery, requestPath } from '../proxy/path'
 import { essence, parseAccept } from './media-type'
 
 export interface VersionPolicy {
@@ -160,15 +160,6 @@ export function negotiate(req: Request, path: string, policy: VersionPolicy): Ne
   const other = signals.find((s) => s.version !== decider.version)
   if (other) return { ok: false, problem: conflict(decider, other, policy) }
   return { ok: true, version: decider.version!, source: decider.source, pathVersioned, rest }
-}
-
-/** The query of a serialized URL (after `?`, before `#`), as `URL.search` holds it without its `?`. */
-export function rawQuery(url: string): string {
-  // A serialized URL's first `#` starts its fragment (which may hold a `?` of its own).
-  const hash = url.indexOf('#')
-  const start = url.indexOf('?')
-  if (start < 0 || (hash >= 0 && start > hash)) return ''
-  return url.slice(start + 1, hash < 0 ? undefined : hash)
 }
 
 /**

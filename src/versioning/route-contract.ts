@@ -11,7 +11,7 @@ import { problems } from '../problem'
 import type { GatewayEnv } from '../types'
 import { bodySchemaOf, contractFor } from './contracts'
 import { isJson } from './media-type'
-import { rawQuery } from './negotiate'
+import { rawQuery } from '../proxy/path'
 import { downgrade, RenameCollision, upgradeBody, upgradeQuery, type Json, type RouteChange, type Renames } from './transforms'
 import { malformedBody, requestValidator, unsupportedMediaType, validationProblem } from './validate'
 
