@@ -7,6 +7,8 @@
 export interface BuiltinCrypto {
   createHash(alg: 'sha256'): { update(data: string): { digest(encoding: 'latin1'): string } }
   createHmac(alg: 'sha256', key: string): { update(data: string): { digest(encoding: 'base64url'): string } }
+  /** The one-shot digest (Node ≥ 21.7): no Hash object per call; absent elsewhere. */
+  hash?(alg: 'sha256', data: string, encoding: 'latin1'): string
 }
 
 // Looked up on first use, not at start-up: loading node:crypto costs a cold isolate.

@@ -50,6 +50,7 @@ const isInspectable = (keys: unknown): keys is InspectableKeySet =>
 function kidOf(token: string): string | undefined {
   // Tokens of one issuer and key share their header: its kid is read once (headers hold no secret).
   const header = token.slice(0, token.indexOf('.'))
+  if (header.length > MAX_HEADER_CHARS) return kidOfHeader(header)
   if (kids.has(header)) return kids.get(header)
   const kid = kidOfHeader(header)
   if (kids.size >= MAX_HEADERS) kids.clear()
@@ -58,8 +59,9 @@ function kidOf(token: string): string | undefined {
 }
 
 const kids = new Map<string, string | undefined>()
-/** Headers remembered at most: crafted ones can only cost a re-parse, never memory. */
+/** Headers remembered at most, and the longest one remembered: crafted ones can only cost a re-parse, never memory. */
 const MAX_HEADERS = 256
+const MAX_HEADER_CHARS = 512
 
 function kidOfHeader(header: string): string | undefined {
   try {
@@ -71,19 +73,13 @@ function kidOfHeader(header: string): string | undefined {
   }
 }
 
-/** Node's one-shot digest (Node ≥ 21.7): no Hash object per token; absent elsewhere. */
-type OneShotHash = (alg: 'sha256', data: string, encoding: 'latin1') => string
-
 /**
  * SHA-256 of the token: synchronous through `node:crypto` where the runtime offers it
  * (wire/builtin-crypto.ts), else Web Crypto (a thread hop in Node, cheap in workerd).
  */
 async function sha256(text: string): Promise<string> {
   const node = builtinCrypto()
-  if (node) {
-    const oneShot = node as { hash?: OneShotHash }
-    return oneShot.hash ? oneShot.hash('sha256', text, 'latin1') : node.createHash('sha256').update(text).digest('latin1')
-  }
+  if (node) return node.hash ? node.hash('sha256', text, 'latin1') : node.createHash('sha256').update(text).digest('latin1')
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
   return String.fromCharCode(...digest)
 }

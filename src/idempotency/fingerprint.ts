@@ -1,3 +1,5 @@
+import { digestHex } from '../hex'
+
 const encoder = new TextEncoder()
 
 /**
@@ -6,7 +8,6 @@ const encoder = new TextEncoder()
  * workerd and Deno alike). Headers are left out: a retry may legitimately carry another
  * token, trace context or request id. Hex, so a record holds it as plain text.
  */
-import { digestHex } from '../hex'
 export async function requestFingerprint(method: string, target: string, body: ArrayBuffer | Uint8Array): Promise<string> {
   const head = encoder.encode(`${method.toUpperCase()} ${target}\n`)
   const bytes = body instanceof Uint8Array ? body : new Uint8Array(body)

@@ -30,7 +30,7 @@ export function urlTransport(base: string, fetchImpl: typeof fetch = fetch): Ups
       headers: req.headers,
       body: req.body,
       redirect: req.redirect,
-      signal: callSignal(req, ctx) ?? req.signal,
+      signal: ctx.signal ?? req.signal,
       ...(req.body !== null && { duplex: 'half' }),
     } as RequestInit)
   }
