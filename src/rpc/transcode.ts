@@ -27,7 +27,8 @@ import type { RpcRoute, TranscodeCodec } from './transcode-codec'
 /**
  * Builds the handler of one transcoded route at mount time (an unknown RPC is a
  * configuration error). The messages' codec (src/rpc/transcode-codec.ts) is imported on
- * the route's first request and kept.
+ * the route's first request and kept, so the fields a route names are checked then
+ * (test/rpc-procedures.test.ts checks the shipped tables').
  */
 export function transcoder(
   spec: RpcRoute,
@@ -37,13 +38,16 @@ export function transcoder(
   const procedure = `${spec.rpc.service}/${spec.rpc.method}`
   if (!rpcProcedure(services, procedure)) throw new Error(`route ${spec.method} ${spec.path}: no RPC ${procedure}`)
   let codec: Promise<TranscodeCodec> | undefined
+  // A failed import is tried again on the next request; a route the codec refuses
+  // (a path parameter or responseBody naming no field) stays refused, not re-checked.
   const loadCodec = () =>
-    (codec ??= import('./transcode-codec')
-      .then((m) => m.transcodeCodec(spec, services))
-      .catch((err: unknown) => {
+    (codec ??= import('./transcode-codec').then(
+      (m) => m.transcodeCodec(spec, services),
+      (err: unknown) => {
         codec = undefined
         throw err
-      }))
+      },
+    ))
 
   return async (c) => {
     const { request, answer } = await loadCodec()
