@@ -7,9 +7,13 @@
 // Each request has its own URL (?n=i); calls are interleaved in blocks so drift
 // spreads over all of them. Targets: token ≤ 150 µs median, public ≤ 50 µs.
 //
+// Then the same harness inside workerd, timed by workerd's CPU (bench/pipeline-workerd.mjs).
+//
 //   node bench/pipeline.mjs                  (BENCH_PIPELINE_ITERATIONS, default 20000)
+import { existsSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { importBundled, quantile } from './lib.mjs'
+import { runPipelineWorkerdBench } from './pipeline-workerd.mjs'
 
 const ITERATIONS = Number(process.env.BENCH_PIPELINE_ITERATIONS ?? 20_000)
 const BLOCK = 200
@@ -57,6 +61,8 @@ export async function runPipelineBench() {
       rows.push({ mode, label: c.label, median: c.median, p99: c.p99 })
     }
   }
+  // workerd's CPU time is read from /proc.
+  if (existsSync('/proc/self/stat')) rows.push(...(await runPipelineWorkerdBench()))
   return rows
 }
 
