@@ -10,11 +10,14 @@
 // (@bufbuild/protobuf + gen/), every gateway module imported but createGateway not
 // called, and the gateway as deployed (minified, bound to stub origins). Differences of
 // medians split the gateway's cost into module evaluation and createGateway.
+// Then the same gateway-vs-bare-Hono difference with BENCH_COLDSTART_ISOLATES (8) copies
+// of each in one workerd, per isolate: workerd's own start-up is then shared, so this
+// figure varies far less between rounds than the one-isolate difference.
 // Method (Node): a fresh `node` process imports the bundled gateway and calls
 // createGateway, timed with performance.now() (workerd freezes its clock while code runs,
 // so it cannot time itself).
 //
-//   node bench/coldstart.mjs            (BENCH_COLDSTART_SAMPLES, default 7)
+//   node bench/coldstart.mjs            (BENCH_COLDSTART_SAMPLES, default 7; BENCH_COLDSTART_ISOLATES, default 8)
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { build } from 'esbuild'
@@ -24,6 +27,7 @@ import { COMPATIBILITY_DATE, ROOT, SERVICES, WORKER_BUILD, gatewayWorker } from 
 import { importBundled } from './lib.mjs'
 
 const SAMPLES = Number(process.env.BENCH_COLDSTART_SAMPLES ?? 7)
+const ISOLATES = Number(process.env.BENCH_COLDSTART_ISOLATES ?? 8)
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const signed = (ms) => `${ms < 0 ? '−' : '+'}${Math.abs(ms).toFixed(1)}`
 
@@ -60,6 +64,35 @@ async function firstResponse(worker) {
     await res.arrayBuffer()
     if (!res.ok) throw new Error(`${worker.name}: ${res.status}`)
     return { wallMs: performance.now() - started, cpuMs: workerdCpuMs() }
+  } finally {
+    await mf.dispose()
+  }
+}
+
+/**
+ * One fresh workerd with `count` copies of `worker` (each its own isolate): CPU ms until
+ * every copy has answered its first request. With many isolates per process, workerd's
+ * own start-up is shared and the per-isolate cost stands out from the noise.
+ */
+async function firstResponses(worker, count) {
+  const { Miniflare, convertV4MiniflareOptions } = await import('miniflare')
+  const names = Array.from({ length: count }, (_, i) => `${worker.name}-${i}`)
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      workers: [
+        ...names.map((name) => ({ ...worker, name })),
+        ...[...SERVICES.map((n) => `switchyard-${n}`), 'switchyard-docs'].map(stub),
+      ],
+      handleStructuredLogs: () => {},
+    }),
+  )
+  try {
+    for (const name of names) {
+      const res = await (await mf.getWorker(name)).fetch('http://gateway.bench/health/live')
+      await res.arrayBuffer()
+      if (!res.ok) throw new Error(`${name}: ${res.status}`)
+    }
+    return workerdCpuMs()
   } finally {
     await mf.dispose()
   }
@@ -110,6 +143,16 @@ export default { fetch: () => new Response(typeof createGateway + typeof workers
     const more = name === 'bare Hono app' ? '' : `   → ${signed(added(name, 'cpuMs'))} ms CPU, ${signed(added(name, 'wallMs'))} ms wall vs the bare Hono app`
     console.log(`  ${name.padEnd(22)} CPU ${med(name, 'cpuMs').toFixed(1).padStart(7)} ms   wall ${med(name, 'wallMs').toFixed(1).padStart(7)} ms${more}`)
   }
+  // The same comparison with ISOLATES isolates per process, paired by round.
+  const perIsolate = []
+  for (let i = 0; i < SAMPLES; i++) {
+    const hono = await firstResponses(workers['bare Hono app'], ISOLATES)
+    perIsolate.push((await firstResponses(workers.gateway, ISOLATES)) - hono)
+  }
+  console.log(
+    `  ${ISOLATES} isolates per process: the gateway adds ${(median(perIsolate) / ISOLATES).toFixed(1)} ms of workerd CPU per isolate ` +
+      `(median of ${SAMPLES} rounds; rounds ${perIsolate.map((ms) => (ms / ISOLATES).toFixed(0)).join(' ')})`,
+  )
   const total = added('gateway', 'cpuMs')
   console.log(
     `the gateway adds ${total.toFixed(1)} ms of workerd CPU to a cold start (bare Hono app ×${(med('gateway', 'cpuMs') / med('bare Hono app', 'cpuMs')).toFixed(2)}); ` +
@@ -125,7 +168,10 @@ export { workersInput } from './src/config/deployment'`)
   const script = path.join(ROOT, '.wrangler', 'bench', 'coldstart-node.mjs')
   writeFileSync(
     script,
-    `const t0 = performance.now()
+    `// Node loads its fetch implementation (undici) on first use of these globals, which
+// workerd has built in: loaded before the clock starts, so the figure is the gateway's.
+void [globalThis.fetch, globalThis.TextDecoder, new Response('').headers]
+const t0 = performance.now()
 const { createGateway, workersInput } = await import(${JSON.stringify(bundle)})
 const t1 = performance.now()
 // The config app/worker.ts builds from the Worker's variables (the workerd runs' one).

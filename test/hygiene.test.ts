@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest'
+import { fieldsWithoutHopByHop } from '../src/proxy/headers'
 import { gateway, originStats, resetOrigin } from './helpers'
 import { bearer } from './tokens'
 
@@ -66,5 +67,33 @@ describe('header hygiene on the way to the origin', () => {
     // The origin's stats redact credential values; the entry shows the header arrived.
     expect(seen.authorization).toBe('[redacted]')
     expect(seen['x-custom']).toBe('kept')
+  })
+})
+
+describe('header fields for the one Request or Response built from them', () => {
+  it('keeps every Set-Cookie apart and the rest as Headers would hold them', () => {
+    const origin = new Headers([
+      ['set-cookie', 'a=1'],
+      ['set-cookie', 'b=2'],
+      ['vary', 'accept'],
+      ['vary', 'origin'],
+      ['connection', 'x-hop'],
+      ['x-hop', 'gone'],
+      ['x-switchyard-subject', 'gone'],
+      ['__proto__', 'kept'],
+    ])
+    const res = new Response(null, { headers: fieldsWithoutHopByHop(origin, { internal: true }).init() })
+    expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2'])
+    expect([...res.headers]).toEqual([
+      ['__proto__', 'kept'],
+      ['set-cookie', 'a=1'],
+      ['set-cookie', 'b=2'],
+      ['vary', 'accept, origin'],
+    ])
+  })
+
+  it('is a plain record when no field repeats', () => {
+    const fields = fieldsWithoutHopByHop(new Headers({ accept: 'application/json', te: 'trailers' }))
+    expect(fields.init()).toEqual({ accept: 'application/json' })
   })
 })

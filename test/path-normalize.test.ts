@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest'
-import { normalizePath } from '../src/proxy/path'
+import { normalizePath, schemeAndHost } from '../src/proxy/path'
 import { expectProblem, gateway, originStats, resetOrigin } from './helpers'
 import { bearer } from './tokens'
+
+describe('schemeAndHost', () => {
+  it.each([
+    'http://gateway.example/api/v2/users/1?a=b',
+    'https://gateway.example:8443/',
+    'http://user:pass@gateway.example:8080/x#frag',
+    'http://[::1]:8787/api?q=/x',
+    'https://xn--bcher-kva.example/b?c@d',
+  ])('%s gives what URL gives', (url) => {
+    const parsed = new URL(url)
+    expect(schemeAndHost(url)).toEqual({ scheme: parsed.protocol.replace(':', ''), host: parsed.host })
+  })
+})
 
 describe('normalizePath', () => {
   it.each([

@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { ProblemError } from '../wire/problem'
 import { isRetryable } from '../src/upstream/retry'
 import { retryAfterMs } from '../wire/retry-after'
 import { RetryBudget } from '../src/upstream/retry-budget'
 import { withTimeout } from '../src/upstream/timeout'
 import { urlTransport } from '../src/upstream/transport'
-import type { CallContext } from '../src/upstream/types'
+import type { CallContext, Upstream } from '../src/upstream/types'
 
 const ctx: CallContext = { service: 'users', route: '/users/:id', requestId: 'r-1', waitUntil: () => {} }
 
@@ -76,6 +76,50 @@ describe('withTimeout', () => {
     })
     caller.abort(new DOMException('client left', 'AbortError'))
     await expect(call).rejects.toMatchObject({ name: 'AbortError' })
+  })
+})
+
+describe('the deadline over a per-try timeout', () => {
+  const deaf: Upstream = () => new Promise<Response>(() => {})
+  const stack = (deadlineMs: number, perTryMs: number, inner: Upstream) =>
+    withTimeout({ ms: deadlineMs, scope: 'deadline' })(withTimeout({ ms: perTryMs, scope: 'try' })(inner))
+  const call = (upstream: Upstream) => upstream(new Request('http://users.internal/users/1'), ctx)
+
+  it("answers as the deadline when it is the nearer bound, and aborts the attempt with the deadline's reason", async () => {
+    let seen: unknown
+    const listening: Upstream = (_req, { signal }) =>
+      new Promise<Response>((_, reject) => signal!.addEventListener('abort', () => reject((seen = signal!.reason))))
+    await expect(call(stack(60, 5000, listening))).rejects.toMatchObject({ problem: { status: 504, timeout: 'deadline', timeout_ms: 60 } })
+    expect(seen).toMatchObject({ name: 'TimeoutError', message: 'timed out after 60 ms' })
+    // Equal bounds: the deadline answers, as it did with a timer of its own set first.
+    await expect(call(stack(60, 60, deaf))).rejects.toMatchObject({ problem: { timeout: 'deadline', timeout_ms: 60 } })
+    // A route's own deadline shorter than the service's per-try timeout.
+    const route = stack(5000, 5000, deaf)
+    await expect(route(new Request('http://users.internal/users/1'), { ...ctx, timeouts: { deadlineMs: 50 } })).rejects.toMatchObject({
+      problem: { timeout: 'deadline', timeout_ms: 50 },
+    })
+  })
+
+  it('answers as the per-try timeout when that is nearer', async () => {
+    await expect(call(stack(5000, 50, deaf))).rejects.toMatchObject({ problem: { status: 504, timeout: 'try', timeout_ms: 50 } })
+  })
+
+  it('bounds the call alone when nothing below bounds it', async () => {
+    await expect(call(withTimeout({ ms: 50, scope: 'deadline' })(deaf))).rejects.toMatchObject({ problem: { timeout: 'deadline' } })
+  })
+
+  it('runs one timer for a call answered at the first attempt, and clears it', async () => {
+    const set = vi.spyOn(globalThis, 'setTimeout')
+    const cleared = vi.spyOn(globalThis, 'clearTimeout')
+    try {
+      const res = await call(stack(5000, 300, async () => new Response('ok')))
+      expect(await res.text()).toBe('ok')
+      expect(set.mock.calls.map(([, ms]) => ms)).toEqual([300])
+      expect(cleared).toHaveBeenCalledTimes(1)
+    } finally {
+      set.mockRestore()
+      cleared.mockRestore()
+    }
   })
 })
 

@@ -14,7 +14,8 @@ import type { Registry } from '../upstream/registry'
 import type { CallContext } from '../upstream/types'
 import { essence } from '../versioning/media-type'
 import { originBody } from './body'
-import { entriesWithoutHopByHop, type HeaderEntries, upstreamRequestEntries } from './headers'
+import { fieldsWithoutHopByHop, type HeaderFields, upstreamRequestFields } from './headers'
+import { rawQuery, schemeAndHost } from './path'
 import { relayOriginSocket } from './websocket'
 
 /** What every handler that calls an origin needs. */
@@ -33,7 +34,7 @@ export function originRequestHeaders(
   c: Context<GatewayEnv>,
   options: Pick<ProxyOptions, 'clientIp' | 'gatewayName'>,
 ): Headers {
-  return new Headers(originRequestEntries(c, options, new URL(c.req.url), ORIGIN_SET))
+  return new Headers(originRequestFields(c, options, ORIGIN_SET).init())
 }
 
 /** Names {@link originRequestEntries} writes itself besides the forwarding ones: a client's values are left out. */
@@ -41,25 +42,21 @@ const ORIGIN_SET: ReadonlySet<string> = new Set(['x-request-id'])
 /** The same, for a request whose body goes as bytes: fetch gives it its length. */
 const ORIGIN_SET_BYTES: ReadonlySet<string> = new Set([...ORIGIN_SET, 'content-length'])
 
-/** {@link originRequestHeaders} as entries, for the one Request built from them. */
-function originRequestEntries(
+/** {@link originRequestHeaders} as fields, for the one Request built from them. */
+function originRequestFields(
   c: Context<GatewayEnv>,
   options: Pick<ProxyOptions, 'clientIp' | 'gatewayName'>,
-  incoming: URL,
   replaced: ReadonlySet<string>,
-): HeaderEntries {
-  const entries = upstreamRequestEntries(
+): HeaderFields {
+  const { scheme, host } = schemeAndHost(c.req.url)
+  const fields = upstreamRequestFields(
     c.req.raw.headers,
-    {
-      clientIp: options.clientIp(c),
-      proto: incoming.protocol.replace(':', ''),
-      host: incoming.host,
-      gatewayName: options.gatewayName,
-    },
+    { clientIp: options.clientIp(c), proto: scheme, host, gatewayName: options.gatewayName },
     replaced,
   )
-  entries.push(['x-request-id', c.get('requestId')], ...identityHeaderEntries(c.get('identity')))
-  return entries
+  fields.append('x-request-id', c.get('requestId'))
+  for (const [name, value] of identityHeaderEntries(c.get('identity'))) fields.append(name, value)
+  return fields
 }
 
 /**
@@ -67,7 +64,7 @@ function originRequestEntries(
  * routed on (or at the route's caller-relative `originPath`), with the verified
  * caller's identity headers. The target host is fixed by the registry, never taken
  * from the client. One Request goes out and one Response comes back, each built once
- * from header entries (no Headers copied on the way).
+ * from header fields (no Headers copied on the way).
  */
 export async function forward(
   c: Context<GatewayEnv>,
@@ -77,46 +74,46 @@ export async function forward(
   /** Public path prefix of the route (`/api/v2`): origin-relative `Location`s get it back. */
   publicPrefix = '',
 ): Promise<Response> {
-  const incoming = new URL(c.req.url)
   // Framed as the client framed it: `Content-Length` stays `Content-Length` (src/proxy/body.ts).
   const { body, duplex } = await originBody(c.req.raw)
   // Bytes get their length from fetch; a stale header from a layer that rewrote them must not win.
-  const headers = originRequestEntries(c, options, incoming, body !== undefined && !duplex ? ORIGIN_SET_BYTES : ORIGIN_SET)
+  const headers = originRequestFields(c, options, body !== undefined && !duplex ? ORIGIN_SET_BYTES : ORIGIN_SET)
   // A WebSocket route hands the upgrade on: the origin answers the handshake.
   if (spec.stream === 'websocket' && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
-    headers.push(['upgrade', 'websocket'])
+    headers.append('upgrade', 'websocket')
   }
-  const request = new Request(`http://${spec.service}.internal${originPath}${incoming.search}`, {
+  // `URL.search`: the query with its `?`, nothing for an empty one.
+  const query = rawQuery(c.req.url)
+  const request = new Request(`http://${spec.service}.internal${originPath}${query && `?${query}`}`, {
     method: c.req.method,
-    headers,
+    headers: headers.init(),
     body,
     redirect: 'manual',
     ...(duplex && { duplex }),
   } as RequestInit)
 
   const response = await callUpstream(c, spec, request, options)
-  const responseHeaders = entriesWithoutHopByHop(response.headers, { internal: true })
-  const location = responseHeaders.find(([name]) => name === 'location')
+  const responseHeaders = fieldsWithoutHopByHop(response.headers, { internal: true })
+  const location = responseHeaders.get('location')
   // The origin names its own path (`/orders/7`); the client knows it as `/api/v2/orders/7`.
-  if (publicPrefix && location?.[1].startsWith('/') && !location[1].startsWith('//')) {
-    location[1] = publicPrefix + location[1]
+  if (publicPrefix && location?.startsWith('/') && !location.startsWith('//')) {
+    responseHeaders.fields.location = publicPrefix + location
   }
   // The origin accepted a WebSocket: the socket itself is relayed (Workers), or bridged (Deno).
   if (response.status === 101 && response.webSocket) {
-    return new Response(null, { status: 101, webSocket: response.webSocket, headers: responseHeaders })
+    return new Response(null, { status: 101, webSocket: response.webSocket, headers: responseHeaders.init() })
   }
   if (spec.stream === 'websocket') {
     const bridged = relayOriginSocket(c.req.raw, response)
     if (bridged) return bridged
   }
-  const type = responseHeaders.find(([name]) => name === 'content-type')?.[1] ?? ''
-  if (essence(type) === PROBLEM_CONTENT_TYPE) {
-    return originProblem(response, new Headers(responseHeaders), clientPath(c))
+  if (essence(responseHeaders.get('content-type') ?? '') === PROBLEM_CONTENT_TYPE) {
+    return originProblem(response, new Headers(responseHeaders.init()), clientPath(c))
   }
   return new Response(response.body, {
     status: response.status,
     statusText: response.statusText,
-    headers: responseHeaders,
+    headers: responseHeaders.init(),
   })
 }
 

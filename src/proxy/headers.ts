@@ -17,8 +17,38 @@ export const INTERNAL_PREFIX = 'x-switchyard-'
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
-/** Header name/value pairs, as `new Headers()`, `new Request()` and `new Response()` take them. */
-export type HeaderEntries = [string, string][]
+/**
+ * Header fields for the one Request or Response built from them, by lower-case name:
+ * `new Request()` and `new Response()` take `fields` as it is. A record rather than a
+ * list of pairs: workerd turns a record into Headers about 3–4× faster (a list costs
+ * ≈3 µs a field, through the iterator protocol). `Set-Cookie` is the one field sent
+ * repeated rather than joined (RFC 9110 §5.3); values after its first are kept apart.
+ */
+export class HeaderFields {
+  /** One value per name, on a null prototype: a field named `__proto__` stays a field. */
+  readonly fields: Record<string, string> = Object.create(null) as Record<string, string>
+  private cookies: string[] | undefined
+
+  /** Adds a value as `Headers.append` would: joined to an earlier one with `, `, or, for `Set-Cookie`, kept apart. */
+  append(name: string, value: string): void {
+    const earlier = this.fields[name]
+    if (earlier === undefined) this.fields[name] = value
+    else if (name === 'set-cookie') (this.cookies ??= []).push(value)
+    else this.fields[name] = `${earlier}, ${value}`
+  }
+
+  get(name: string): string | undefined {
+    return this.fields[name]
+  }
+
+  /** As `init.headers`: the record, or, when `Set-Cookie` repeats, Headers holding every value. */
+  init(): HeadersInit {
+    if (!this.cookies) return this.fields
+    const headers = new Headers(this.fields)
+    for (const cookie of this.cookies) headers.append('set-cookie', cookie)
+    return headers
+  }
+}
 
 /** Names listed in `Connection` are hop-by-hop too; invalid tokens are ignored. */
 function connectionNamed(headers: Headers): Set<string> | undefined {
@@ -46,28 +76,28 @@ export interface StripOptions {
 }
 
 /**
- * The entries of `headers` without hop-by-hop ones (and the others `options` name),
+ * The fields of `headers` without hop-by-hop ones (and the others `options` name),
  * for the one Request or Response built from them: no intermediate Headers to copy.
  */
-export function entriesWithoutHopByHop(
+export function fieldsWithoutHopByHop(
   headers: Headers,
   { internal = false, forwarding = false, replaced }: StripOptions = {},
-): HeaderEntries {
+): HeaderFields {
   const named = connectionNamed(headers)
-  const out: HeaderEntries = []
+  const out = new HeaderFields()
   headers.forEach((value, name) => {
     if (isHopByHop(name) || named?.has(name)) return
     if (internal && name.startsWith(INTERNAL_PREFIX)) return
     if (forwarding && FORWARDING_HEADERS.has(name)) return
     if (replaced?.has(name)) return
-    out.push([name, value])
+    out.append(name, value)
   })
   return out
 }
 
 /** Copies `headers` without hop-by-hop ones (and, optionally, without internal ones). */
 export function stripHopByHop(headers: Headers, options: Pick<StripOptions, 'internal'> = {}): Headers {
-  return new Headers(entriesWithoutHopByHop(headers, options))
+  return new Headers(fieldsWithoutHopByHop(headers, options).init())
 }
 
 export interface ForwardingInfo {
@@ -95,13 +125,15 @@ export const FORWARDING_HEADERS: ReadonlySet<string> = new Set([
  * appended: nothing downstream should trust an address the client wrote.
  * `replaced` names any other header the caller sets next.
  */
-export function upstreamRequestEntries(incoming: Headers, info: ForwardingInfo, replaced?: ReadonlySet<string>): HeaderEntries {
-  const entries = entriesWithoutHopByHop(incoming, { internal: true, forwarding: true, replaced })
-  if (info.clientIp) entries.push(['x-forwarded-for', info.clientIp])
-  entries.push(['x-forwarded-host', info.host], ['x-forwarded-proto', info.proto], ['forwarded', forwardedValue(info)])
+export function upstreamRequestFields(incoming: Headers, info: ForwardingInfo, replaced?: ReadonlySet<string>): HeaderFields {
+  const fields = fieldsWithoutHopByHop(incoming, { internal: true, forwarding: true, replaced })
+  if (info.clientIp) fields.append('x-forwarded-for', info.clientIp)
+  fields.append('x-forwarded-host', info.host)
+  fields.append('x-forwarded-proto', info.proto)
+  fields.append('forwarded', forwardedValue(info))
   const via = incoming.get('via')
-  entries.push(['via', via ? `${via}, 1.1 ${info.gatewayName}` : `1.1 ${info.gatewayName}`])
-  return entries
+  fields.append('via', via ? `${via}, 1.1 ${info.gatewayName}` : `1.1 ${info.gatewayName}`)
+  return fields
 }
 
 /** RFC 7239 element; IPv6 addresses are quoted and bracketed. */

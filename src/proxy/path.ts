@@ -89,3 +89,15 @@ export function rawQuery(url: string): string {
   if (start < 0 || (hash >= 0 && start > hash)) return ''
   return url.slice(start + 1, hash < 0 ? undefined : hash)
 }
+
+/**
+ * Scheme and host of a serialized absolute URL (a Request's `url`), without parsing it
+ * again: `URL.protocol` without its `:`, and `URL.host` (credentials left out).
+ */
+export function schemeAndHost(url: string): { scheme: string; host: string } {
+  const start = url.indexOf('//') + 2
+  // A serialized http(s) URL always has a path, so the first `/` ends the authority.
+  const end = url.indexOf('/', start)
+  const authority = url.slice(start, end < 0 ? undefined : end)
+  return { scheme: url.slice(0, url.indexOf(':')), host: authority.slice(authority.lastIndexOf('@') + 1) }
+}

@@ -90,6 +90,8 @@ export function withRetry(options: RetryOptions): UpstreamDecorator {
           options.logger?.log('warn', 'retry budget exhausted', { request_id: ctx.requestId, service: ctx.service, reason })
           return unwrap(outcome)
         }
+        // Waiting from here on: no attempt bounds it, the deadline's timer must run.
+        ctx.deadline?.arm()
         if ('res' in outcome) await outcome.res.body?.cancel()
         options.metrics?.retry(ctx.service, 'retried', reason)
         options.logger?.log('info', 'upstream retry', {

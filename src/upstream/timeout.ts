@@ -1,6 +1,6 @@
 import { ProblemError } from '../../wire/problem'
 import { problems } from '../problem'
-import type { RouteTimeouts, Upstream, UpstreamDecorator } from './types'
+import type { DeadlineTimer, RouteTimeouts, Upstream, UpstreamDecorator } from './types'
 
 export interface TimeoutOptions {
   /** Milliseconds before the call is aborted and answered 504. */
@@ -24,7 +24,11 @@ const ROUTE_FIELD: Record<TimeoutOptions['scope'], keyof RouteTimeouts> = { try:
  *
  * The signal travels in the call context rather than in a copy of the Request: a copy
  * per layer (and `AbortSignal.any` per layer) was most of this decorator's cost, and
- * the request below is the same either way.
+ * the request below is the same either way. A call runs one timer per attempt, not
+ * one per layer: the per-try timeout bounds an attempt by whichever of its own
+ * timeout and the deadline comes first, and the deadline's own timer starts only when
+ * nothing below bounds the wait (see {@link DeadlineTimer}); the answer is the same as
+ * with both timers running.
  *
  * Hand-written on AbortController rather than cockatiel's TimeoutPolicy: that one
  * aborts without a reason (a timeout could not be told from a client that left) and
@@ -38,48 +42,69 @@ const ROUTE_FIELD: Record<TimeoutOptions['scope'], keyof RouteTimeouts> = { try:
  * ```
  */
 export function withTimeout(options: TimeoutOptions): UpstreamDecorator {
+  const field = ROUTE_FIELD[options.scope]
   return (next: Upstream): Upstream =>
     async (req, ctx) => {
-      const ms = ctx.timeouts?.[ROUTE_FIELD[options.scope]] ?? options.ms
-      const abort = new Abort(ctx.signal)
-      let timedOut = false
-      const handle = setTimeout(() => {
-        timedOut = true
-        abort.fire(new DOMException(`timed out after ${ms} ms`, 'TimeoutError'))
-      }, ms)
-      const deadlineAt = options.scope === 'deadline' ? Date.now() + ms : ctx.deadlineAt
-      const call = next(req, { ...ctx, signal: abort.signal, deadlineAt })
+      const ms = ctx.timeouts?.[field] ?? options.ms
+      const timer = new Timer(ms, ctx.signal)
+      let call: Promise<Response>
+      if (options.scope === 'deadline') {
+        call = next(req, { ...ctx, signal: timer.signal, deadlineAt: timer.at, deadline: timer })
+        // Nothing below bounds the wait (no per-try timeout, or a body is read first): the deadline's own timer does.
+        if (!timer.covered) timer.arm()
+      } else {
+        // One timer per attempt: the deadline's when it comes first (its answer, as if both ran), else this one's.
+        const { deadline } = ctx
+        if (deadline && deadline.at - Date.now() <= ms) deadline.arm()
+        else {
+          timer.start(ms)
+          deadline?.cover()
+        }
+        call = next(req, { ...ctx, signal: timer.signal })
+      }
       // Whatever arrives after the timeout is dropped, and its body released.
-      call.then((res) => (timedOut ? res.body?.cancel() : undefined)).catch(() => {})
+      call.then((res) => (timer.timedOut ? res.body?.cancel() : undefined)).catch(() => {})
       try {
-        return await Promise.race([call, abort.cutoff])
+        return await Promise.race([call, timer.cutoff])
       } catch (err) {
-        if (!timedOut || ctx.signal?.aborted) throw err
+        if (!timer.timedOut || ctx.signal?.aborted) throw err
         const what = options.scope === 'try' ? 'an attempt' : 'the call'
         throw ProblemError.of(
           { ...problems.gatewayTimeout(ctx.service, `The ${ctx.service} service did not answer ${what} within ${ms} ms.`), timeout: options.scope, timeout_ms: ms },
         )
       } finally {
-        clearTimeout(handle)
+        timer.clear()
       }
     }
 }
 
 /**
- * One call's abort: a signal that fires, with the same reason, when `parent` does or
- * on `fire` (what `AbortSignal.any([parent, own])` gives, for one listener instead of
- * a new signal with weak references to its sources), and `cutoff`, which rejects with
- * that reason, so a call that ignores its signal is still cut off. The signal keeps
- * following the parent after the headers arrived: a caller that leaves still cancels
- * the streamed body.
+ * One call's abort and its timer: a signal that fires, with the same reason, when
+ * `parent` does or when the timer runs out (what `AbortSignal.any([parent, own])`
+ * gives, for one listener instead of a new signal with weak references to its
+ * sources), and `cutoff`, which rejects with that reason, so a call that ignores its
+ * signal is still cut off. The signal keeps following the parent after the headers
+ * arrived: a caller that leaves still cancels the streamed body. As the overall
+ * deadline it is the call's {@link DeadlineTimer}.
  */
-class Abort {
+class Timer implements DeadlineTimer {
   private readonly controller = new AbortController()
   readonly signal = this.controller.signal
   private reject!: (reason: unknown) => void
   readonly cutoff = new Promise<never>((_, reject) => (this.reject = reject))
+  /** Epoch ms at which it runs out. */
+  readonly at: number
+  /** Whether the timer ran out (rather than the parent aborting). */
+  timedOut = false
+  /** Whether a per-try timeout below bounds the attempt in flight. */
+  covered = false
+  private handle: ReturnType<typeof setTimeout> | undefined
 
-  constructor(parent: AbortSignal | undefined) {
+  constructor(
+    private readonly ms: number,
+    parent: AbortSignal | undefined,
+  ) {
+    this.at = Date.now() + ms
     // Never awaited when the call answers first; its rejection is handled by the race.
     this.cutoff.catch(() => {})
     if (!parent) return
@@ -87,8 +112,30 @@ class Abort {
     else parent.addEventListener('abort', () => this.fire(parent.reason), { once: true })
   }
 
+  /** Runs out at {@link at}. */
+  arm(): void {
+    this.start(this.at - Date.now())
+  }
+
+  /** Runs out after `delay` ms, unless already started. */
+  start(delay: number): void {
+    if (this.handle !== undefined) return
+    this.handle = setTimeout(() => {
+      this.timedOut = true
+      this.fire(new DOMException(`timed out after ${this.ms} ms`, 'TimeoutError'))
+    }, delay)
+  }
+
+  cover(): void {
+    this.covered = true
+  }
+
+  clear(): void {
+    if (this.handle !== undefined) clearTimeout(this.handle)
+  }
+
   /** Aborts with `reason` unless already aborted (the first reason stays). */
-  fire(reason: unknown): void {
+  private fire(reason: unknown): void {
     if (this.signal.aborted) return
     this.controller.abort(reason)
     this.reject(reason)

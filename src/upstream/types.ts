@@ -44,11 +44,29 @@ export interface CallContext {
   stream?: boolean
   /** Epoch ms by which the whole call must be done (set by the overall deadline). */
   deadlineAt?: number
+  /** The overall deadline's timer, for the layers below it (set by the overall deadline). */
+  deadline?: DeadlineTimer
   /**
    * The Idempotency-Key the gateway holds for this call (its route declares idempotency
    * and the key is locked in the store): only then may a POST or PATCH be sent again.
    */
   idempotencyKey?: string
+}
+
+/**
+ * The overall deadline's timer is armed only when a wait is not bounded otherwise: the
+ * per-try timeout bounds an attempt by whichever of its own timeout and the deadline
+ * comes first (and arms this one when the deadline does); a layer that waits between
+ * attempts (retry backoff) arms it first. So a call that needs one attempt runs one
+ * timer, not two.
+ */
+export interface DeadlineTimer {
+  /** Epoch ms: the same as `CallContext.deadlineAt`. */
+  readonly at: number
+  /** Starts the deadline's timer, if not running yet. */
+  arm(): void
+  /** Said by a layer below that bounds the attempt it is sending before `at`: no need to arm yet. */
+  cover(): void
 }
 
 /** A decorator: the unit every resilience and telemetry feature is built from. */
