@@ -108,6 +108,26 @@ describe('the deadline over a per-try timeout', () => {
     await expect(call(withTimeout({ ms: 50, scope: 'deadline' })(deaf))).rejects.toMatchObject({ problem: { timeout: 'deadline' } })
   })
 
+  it("a caller that leaves aborts the attempt with the caller's reason, also once the answer has arrived", async () => {
+    const caller = new AbortController()
+    const left = new DOMException('client left', 'AbortError')
+    let attempt: AbortSignal | undefined
+    const answering: Upstream = async (_req, { signal }) => {
+      attempt = signal
+      return new Response('streaming')
+    }
+    await stack(5000, 300, answering)(new Request('http://users.internal/users/1'), { ...ctx, signal: caller.signal })
+    caller.abort(left)
+    expect([attempt!.aborted, attempt!.reason]).toEqual([true, left])
+
+    const leaving = new AbortController()
+    const listening: Upstream = (_req, { signal }) =>
+      new Promise<Response>((_, reject) => signal!.addEventListener('abort', () => reject(signal!.reason)))
+    const call = stack(5000, 300, listening)(new Request('http://users.internal/users/1'), { ...ctx, signal: leaving.signal })
+    leaving.abort(left)
+    await expect(call).rejects.toBe(left)
+  })
+
   it('runs one timer for a call answered at the first attempt, and clears it', async () => {
     const set = vi.spyOn(globalThis, 'setTimeout')
     const cleared = vi.spyOn(globalThis, 'clearTimeout')
