@@ -62,12 +62,13 @@ export function withTimeout(options: TimeoutOptions): UpstreamDecorator {
         }
         call = next(req, { ...ctx, signal: timer.signal })
       }
-      // Whatever arrives after the timeout is dropped, and its body released.
-      call.then((res) => (timer.timedOut ? res.body?.cancel() : undefined)).catch(() => {})
       try {
-        return await Promise.race([call, timer.cutoff])
+        return await timer.race(call)
       } catch (err) {
-        if (!timer.timedOut || ctx.signal?.aborted) throw err
+        if (!timer.timedOut) throw err
+        // Whatever arrives after the timeout is dropped, and its body released.
+        call.then((res) => res.body?.cancel(), () => {})
+        if (ctx.signal?.aborted) throw err
         const what = options.scope === 'try' ? 'an attempt' : 'the call'
         throw ProblemError.of(
           { ...problems.gatewayTimeout(ctx.service, `The ${ctx.service} service did not answer ${what} within ${ms} ms.`), timeout: options.scope, timeout_ms: ms },
@@ -82,7 +83,7 @@ export function withTimeout(options: TimeoutOptions): UpstreamDecorator {
  * One call's abort and its timer: a signal that fires, with the same reason, when
  * `parent` does or when the timer runs out (what `AbortSignal.any([parent, own])`
  * gives, for one listener instead of a new signal with weak references to its
- * sources), and `cutoff`, which rejects with that reason, so a call that ignores its
+ * sources), and `race`, which rejects with that reason, so a call that ignores its
  * signal is still cut off. The signal keeps following the parent after the headers
  * arrived: a caller that leaves still cancels the streamed body. As the overall
  * deadline it is the call's {@link DeadlineTimer}; a per-try timer below it follows it
@@ -92,8 +93,13 @@ export function withTimeout(options: TimeoutOptions): UpstreamDecorator {
 class Timer implements DeadlineTimer {
   private readonly controller = new AbortController()
   readonly signal = this.controller.signal
+  private resolve!: (res: Response) => void
   private reject!: (reason: unknown) => void
-  readonly cutoff = new Promise<never>((_, reject) => (this.reject = reject))
+  /** The call's answer, or the abort's reason if that comes first (what `Promise.race` would give, for one promise). */
+  private readonly outcome = new Promise<Response>((resolve, reject) => {
+    this.resolve = resolve
+    this.reject = reject
+  })
   /** Epoch ms at which it runs out. */
   readonly at: number
   /** Whether the timer ran out (rather than the parent aborting). */
@@ -111,12 +117,18 @@ class Timer implements DeadlineTimer {
     deadline?: DeadlineTimer,
   ) {
     this.at = Date.now() + ms
-    // Never awaited when the call answers first; its rejection is handled by the race.
-    this.cutoff.catch(() => {})
+    // Rejected and never awaited only if the layer below threw instead of answering a promise.
+    this.outcome.catch(() => {})
     if (!parent) return
     if (parent.aborted) this.fire(parent.reason)
     else if (deadline instanceof Timer && deadline.signal === parent) (deadline.followers ??= []).push(this)
     else parent.addEventListener('abort', () => this.fire(parent.reason), { once: true })
+  }
+
+  /** `call`'s answer, unless this aborts first: then the abort's reason, so a call that ignores its signal is cut off too. */
+  race(call: Promise<Response>): Promise<Response> {
+    call.then(this.resolve, this.reject)
+    return this.outcome
   }
 
   /** Runs out at {@link at}. */
@@ -145,7 +157,7 @@ class Timer implements DeadlineTimer {
   private fire(reason: unknown): void {
     if (this.signal.aborted) return
     this.controller.abort(reason)
-    // Where an `abort` listener of theirs would have run: before this one's cutoff rejects.
+    // Where an `abort` listener of theirs would have run: before this one's outcome rejects.
     if (this.followers) for (const follower of this.followers) follower.fire(reason)
     this.reject(reason)
   }
