@@ -4,7 +4,7 @@ import { isRetryable } from '../src/upstream/retry'
 import { retryAfterMs } from '../wire/retry-after'
 import { RetryBudget } from '../src/upstream/retry-budget'
 import { withTimeout } from '../src/upstream/timeout'
-import { urlTransport } from '../src/upstream/transport'
+import { bindingTransport, urlTransport } from '../src/upstream/transport'
 import type { CallContext, Upstream } from '../src/upstream/types'
 
 const ctx: CallContext = { service: 'users', route: '/users/:id', requestId: 'r-1', waitUntil: () => {} }
@@ -140,6 +140,30 @@ describe('the deadline over a per-try timeout', () => {
       set.mockRestore()
       cleared.mockRestore()
     }
+  })
+})
+
+describe("the first attempt aborts through the Request's own signal", () => {
+  it('hands a binding that Request as it is, and a later attempt a signal of its own', async () => {
+    const sent: { req: Request; signal: AbortSignal | undefined }[] = []
+    const binding = {
+      fetch: (req: Request, init?: RequestInit) => {
+        sent.push({ req, signal: init?.signal ?? undefined })
+        const signal = init?.signal ?? req.signal
+        return new Promise<Response>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+      },
+    }
+    const requestAbort = new AbortController()
+    const req = new Request('http://users.internal/users/1', { signal: requestAbort.signal })
+    const attempt = withTimeout({ ms: 50, scope: 'try' })(bindingTransport(binding as unknown as Fetcher))
+    const call = { ...ctx, requestAbort }
+    await expect(attempt(req, call)).rejects.toMatchObject({ problem: { status: 504, timeout: 'try' } })
+    expect([sent[0]!.req, sent[0]!.signal, req.signal.aborted]).toEqual([req, undefined, true])
+    // A retry of the same call: the Request's signal is spent, the attempt has its own.
+    await expect(attempt(req, call)).rejects.toMatchObject({ problem: { status: 504, timeout: 'try' } })
+    expect(sent[1]!.req).toBe(req)
+    expect(sent[1]!.signal).not.toBe(req.signal)
+    expect(sent[1]!.signal!.reason).toMatchObject({ name: 'TimeoutError' })
   })
 })
 

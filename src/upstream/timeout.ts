@@ -1,6 +1,6 @@
 import { ProblemError } from '../../wire/problem'
 import { problems } from '../problem'
-import type { DeadlineTimer, RouteTimeouts, Upstream, UpstreamDecorator } from './types'
+import type { CallContext, DeadlineTimer, RouteTimeouts, Upstream, UpstreamDecorator } from './types'
 
 export interface TimeoutOptions {
   /** Milliseconds before the call is aborted and answered 504. */
@@ -46,7 +46,7 @@ export function withTimeout(options: TimeoutOptions): UpstreamDecorator {
   return (next: Upstream): Upstream =>
     async (req, ctx) => {
       const ms = ctx.timeouts?.[field] ?? options.ms
-      const timer = new Timer(ms, ctx.signal, ctx.deadline)
+      const timer = new Timer(ms, ctx.signal, ctx.deadline, options.scope === 'try' ? firstAttempt(ctx) : undefined)
       let call: Promise<Response>
       if (options.scope === 'deadline') {
         call = next(req, { ...ctx, signal: timer.signal, deadlineAt: timer.at, deadline: timer })
@@ -79,6 +79,17 @@ export function withTimeout(options: TimeoutOptions): UpstreamDecorator {
     }
 }
 
+/** Controllers of Requests' own signals already taken by an attempt (see `CallContext.requestAbort`). */
+const taken = new WeakSet<AbortController>()
+
+/** The Request's own abort, for the first attempt that runs under `ctx` only. */
+function firstAttempt(ctx: CallContext): AbortController | undefined {
+  const own = ctx.requestAbort
+  if (!own || own.signal.aborted || taken.has(own)) return undefined
+  taken.add(own)
+  return own
+}
+
 /**
  * One call's abort and its timer: a signal that fires, with the same reason, when
  * `parent` does or when the timer runs out (what `AbortSignal.any([parent, own])`
@@ -91,8 +102,8 @@ export function withTimeout(options: TimeoutOptions): UpstreamDecorator {
  * costs workerd several µs).
  */
 class Timer implements DeadlineTimer {
-  private readonly controller = new AbortController()
-  readonly signal = this.controller.signal
+  private readonly controller: AbortController
+  readonly signal: AbortSignal
   private resolve!: (res: Response) => void
   private reject!: (reason: unknown) => void
   /** The call's answer, or the abort's reason if that comes first (what `Promise.race` would give, for one promise). */
@@ -115,7 +126,11 @@ class Timer implements DeadlineTimer {
     parent: AbortSignal | undefined,
     /** The deadline above, when there is one: followed directly if `parent` is its signal. */
     deadline?: DeadlineTimer,
+    /** Aborts through this controller (the Request's own) instead of one of its own. */
+    controller?: AbortController,
   ) {
+    this.controller = controller ?? new AbortController()
+    this.signal = this.controller.signal
     this.at = Date.now() + ms
     // Rejected and never awaited only if the layer below threw instead of answering a promise.
     this.outcome.catch(() => {})
