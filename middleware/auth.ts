@@ -86,8 +86,9 @@ export function auth(options: AuthOptions): MiddlewareHandler<GatewayEnv> {
     if (policy.kind !== 'protected') return next()
 
     const accept = policy.requirements.accept ?? 'token'
-    const authorization = c.req.header('authorization')
-    const key = c.req.header(keyHeader)
+    // Only the header(s) the route accepts are read.
+    const authorization = accept === 'key' ? undefined : c.req.header('authorization')
+    const key = accept === 'token' ? undefined : c.req.header(keyHeader)
     let identity: Identity
     if (accept === 'token') identity = await fromToken(c, authorization)
     else if (accept === 'key') identity = await fromKey(c, key)

@@ -86,12 +86,12 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
         ? { outcome: outcome.kind, policies: names, violated: outcome.violated }
         : { outcome: outcome.kind, policies: names },
     )
-    recordDecision('ratelimit', {
+    recordDecision('ratelimit', () => ({
       outcome: outcome.kind,
       policies: names,
       ...(outcome.kind === 'denied' ? { violated: outcome.violated } : {}),
       ...(outcome.kind === 'fail-open' || outcome.kind === 'fail-closed' ? { error: outcome.error } : {}),
-    })
+    }))
     if (outcome.log) logStoreFailures(c, outcome.log)
 
     switch (outcome.kind) {

@@ -2,8 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { ProblemError } from '../wire/problem'
 import type { GatewayEnv } from '../src/types'
 import { applyDeprecationHeaders, deprecationHeaders, isSunset, sunsetProblem } from '../src/versioning/deprecation'
-import { essence, isJson } from '../src/versioning/media-type'
-import { versionParams, type Negotiation } from '../src/versioning/negotiate'
+import { essence } from '../src/versioning/media-type'
 import type { Versioning } from '../src/versioning/versioning'
 import { clientPath } from '../src/problem'
 import { appendVary, editResponseHeaders } from './response-headers'
@@ -47,11 +46,12 @@ export function versionNegotiation(options: VersionNegotiationOptions): Middlewa
   const decorate = (res: Response, version?: string): Response => {
     if (version) res.headers.set(header, version)
     appendVary(res.headers, VARY)
+    decorated.set(res, header)
     return res
   }
 
   return async (c, next) => {
-    const result = negotiationOf(c, versioning)
+    const result = versioning.negotiate(c.req.raw)
     if (!result) return next()
     if (!result.ok) return decorate(ProblemError.of(result.problem).toResponse(clientPath(c)))
 
@@ -63,7 +63,7 @@ export function versionNegotiation(options: VersionNegotiationOptions): Middlewa
       return decorate(gone, version)
     }
 
-    stripVersionSignals(c)
+    if (result.versionQuery || result.vendorContentType) stripVersionSignals(c, result.vendorContentType)
     await next()
     decorate(c.res, version)
     if (deprecation) applyDeprecationHeaders(c.res.headers, deprecation)
@@ -85,7 +85,9 @@ export function versionHeaders(options: Pick<VersionNegotiationOptions, 'version
   const header = options.header ?? 'API-Version'
   return async (c, next) => {
     await next()
-    const result = negotiationOf(c, options.versioning)
+    // Negotiation already put both on this very response (the usual case).
+    if (decorated.get(c.res) === header) return
+    const result = options.versioning.negotiate(c.req.raw)
     // No negotiation: not an API path, or one too malformed to route (its 400 still varies).
     if (!result && !/^\/api(\/|$)/.test(clientPath(c))) return
     const version = c.get('apiVersion') ?? (result?.ok ? result.version : undefined)
@@ -97,26 +99,18 @@ export function versionHeaders(options: Pick<VersionNegotiationOptions, 'version
 }
 
 /**
- * The negotiation of the request as it is now (`c.req.raw`), once per request object:
- * kept on the context with the request it is for, so a replaced request is negotiated
- * afresh, as it always was.
+ * Responses that already carry the version header (the name kept here) and `Vary`:
+ * versionNegotiation's, which versionHeaders leaves be. A response replaced or copied
+ * after that (an immutable one CORS copies) is not in here and gets both again, idempotently.
  */
-function negotiationOf(c: Context<GatewayEnv>, versioning: Versioning): Negotiation | null {
-  const request = c.req.raw
-  const known = c.get('negotiation')
-  if (known?.request === request) return known.result
-  const result = versioning.negotiate(request)
-  c.set('negotiation', { request, result })
-  return result
-}
+const decorated = new WeakMap<Response, string>()
 
-/** Drops `?version=` and turns a vendor JSON `Content-Type` into `application/json`. */
-function stripVersionSignals(c: Context<GatewayEnv>): void {
+/**
+ * Drops `?version=` and turns a vendor JSON `Content-Type` into `application/json`
+ * (`vendorBody`: negotiation found the version in the `Content-Type`).
+ */
+function stripVersionSignals(c: Context<GatewayEnv>, vendorBody: boolean): void {
   const raw = c.req.raw
-  const hasQuery = versionParams(raw.url).length > 0
-  const contentType = raw.headers.get('content-type')
-  const vendorBody = contentType !== null && isJson(contentType) && essence(contentType).startsWith('application/vnd.switchyard')
-  if (!hasQuery && !vendorBody) return
   const url = new URL(raw.url)
   url.searchParams.delete('version')
   const headers = new Headers(raw.headers)

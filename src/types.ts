@@ -2,7 +2,6 @@ import type { Endpoint } from './endpoint/types'
 import type { Logger } from './log'
 import type { Metrics } from './metrics'
 import type { AppliedPolicy } from './ratelimit/policies'
-import type { Negotiation } from './versioning/negotiate'
 
 /** The caller, as decided by a verified access token (middleware/auth.ts). */
 export interface Identity {
@@ -27,8 +26,6 @@ export interface GatewayVariables {
   identity?: Identity
   /** API version negotiated for an `/api/...` request (`v2`). */
   apiVersion?: string
-  /** The version negotiation of `request` (the request object it was computed for), kept by middleware/version.ts. */
-  negotiation?: { request: Request; result: Negotiation | null }
   /** Failure partitions a login or refresh is checked against with its policies (middleware/auth-failures.ts). */
   failureChecks?: AppliedPolicy[]
   /** The rate limiter's decision, for logs and traces. */

@@ -13,13 +13,19 @@ export type DecisionKind = 'ratelimit' | 'breaker' | 'auth' | 'cache' | 'idempot
  * ```ts
  * recordDecision('ratelimit', { policy: 'burst', allowed: false, remaining: 0, reset_s: 17 })
  * recordDecision('breaker', { service: 'users', state: 'open', allowed: false })
+ * recordDecision('cache', () => ({ outcome: describe(result) })) // built only when recorded
  * ```
  */
-export function recordDecision(kind: DecisionKind, attributes: Record<string, AttributeValue>): void {
+export function recordDecision(
+  kind: DecisionKind,
+  attributes: Record<string, AttributeValue> | (() => Record<string, AttributeValue>),
+): void {
   const span = trace.getActiveSpan()
   if (!span?.isRecording()) return
+  // A function: the attributes are built only when a span records them.
+  const given = typeof attributes === 'function' ? attributes() : attributes
   const prefixed = Object.fromEntries(
-    Object.entries(attributes).map(([name, value]) => [`switchyard.${kind}.${name}`, value]),
+    Object.entries(given).map(([name, value]) => [`switchyard.${kind}.${name}`, value]),
   )
   span.addEvent(`switchyard.${kind}.decision`, prefixed)
   span.setAttributes(prefixed)

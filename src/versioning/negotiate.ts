@@ -35,6 +35,13 @@ export interface Negotiated {
   pathVersioned: boolean
   /** The path after `/api[/<version>]`, e.g. `/users/1`. */
   rest: string
+  /**
+   * The request names a version where the origin must not see it: a `version` query
+   * parameter, or a vendor `Content-Type` (src/versioning/media-type.ts `isJson`: both
+   * end in `+json` once negotiation succeeds).
+   */
+  versionQuery: boolean
+  vendorContentType: boolean
 }
 
 export type Negotiation = Negotiated | { ok: false; problem: Problem }
@@ -48,6 +55,7 @@ interface Signal {
 }
 
 const LABEL = /^v[1-9][0-9]{0,8}$/
+const HEADER_SOURCES = ['accept-version', 'api-version'] as const
 const NUMBER_OR_LABEL = /^v?([1-9][0-9]{0,8})$/
 const VENDOR_PREFIX = 'application/vnd.switchyard'
 const VENDOR = /^application\/vnd\.switchyard\.([^+/]+)\+json$/
@@ -146,7 +154,7 @@ export function negotiate(req: Request, path: string, policy: VersionPolicy): Ne
     const type = essence(contentType)
     signals.push(signal('content-type', type, vendorLabel(type), policy))
   }
-  for (const source of ['accept-version', 'api-version'] as const) {
+  for (const source of HEADER_SOURCES) {
     const value = req.headers.get(source)
     if (value !== null) signals.push(signal(source, value, headerLabel(value), policy))
   }
@@ -156,10 +164,14 @@ export function negotiate(req: Request, path: string, policy: VersionPolicy): Ne
   const bad = signals.find((s) => s.error)
   if (bad) return { ok: false, problem: problemFor(bad, policy) }
   const [decider] = signals
-  if (!decider) return { ok: true, version: policy.defaultVersion, source: 'default', pathVersioned, rest }
+  if (!decider) {
+    return { ok: true, version: policy.defaultVersion, source: 'default', pathVersioned, rest, versionQuery: false, vendorContentType: false }
+  }
   const other = signals.find((s) => s.version !== decider.version)
   if (other) return { ok: false, problem: conflict(decider, other, policy) }
-  return { ok: true, version: decider.version!, source: decider.source, pathVersioned, rest }
+  const versionQuery = query.length > 0
+  const vendorContentType = signals.some((s) => s.source === 'content-type')
+  return { ok: true, version: decider.version!, source: decider.source, pathVersioned, rest, versionQuery, vendorContentType }
 }
 
 /**
@@ -175,16 +187,16 @@ export function versionParams(url: string): string[] {
 const cache = new WeakMap<Request, Negotiation | null>()
 
 /**
- * `negotiate` for the request's canonical path. `remember`: keep the result for this
- * request object (the router's call, which has no context to keep it in); a result kept
- * earlier is always reused.
+ * `negotiate` for the request's canonical path, once per request object: the router
+ * (which has no context to keep it in) and the middleware share the result, and a
+ * replaced request (`c.req.raw = new Request(…)`) is negotiated afresh.
  */
-export function negotiateRequest(req: Request, policy: VersionPolicy, remember = true): Negotiation | null {
+export function negotiateRequest(req: Request, policy: VersionPolicy): Negotiation | null {
   const known = cache.get(req)
   if (known !== undefined) return known
   const path = requestPath(req)
   const result = path.ok ? negotiate(req, path.path, policy) : null
-  if (remember) cache.set(req, result)
+  cache.set(req, result)
   return result
 }
 

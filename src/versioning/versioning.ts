@@ -17,7 +17,7 @@ export interface VersioningConfig {
 export interface Versioning {
   policy: VersionPolicy
   newest: string
-  /** The request's negotiation (reusing the router's, if it negotiated); callers keep it per request. */
+  /** The request's negotiation, computed once per request object (the router's, if it negotiated). */
   negotiate(req: Request): Negotiation | null
   /** The path the router matches (see `routedPath`). */
   routedPath(req: Request, canonicalPath: string): string
@@ -73,7 +73,7 @@ export function createVersioning(
   return {
     policy,
     newest,
-    negotiate: (req) => negotiateRequest(req, policy, false),
+    negotiate: (req) => negotiateRequest(req, policy),
     routedPath: (req, path) => routedPath(req, path, policy),
     deprecation(version, rest) {
       const schedule: Deprecation | undefined = config.deprecations[version]
