@@ -4,7 +4,7 @@ import { isRetryable } from '../src/upstream/retry'
 import { retryAfterMs } from '../wire/retry-after'
 import { RetryBudget } from '../src/upstream/retry-budget'
 import { withTimeout } from '../src/upstream/timeout'
-import { urlTransport } from '../src/upstream/transport'
+import { bindingTransport, urlTransport } from '../src/upstream/transport'
 import type { CallContext, Upstream } from '../src/upstream/types'
 
 const ctx: CallContext = { service: 'users', route: '/users/:id', requestId: 'r-1', waitUntil: () => {} }
@@ -108,6 +108,26 @@ describe('the deadline over a per-try timeout', () => {
     await expect(call(withTimeout({ ms: 50, scope: 'deadline' })(deaf))).rejects.toMatchObject({ problem: { timeout: 'deadline' } })
   })
 
+  it("a caller that leaves aborts the attempt with the caller's reason, also once the answer has arrived", async () => {
+    const caller = new AbortController()
+    const left = new DOMException('client left', 'AbortError')
+    let attempt: AbortSignal | undefined
+    const answering: Upstream = async (_req, { signal }) => {
+      attempt = signal
+      return new Response('streaming')
+    }
+    await stack(5000, 300, answering)(new Request('http://users.internal/users/1'), { ...ctx, signal: caller.signal })
+    caller.abort(left)
+    expect([attempt!.aborted, attempt!.reason]).toEqual([true, left])
+
+    const leaving = new AbortController()
+    const listening: Upstream = (_req, { signal }) =>
+      new Promise<Response>((_, reject) => signal!.addEventListener('abort', () => reject(signal!.reason)))
+    const call = stack(5000, 300, listening)(new Request('http://users.internal/users/1'), { ...ctx, signal: leaving.signal })
+    leaving.abort(left)
+    await expect(call).rejects.toBe(left)
+  })
+
   it('runs one timer for a call answered at the first attempt, and clears it', async () => {
     const set = vi.spyOn(globalThis, 'setTimeout')
     const cleared = vi.spyOn(globalThis, 'clearTimeout')
@@ -120,6 +140,30 @@ describe('the deadline over a per-try timeout', () => {
       set.mockRestore()
       cleared.mockRestore()
     }
+  })
+})
+
+describe("the first attempt aborts through the Request's own signal", () => {
+  it('hands a binding that Request as it is, and a later attempt a signal of its own', async () => {
+    const sent: { req: Request; signal: AbortSignal | undefined }[] = []
+    const binding = {
+      fetch: (req: Request, init?: RequestInit) => {
+        sent.push({ req, signal: init?.signal ?? undefined })
+        const signal = init?.signal ?? req.signal
+        return new Promise<Response>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+      },
+    }
+    const requestAbort = new AbortController()
+    const req = new Request('http://users.internal/users/1', { signal: requestAbort.signal })
+    const attempt = withTimeout({ ms: 50, scope: 'try' })(bindingTransport(binding as unknown as Fetcher))
+    const call = { ...ctx, requestAbort }
+    await expect(attempt(req, call)).rejects.toMatchObject({ problem: { status: 504, timeout: 'try' } })
+    expect([sent[0]!.req, sent[0]!.signal, req.signal.aborted]).toEqual([req, undefined, true])
+    // A retry of the same call: the Request's signal is spent, the attempt has its own.
+    await expect(attempt(req, call)).rejects.toMatchObject({ problem: { status: 504, timeout: 'try' } })
+    expect(sent[1]!.req).toBe(req)
+    expect(sent[1]!.signal).not.toBe(req.signal)
+    expect(sent[1]!.signal!.reason).toMatchObject({ name: 'TimeoutError' })
   })
 })
 

@@ -84,15 +84,18 @@ export async function forward(
   }
   // `URL.search`: the query with its `?`, nothing for an empty one.
   const query = rawQuery(c.req.url)
+  // The first attempt aborts through the Request's own signal: no copy of it to carry another.
+  const requestAbort = new AbortController()
   const request = new Request(`http://${spec.service}.internal${originPath}${query && `?${query}`}`, {
     method: c.req.method,
     headers: headers.init(),
     body,
     redirect: 'manual',
+    signal: requestAbort.signal,
     ...(duplex && { duplex }),
   } as RequestInit)
 
-  const response = await callUpstream(c, spec, request, options)
+  const response = await callUpstream(c, spec, request, options, requestAbort)
   const responseHeaders = fieldsWithoutHopByHop(response.headers, { internal: true })
   const location = responseHeaders.get('location')
   // The origin names its own path (`/orders/7`); the client knows it as `/api/v2/orders/7`.
@@ -145,6 +148,8 @@ export async function callUpstream(
   spec: Pick<RouteSpec, 'service' | 'path' | 'timeout' | 'stream'>,
   request: Request,
   options: Pick<ProxyOptions, 'registry' | 'waitUntil'>,
+  /** The controller of `request`'s own signal, if it was built with one for this call (`CallContext.requestAbort`). */
+  requestAbort?: AbortController,
 ): Promise<Response> {
   const upstream = options.registry.get(spec.service)
   if (!upstream) throw ProblemError.of(problems.badGateway(spec.service, 'Service is not configured.'))
@@ -159,6 +164,7 @@ export async function callUpstream(
     timeouts: spec.timeout,
     idempotencyKey: c.get('idempotencyKey'),
     stream: spec.stream !== undefined,
+    requestAbort,
   }
   try {
     return await upstream(request, ctx)

@@ -41,7 +41,8 @@ export function withCoalescing(options: CoalesceOptions = {}): UpstreamDecorator
       inflight.set(key, started)
       flight = started
     }
-    const shared = flight.join([req.signal, ctx.signal])
+    // The call's signal, as the transports take it: the context's, else the Request's own.
+    const shared = flight.join(ctx.signal ?? req.signal)
     return follower ? handOver(shared as Promise<Snapshot>) : shared.then(toResponse)
   }
 }
@@ -159,23 +160,14 @@ class Flight {
     return undefined
   }
 
-  join(signals: (AbortSignal | undefined)[]): Promise<Snapshot | Response> {
+  join(signal: AbortSignal): Promise<Snapshot | Response> {
     return new Promise<Snapshot | Response>((resolve, reject) => {
-      const listening = signals.filter((s): s is AbortSignal => s !== undefined)
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        detach: () => listening.forEach((s) => s.removeEventListener('abort', onAbort)),
-      }
-      const aborted = listening.find((s) => s.aborted)
-      function onAbort(this: AbortSignal) {
-        leave(this.reason)
-      }
-      const leave = (reason: unknown) => this.leave(waiter, reason)
+      const onAbort = () => this.leave(waiter, signal.reason)
+      const waiter: Waiter = { resolve, reject, detach: () => signal.removeEventListener('abort', onAbort) }
       this.leader ??= waiter
       this.waiters.add(waiter)
-      if (aborted) return leave(aborted.reason)
-      listening.forEach((s) => s.addEventListener('abort', onAbort, { once: true }))
+      if (signal.aborted) return onAbort()
+      signal.addEventListener('abort', onAbort, { once: true })
     })
   }
 

@@ -1,6 +1,6 @@
 import { ProblemError } from '../../wire/problem'
 import { problems } from '../problem'
-import type { DeadlineTimer, RouteTimeouts, Upstream, UpstreamDecorator } from './types'
+import type { CallContext, DeadlineTimer, RouteTimeouts, Upstream, UpstreamDecorator } from './types'
 
 export interface TimeoutOptions {
   /** Milliseconds before the call is aborted and answered 504. */
@@ -46,7 +46,7 @@ export function withTimeout(options: TimeoutOptions): UpstreamDecorator {
   return (next: Upstream): Upstream =>
     async (req, ctx) => {
       const ms = ctx.timeouts?.[field] ?? options.ms
-      const timer = new Timer(ms, ctx.signal)
+      const timer = new Timer(ms, ctx.signal, ctx.deadline, options.scope === 'try' ? firstAttempt(ctx) : undefined)
       let call: Promise<Response>
       if (options.scope === 'deadline') {
         call = next(req, { ...ctx, signal: timer.signal, deadlineAt: timer.at, deadline: timer })
@@ -62,12 +62,13 @@ export function withTimeout(options: TimeoutOptions): UpstreamDecorator {
         }
         call = next(req, { ...ctx, signal: timer.signal })
       }
-      // Whatever arrives after the timeout is dropped, and its body released.
-      call.then((res) => (timer.timedOut ? res.body?.cancel() : undefined)).catch(() => {})
       try {
-        return await Promise.race([call, timer.cutoff])
+        return await timer.race(call)
       } catch (err) {
-        if (!timer.timedOut || ctx.signal?.aborted) throw err
+        if (!timer.timedOut) throw err
+        // Whatever arrives after the timeout is dropped, and its body released.
+        call.then((res) => res.body?.cancel(), () => {})
+        if (ctx.signal?.aborted) throw err
         const what = options.scope === 'try' ? 'an attempt' : 'the call'
         throw ProblemError.of(
           { ...problems.gatewayTimeout(ctx.service, `The ${ctx.service} service did not answer ${what} within ${ms} ms.`), timeout: options.scope, timeout_ms: ms },
@@ -78,20 +79,38 @@ export function withTimeout(options: TimeoutOptions): UpstreamDecorator {
     }
 }
 
+/** Controllers of Requests' own signals already taken by an attempt (see `CallContext.requestAbort`). */
+const taken = new WeakSet<AbortController>()
+
+/** The Request's own abort, for the first attempt that runs under `ctx` only. */
+function firstAttempt(ctx: CallContext): AbortController | undefined {
+  const own = ctx.requestAbort
+  if (!own || own.signal.aborted || taken.has(own)) return undefined
+  taken.add(own)
+  return own
+}
+
 /**
  * One call's abort and its timer: a signal that fires, with the same reason, when
  * `parent` does or when the timer runs out (what `AbortSignal.any([parent, own])`
  * gives, for one listener instead of a new signal with weak references to its
- * sources), and `cutoff`, which rejects with that reason, so a call that ignores its
+ * sources), and `race`, which rejects with that reason, so a call that ignores its
  * signal is still cut off. The signal keeps following the parent after the headers
  * arrived: a caller that leaves still cancels the streamed body. As the overall
- * deadline it is the call's {@link DeadlineTimer}.
+ * deadline it is the call's {@link DeadlineTimer}; a per-try timer below it follows it
+ * from its list of followers rather than through an `abort` listener (a listener
+ * costs workerd several µs).
  */
 class Timer implements DeadlineTimer {
-  private readonly controller = new AbortController()
-  readonly signal = this.controller.signal
+  private readonly controller: AbortController
+  readonly signal: AbortSignal
+  private resolve!: (res: Response) => void
   private reject!: (reason: unknown) => void
-  readonly cutoff = new Promise<never>((_, reject) => (this.reject = reject))
+  /** The call's answer, or the abort's reason if that comes first (what `Promise.race` would give, for one promise). */
+  private readonly outcome = new Promise<Response>((resolve, reject) => {
+    this.resolve = resolve
+    this.reject = reject
+  })
   /** Epoch ms at which it runs out. */
   readonly at: number
   /** Whether the timer ran out (rather than the parent aborting). */
@@ -99,17 +118,32 @@ class Timer implements DeadlineTimer {
   /** Whether a per-try timeout below bounds the attempt in flight. */
   covered = false
   private handle: ReturnType<typeof setTimeout> | undefined
+  /** Timers that fire when this one does, in the order they began following it. */
+  private followers: Timer[] | undefined
 
   constructor(
     private readonly ms: number,
     parent: AbortSignal | undefined,
+    /** The deadline above, when there is one: followed directly if `parent` is its signal. */
+    deadline?: DeadlineTimer,
+    /** Aborts through this controller (the Request's own) instead of one of its own. */
+    controller?: AbortController,
   ) {
+    this.controller = controller ?? new AbortController()
+    this.signal = this.controller.signal
     this.at = Date.now() + ms
-    // Never awaited when the call answers first; its rejection is handled by the race.
-    this.cutoff.catch(() => {})
+    // Rejected and never awaited only if the layer below threw instead of answering a promise.
+    this.outcome.catch(() => {})
     if (!parent) return
     if (parent.aborted) this.fire(parent.reason)
+    else if (deadline instanceof Timer && deadline.signal === parent) (deadline.followers ??= []).push(this)
     else parent.addEventListener('abort', () => this.fire(parent.reason), { once: true })
+  }
+
+  /** `call`'s answer, unless this aborts first: then the abort's reason, so a call that ignores its signal is cut off too. */
+  race(call: Promise<Response>): Promise<Response> {
+    call.then(this.resolve, this.reject)
+    return this.outcome
   }
 
   /** Runs out at {@link at}. */
@@ -134,10 +168,12 @@ class Timer implements DeadlineTimer {
     if (this.handle !== undefined) clearTimeout(this.handle)
   }
 
-  /** Aborts with `reason` unless already aborted (the first reason stays). */
+  /** Aborts with `reason` unless already aborted (the first reason stays); so do its followers. */
   private fire(reason: unknown): void {
     if (this.signal.aborted) return
     this.controller.abort(reason)
+    // Where an `abort` listener of theirs would have run: before this one's outcome rejects.
+    if (this.followers) for (const follower of this.followers) follower.fire(reason)
     this.reject(reason)
   }
 }

@@ -33,6 +33,13 @@ export interface CallContext {
    * the transports hand it to the fetch they make.
    */
   signal?: AbortSignal
+  /**
+   * The controller of the Request's own signal, when whoever built the Request made one
+   * for this call (`forward` does): the first attempt's timeout aborts through it, so
+   * a service binding is handed that Request as it is, not a copy of it (every header)
+   * carrying the attempt's signal. Later attempts get signals of their own.
+   */
+  requestAbort?: AbortController
   /** Keeps work alive after the response (Workers' `ctx.waitUntil`). */
   waitUntil: (promise: Promise<unknown>) => void
   /** The route's own timeouts; they override the service's. */
