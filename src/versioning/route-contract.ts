@@ -29,10 +29,13 @@ export function routeContract(spec: RouteSpec, changes: RouteChange[]): Middlewa
   const rewritesQuery = queryRenames.some(Boolean)
   const downgrades = changes.some((c) => c.response)
   if (!contract && !hasBody && !rewritesQuery && !downgrades) return undefined
+  // The query is parsed only when something reads it: a declared query parameter, a
+  // rename, or a rebuilt request (which carries it over).
+  const readsQuery = hasBody || rewritesQuery || (contract?.operation.parameters ?? []).some((p) => p.in === 'query')
 
   return async (c, next) => {
     const original = c.req.raw
-    const query = upgradeQuery(new URLSearchParams(rawQuery(original.url)), queryRenames)
+    const query = readsQuery ? upgradeQuery(new URLSearchParams(rawQuery(original.url)), queryRenames) : NO_QUERY
     let body: unknown
     let bodyText: string | undefined
     if (hasBody) {
@@ -61,6 +64,9 @@ export function routeContract(spec: RouteSpec, changes: RouteChange[]): Middlewa
     if (downgrades) await downgradeResponse(c, changes, spec.service)
   }
 }
+
+/** The query of a route that reads none (the validator looks up only declared query parameters). */
+const NO_QUERY: URLSearchParams = new URLSearchParams()
 
 function upgradeOrReject(body: unknown, renames: (Renames | undefined)[]): unknown {
   try {

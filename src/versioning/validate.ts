@@ -111,9 +111,12 @@ function compile(schema: JsonSchema, document: Contract['document']): Pick<Valid
   let validator: Validator | undefined
   return {
     validate(value) {
-      // `$ref`s point into the document's components: validate with them in reach.
-      const root = typeof schema === 'boolean' ? schema : { ...schema, components: document.components }
-      return (validator ??= new Validator(root as object, '2020-12', false)).validate(value)
+      if (!validator) {
+        // `$ref`s point into the document's components: validate with them in reach.
+        const root = typeof schema === 'boolean' ? schema : { ...schema, components: document.components }
+        validator = new Validator(root as object, '2020-12', false)
+      }
+      return validator.validate(value)
     },
   }
 }

@@ -24,6 +24,8 @@ export class AsyncLocalStorageContextManager implements ContextManager {
     thisArg?: ThisParameterType<F>,
     ...args: A
   ): ReturnType<F> {
+    // The usual call (`context.with(ctx, fn)`) needs no wrapper closure.
+    if (thisArg === undefined && args.length === 0) return this.#storage.run(ctx, fn as () => ReturnType<F>)
     return this.#storage.run(ctx, () => fn.apply(thisArg, args))
   }
 

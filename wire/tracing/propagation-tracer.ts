@@ -6,7 +6,6 @@
  */
 import {
   context,
-  isSpanContextValid,
   SpanKind,
   trace,
   TraceFlags,
@@ -16,22 +15,30 @@ import {
   type Tracer,
 } from '@opentelemetry/api'
 import { SamplingDecision, type IdGenerator, type Sampler } from '@opentelemetry/sdk-trace'
+import { CryptoIdGenerator } from './ids'
+import { isValidSpanContext, knownValid } from './span-context'
 
 export class PropagationTracer implements Tracer {
+  /** Its ids are valid by construction (a validated parent's trace id, or fresh CSPRNG ids). */
+  readonly #validIds: boolean
+
   constructor(
     private readonly sampler: Sampler,
     private readonly ids: IdGenerator,
-  ) {}
+  ) {
+    this.#validIds = ids instanceof CryptoIdGenerator
+  }
 
   startSpan(name: string, options: SpanOptions = {}, ctx: Context = context.active()): Span {
     const parent = options.root ? undefined : trace.getSpanContext(ctx)
-    const valid = parent !== undefined && isSpanContextValid(parent)
+    const valid = parent !== undefined && isValidSpanContext(parent)
     const traceId = valid ? parent.traceId : this.ids.generateTraceId()
     const result = this.sampler.shouldSample(ctx, traceId, name, options.kind ?? SpanKind.INTERNAL, {}, [])
     const spanId = this.ids.generateSpanId()
     const traceFlags = result.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE
     const traceState = valid ? parent.traceState : undefined
-    return trace.wrapSpanContext(traceState ? { traceId, spanId, traceFlags, traceState } : { traceId, spanId, traceFlags })
+    const spanContext = traceState ? { traceId, spanId, traceFlags, traceState } : { traceId, spanId, traceFlags }
+    return trace.wrapSpanContext(this.#validIds ? knownValid(spanContext) : spanContext)
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: unknown[]): ReturnType<F> {

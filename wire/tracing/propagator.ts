@@ -5,7 +5,6 @@
  */
 import {
   createContextKey,
-  isSpanContextValid,
   trace,
   TraceFlags,
   type Context,
@@ -14,6 +13,7 @@ import {
   type TextMapSetter,
 } from '@opentelemetry/api'
 import { isTracingSuppressed } from '@opentelemetry/core'
+import { isValidSpanContext } from './span-context'
 import { FLAG_RANDOM, FLAG_SAMPLED, formatTraceparent, parseTraceparent, parseTracestate, MemberTraceState } from './w3c'
 
 export const TRACEPARENT = 'traceparent'
@@ -46,7 +46,7 @@ export const runtimeTracestate = (ctx: Context): string | undefined =>
 /** `traceparent` (or `traceresponse`) value of the context's span, if it has a valid one. */
 export function traceparentOf(ctx: Context): string | undefined {
   const span = trace.getSpanContext(ctx)
-  if (!span || !isSpanContextValid(span)) return undefined
+  if (!span || !isValidSpanContext(span)) return undefined
   const random = ctx.getValue(RANDOM_TRACE_ID) === true ? FLAG_RANDOM : 0
   return formatTraceparent(span.traceId, span.spanId, (span.traceFlags & FLAG_SAMPLED) | random)
 }
