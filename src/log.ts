@@ -31,14 +31,25 @@ function isoNow(): string {
 
 /** `minLevel`: lines below it are not written (e.g. `warn` leaves out the access log). */
 export function createLogger(base: LogFields = {}, sink: LogSink = consoleSink, minLevel: LogLevel = 'debug'): Logger {
-  return {
-    log(level, msg, fields) {
-      if (RANK[level] < RANK[minLevel]) return
-      sink(JSON.stringify({ ts: isoNow(), level, msg, ...base, ...fields }))
-    },
-    child(fields) {
-      return createLogger({ ...base, ...fields }, sink, minLevel)
-    },
+  return new JsonLogger(base, sink, RANK[minLevel])
+}
+
+/** A class, not closures: the access log makes a child per request, one object each. */
+class JsonLogger implements Logger {
+  constructor(
+    private readonly base: LogFields,
+    private readonly sink: LogSink,
+    private readonly minRank: number,
+  ) {}
+
+  log(level: LogLevel, msg: string, fields?: LogFields): void {
+    if (RANK[level] < this.minRank) return
+    const sink = this.sink // called on its own, as a plain function
+    sink(JSON.stringify({ ts: isoNow(), level, msg, ...this.base, ...fields }))
+  }
+
+  child(fields: LogFields): Logger {
+    return new JsonLogger({ ...this.base, ...fields }, this.sink, this.minRank)
   }
 }
 

@@ -1,5 +1,5 @@
 import { traceLogFields } from '../../wire/tracing/log-fields'
-import type { Logger } from '../log'
+import type { LogFields, Logger, LogLevel } from '../log'
 
 export { traceLogFields }
 
@@ -15,8 +15,18 @@ export { traceLogFields }
  * ```
  */
 export function traceAwareLogger(logger: Logger): Logger {
-  return {
-    log: (level, msg, fields) => logger.log(level, msg, { ...traceLogFields(), ...fields }),
-    child: (fields) => traceAwareLogger(logger.child(fields)),
+  return new TraceAwareLogger(logger)
+}
+
+/** A class, not closures: the access log makes a child per request, one object each. */
+class TraceAwareLogger implements Logger {
+  constructor(private readonly logger: Logger) {}
+
+  log(level: LogLevel, msg: string, fields?: LogFields): void {
+    this.logger.log(level, msg, { ...traceLogFields(), ...fields })
+  }
+
+  child(fields: LogFields): Logger {
+    return new TraceAwareLogger(this.logger.child(fields))
   }
 }

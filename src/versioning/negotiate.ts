@@ -140,10 +140,11 @@ const truncate = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}…` : s)
 /** Negotiates the version of a request to `path` (canonical); null outside `/api`. */
 export function negotiate(req: Request, path: string, policy: VersionPolicy): Negotiation | null {
   if (path !== '/api' && !path.startsWith('/api/')) return null
-  const segments = path.split('/')
-  const first = segments[2] ?? ''
+  // The segment after `/api/`, and what follows it (the path is canonical: no `//`).
+  const end = path.indexOf('/', 5)
+  const first = path.slice(5, end < 0 ? undefined : end)
   const pathVersioned = /^v[0-9]/i.test(first)
-  const rest = pathVersioned ? `/${segments.slice(3).join('/')}` : path.slice('/api'.length)
+  const rest = pathVersioned ? (end < 0 ? '/' : path.slice(end)) : path.slice('/api'.length)
 
   const signals: Signal[] = []
   if (pathVersioned) signals.push(signal('path', first, LABEL.test(first) ? first : undefined, policy))
