@@ -85,13 +85,13 @@ export async function forward(
   // `URL.search`: the query with its `?`, nothing for an empty one.
   const query = rawQuery(c.req.url)
   // The first attempt aborts through the Request's own signal: no copy of it to carry another.
-  const requestAbort = new AbortController()
+  const requestAbort = requestKeepsSignal() ? new AbortController() : undefined
   const request = new Request(`http://${spec.service}.internal${originPath}${query && `?${query}`}`, {
     method: c.req.method,
     headers: headers.init(),
     body,
     redirect: 'manual',
-    signal: requestAbort.signal,
+    signal: requestAbort?.signal,
     ...(duplex && { duplex }),
   } as RequestInit)
 
@@ -118,6 +118,22 @@ export async function forward(
     statusText: response.statusText,
     headers: responseHeaders.init(),
   })
+}
+
+let keepsSignal: boolean | undefined
+
+/**
+ * Whether a Request keeps the very signal it was built with (workerd's does; Node's and
+ * Deno's follow it with one of their own). Only then can a service binding be handed the
+ * Request as it is, its signal the first attempt's (`CallContext.requestAbort`); elsewhere
+ * a signal on it would be one more to follow, for nothing.
+ */
+function requestKeepsSignal(): boolean {
+  if (keepsSignal === undefined) {
+    const probe = new AbortController()
+    keepsSignal = new Request('http://probe.internal/', { signal: probe.signal }).signal === probe.signal
+  }
+  return keepsSignal
 }
 
 /**
