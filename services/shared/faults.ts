@@ -57,8 +57,10 @@ let fault: FaultConfig = NONE
 let stats = emptyStats()
 
 function emptyStats() {
-  return { requests: 0, aborted: 0, byPath: {} as Record<string, number>, lastHeaders: {} as Record<string, string> }
+  return { requests: 0, aborted: 0, byPath: {} as Record<string, number> }
 }
+/** The last counted request's headers, as received; redacted when the stats are read. */
+let lastHeaders: Headers | undefined
 
 const enabled = (env: OriginBindings | undefined) => env?.FAULT_INJECTION === 'enabled'
 const isControl = (path: string) => path === '/__faults' || path.startsWith('/__faults/')
@@ -146,7 +148,9 @@ export function faultInjection<B extends OriginBindings>(): MiddlewareHandler<{ 
     if (!isHealth(path)) {
       stats.requests += 1
       stats.byPath[path] = (stats.byPath[path] ?? 0) + 1
-      stats.lastHeaders = redactCredentials(c.req.raw.headers)
+      // A copy (cheap from a Headers); redacting on every request would cost each one a
+      // walk and a match per header, more for callers that send more headers.
+      lastHeaders = new Headers(c.req.raw.headers)
     }
     const f = take(path)
     if (!f) return next()
@@ -233,9 +237,11 @@ export function mountFaultControl<B extends OriginBindings>(app: OpenAPIHono<{ B
     fault = NONE
     return c.json(fault, 200)
   })
-  app.openapi(route('get', '/__faults/stats', Counters), (c) => c.json(stats, 200))
+  const counters = () => ({ ...stats, lastHeaders: lastHeaders ? redactCredentials(lastHeaders) : {} })
+  app.openapi(route('get', '/__faults/stats', Counters), (c) => c.json(counters(), 200))
   app.openapi(route('delete', '/__faults/stats', Counters), (c) => {
     stats = emptyStats()
-    return c.json(stats, 200)
+    lastHeaders = undefined
+    return c.json(counters(), 200)
   })
 }
