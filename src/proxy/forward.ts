@@ -37,7 +37,7 @@ export function originRequestHeaders(
   return new Headers(originRequestFields(c, options, ORIGIN_SET).init())
 }
 
-/** Names {@link originRequestEntries} writes itself besides the forwarding ones: a client's values are left out. */
+/** Names {@link originRequestFields} writes itself besides the forwarding ones: a client's values are left out. */
 const ORIGIN_SET: ReadonlySet<string> = new Set(['x-request-id'])
 /** The same, for a request whose body goes as bytes: fetch gives it its length. */
 const ORIGIN_SET_BYTES: ReadonlySet<string> = new Set([...ORIGIN_SET, 'content-length'])
@@ -100,7 +100,7 @@ export async function forward(
   const location = responseHeaders.get('location')
   // The origin names its own path (`/orders/7`); the client knows it as `/api/v2/orders/7`.
   if (publicPrefix && location?.startsWith('/') && !location.startsWith('//')) {
-    responseHeaders.fields.location = publicPrefix + location
+    responseHeaders.set('location', publicPrefix + location)
   }
   // The origin accepted a WebSocket: the socket itself is relayed (Workers), or bridged (Deno).
   if (response.status === 101 && response.webSocket) {

@@ -26,7 +26,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
  */
 export class HeaderFields {
   /** One value per name, on a null prototype: a field named `__proto__` stays a field. */
-  readonly fields: Record<string, string> = Object.create(null) as Record<string, string>
+  private readonly fields: Record<string, string> = Object.create(null) as Record<string, string>
   private cookies: string[] | undefined
 
   /** Adds a value as `Headers.append` would: joined to an earlier one with `, `, or, for `Set-Cookie`, kept apart. */
@@ -39,6 +39,11 @@ export class HeaderFields {
 
   get(name: string): string | undefined {
     return this.fields[name]
+  }
+
+  /** Replaces the value of a field that is not `Set-Cookie`. */
+  set(name: string, value: string): void {
+    this.fields[name] = value
   }
 
   /** As `init.headers`: the record, or, when `Set-Cookie` repeats, Headers holding every value. */

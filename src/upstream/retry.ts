@@ -84,7 +84,7 @@ export function withRetry(options: RetryOptions): UpstreamDecorator {
           if (retryAfter > options.maxRetryAfterMs) return unwrap(outcome)
           delay = Math.max(delay, retryAfter)
         }
-        if (ctx.deadlineAt !== undefined && Date.now() + delay >= ctx.deadlineAt) return unwrap(outcome)
+        if (ctx.deadline && Date.now() + delay >= ctx.deadline.at) return unwrap(outcome)
         if (!options.budget.tryRetry()) {
           options.metrics?.retry(ctx.service, 'budget-exhausted', reason)
           options.logger?.log('warn', 'retry budget exhausted', { request_id: ctx.requestId, service: ctx.service, reason })

@@ -49,7 +49,7 @@ export function withTimeout(options: TimeoutOptions): UpstreamDecorator {
       const timer = new Timer(ms, ctx.signal, ctx.deadline, options.scope === 'try' ? firstAttempt(ctx) : undefined)
       let call: Promise<Response>
       if (options.scope === 'deadline') {
-        call = next(req, { ...ctx, signal: timer.signal, deadlineAt: timer.at, deadline: timer })
+        call = next(req, { ...ctx, signal: timer.signal, deadline: timer })
         // Nothing below bounds the wait (no per-try timeout, or a body is read first): the deadline's own timer does.
         if (!timer.covered) timer.arm()
       } else {

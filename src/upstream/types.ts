@@ -49,9 +49,7 @@ export interface CallContext {
    * another call (coalescing) or sent again once its headers arrived.
    */
   stream?: boolean
-  /** Epoch ms by which the whole call must be done (set by the overall deadline). */
-  deadlineAt?: number
-  /** The overall deadline's timer, for the layers below it (set by the overall deadline). */
+  /** The overall deadline's timer, for the layers below it (set by the overall deadline): `at` is when the whole call must be done. */
   deadline?: DeadlineTimer
   /**
    * The Idempotency-Key the gateway holds for this call (its route declares idempotency
@@ -68,7 +66,7 @@ export interface CallContext {
  * timer, not two.
  */
 export interface DeadlineTimer {
-  /** Epoch ms: the same as `CallContext.deadlineAt`. */
+  /** Epoch ms by which the whole call must be done. */
   readonly at: number
   /** Starts the deadline's timer, if not running yet. */
   arm(): void
