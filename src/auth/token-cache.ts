@@ -74,19 +74,17 @@ function kidOfHeader(header: string): string | undefined {
 }
 
 /**
- * SHA-256 of the token, as a string of the digest's bytes. workerd: Web Crypto, which
- * costs less there than node:crypto's JS wrapper with its Buffer conversions; elsewhere synchronous
- * through `node:crypto` where the runtime offers it (wire/builtin-crypto.ts), else Web
- * Crypto (a thread hop in Node). Same bytes hashed (UTF-8) on every path.
+ * SHA-256 of the token, as a string of the digest's bytes: synchronous through
+ * `node:crypto` where the runtime offers it (wire/builtin-crypto.ts), else Web Crypto
+ * (a thread hop in Node). Same bytes hashed (UTF-8) on every path.
  */
 async function sha256(text: string): Promise<string> {
-  const node = WORKERD ? null : builtinCrypto()
+  const node = builtinCrypto()
   if (node) return node.hash ? node.hash('sha256', text, 'latin1') : node.createHash('sha256').update(text).digest('latin1')
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)))
   return String.fromCharCode.apply(null, digest as unknown as number[])
 }
 
-const WORKERD = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === 'Cloudflare-Workers'
 const encoder = new TextEncoder()
 
 /** One key set as of the last full verification: kid → the published key(s) under it. */
