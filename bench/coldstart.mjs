@@ -18,17 +18,16 @@
 // so it cannot time itself).
 //
 //   node bench/coldstart.mjs            (BENCH_COLDSTART_SAMPLES, default 7; BENCH_COLDSTART_ISOLATES, default 8)
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { build } from 'esbuild'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { COMPATIBILITY_DATE, ROOT, SERVICES, WORKER_BUILD, gatewayWorker } from '../scripts/origins.mjs'
-import { importBundled } from './lib.mjs'
+import { importBundled, median, workerdCpuMs } from './lib.mjs'
 
 const SAMPLES = Number(process.env.BENCH_COLDSTART_SAMPLES ?? 7)
 const ISOLATES = Number(process.env.BENCH_COLDSTART_ISOLATES ?? 8)
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const signed = (ms) => `${ms < 0 ? '−' : '+'}${Math.abs(ms).toFixed(1)}`
 
 const stub = (name) => ({
@@ -36,18 +35,6 @@ const stub = (name) => ({
   modules: [{ type: 'ESModule', path: 'stub.mjs', contents: 'export default { fetch: () => new Response("{}") }' }],
   compatibilityDate: COMPATIBILITY_DATE,
 })
-
-/** CPU time (ms) of this process's workerd children so far, or NaN where /proc is missing. */
-function workerdCpuMs() {
-  if (!existsSync('/proc/self/task')) return Number.NaN
-  const ps = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'pid=,comm='], { encoding: 'utf8' })
-  let ns = 0
-  for (const [pid, comm] of ps.split('\n').map((l) => l.trim().split(/\s+/))) {
-    if (!comm?.startsWith('workerd')) continue
-    for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0])
-  }
-  return ns / 1e6
-}
 
 /** One fresh workerd with `worker`: wall and CPU ms to its first response. */
 async function firstResponse(worker) {

@@ -1,5 +1,7 @@
 // Shared by the benchmarks: bundle project TypeScript with esbuild and import it into
 // this Node process, summarise timings, and log in through a gateway.
+import { execFileSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { build } from 'esbuild'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -27,6 +29,24 @@ export async function importBundled(name, source, { target = 'worker' } = {}) {
 
 /** The q-quantile of an ascending array. */
 export const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+
+/** The median of `xs` (the upper one of an even count), `xs` left as it is. */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/**
+ * CPU time (ms) of this process's workerd children so far, all their threads, or NaN
+ * where /proc is missing: workerd stops its clock while code runs, so it cannot time itself.
+ */
+export function workerdCpuMs() {
+  if (!existsSync('/proc/self/task')) return Number.NaN
+  const ps = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'pid=,comm='], { encoding: 'utf8' })
+  let ns = 0
+  for (const [pid, comm] of ps.split('\n').map((l) => l.trim().split(/\s+/))) {
+    if (!comm?.startsWith('workerd')) continue
+    for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0])
+  }
+  return ns / 1e6
+}
 
 /** An admin access token from the real login (the seeded dev account; README). */
 export async function adminToken(gatewayUrl) {

@@ -23,7 +23,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import path from 'node:path'
 import { ROOT } from '../scripts/origins.mjs'
-import { adminToken } from './lib.mjs'
+import { adminToken, median } from './lib.mjs'
 import { chartSvg } from './peers/chart.mjs'
 import { startTargets } from './peers/targets.mjs'
 
@@ -43,7 +43,6 @@ const load = (opts) =>
   new Promise((resolve, reject) =>
     autocannon({ connections: CONNECTIONS, idReplacement: true, ...opts }, (err, r) => (err ? reject(err) : resolve(r))),
   )
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 const targets = await startTargets()
 try {

@@ -1,17 +1,16 @@
 // Pipeline cost in workerd: bench/pipeline-harness.ts (Switchyard's Workers code path and
 // a bare Hono proxy() before the same in-memory origin) run inside one workerd isolate
 // (Miniflare), no sockets. workerd stops its clock while code runs, so it cannot time
-// itself: the figure is workerd's CPU time (/proc) per call, over blocks of calls
+// itself: the figure is workerd's CPU time (/proc, all its threads) per call, over blocks of calls
 // interleaved across the three cases, median of the blocks. Linux only.
 //
 //   node bench/pipeline-workerd.mjs          (BENCH_PIPELINE_WORKERD_CALLS per block, default 2000;
 //                                             BENCH_PIPELINE_WORKERD_ROUNDS, default 7)
-import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 import { COMPATIBILITY_DATE, ROOT, WORKER_BUILD } from '../scripts/origins.mjs'
+import { median, workerdCpuMs } from './lib.mjs'
 
 const CALLS = Number(process.env.BENCH_PIPELINE_WORKERD_CALLS ?? 2000)
 const ROUNDS = Number(process.env.BENCH_PIPELINE_WORKERD_ROUNDS ?? 7)
@@ -20,12 +19,6 @@ const CASES = [
   ['token', 'switchyard, token route'],
   ['public', 'switchyard, public route'],
 ]
-
-/** User + system CPU of a process so far, in ms (clock ticks of 10 ms). */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10
-}
 
 export async function runPipelineWorkerdBench() {
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare')
@@ -43,7 +36,6 @@ export async function runPipelineWorkerdBench() {
   )
   try {
     await mf.ready
-    const workerd = execFileSync('pgrep', ['-P', String(process.pid), 'workerd'], { encoding: 'utf8' }).trim().split('\n')[0]
     const run = async (which, n) => {
       const { ok } = await (await mf.dispatchFetch(`http://bench/?case=${which}&n=${n}`)).json()
       if (ok !== n) throw new Error(`${which}: ${ok} of ${n} calls answered 200`)
@@ -52,12 +44,11 @@ export async function runPipelineWorkerdBench() {
     const perCall = Object.fromEntries(CASES.map(([which]) => [which, []]))
     for (let round = 0; round < ROUNDS; round++) {
       for (const [which] of CASES) {
-        const before = cpuMs(workerd)
+        const before = workerdCpuMs()
         await run(which, CALLS)
-        perCall[which].push(((cpuMs(workerd) - before) * 1000) / CALLS)
+        perCall[which].push(((workerdCpuMs() - before) * 1000) / CALLS)
       }
     }
-    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
     const base = median(perCall.hono)
     console.log(`pipeline cost in workerd (workerd CPU per call, median of ${ROUNDS} blocks of ${CALLS} calls)`)
     const rows = []
