@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { shippedInput, urlConfig, workersInput } from '../src/config/deployment'
 import { ConfigError } from '../src/config/errors'
 import { gatewayConfigSchema, parseConfig } from '../src/config/schema'
-import { sameData, shippedResult } from '../src/config/shipped'
-import { shippedOutput } from '../src/config/shipped.gen'
+import { checkedCorsOverride, sameData, shippedResult } from '../src/config/shipped'
+import { checkedCorsOverrides, shippedOutput } from '../src/config/shipped.gen'
+import { corsOverrideSchema } from '../src/cors/config'
+import { corsPolicies } from '../src/cors/policy'
+import { TABLES } from '../app/gateway'
 
 const upstash = { kind: 'upstash', url: 'https://redis.example', token: 't0ken' }
 const changed = (change: (input: Record<string, unknown>) => void) => {
@@ -69,6 +72,42 @@ describe('parseConfig answers the shipped config from the snapshot, and nothing 
     })()
     expect(error).toBeInstanceOf(ConfigError)
     expect((error as ConfigError).issues).toContainEqual({ path: 'auth.realms', message: 'unknown key' })
+  })
+})
+
+describe("the route tables' CORS overrides in the snapshot", () => {
+  // The entries whose `cors` the endpoint factory reads (src/endpoint/factory.ts).
+  const entries = [...Object.values(TABLES.versions).flat(), ...TABLES.root, ...TABLES.rpc.routes, ...TABLES.gateway] as { cors?: object }[]
+  const overrides = entries.flatMap((e) => (e.cors ? [e.cors] : []))
+
+  it("are every table's override, each what corsOverrideSchema makes of it, and nothing else", () => {
+    expect(overrides.length).toBeGreaterThan(0)
+    for (const override of overrides) expect(checkedCorsOverride(override)).toStrictEqual(corsOverrideSchema.parse(override))
+    for (const checked of checkedCorsOverrides()) expect(overrides.some((o) => sameData(o, checked))).toBe(true)
+  })
+
+  it('are given as a fresh copy each time, as zod builds one', () => {
+    const a = checkedCorsOverride(overrides[0]) as { allowHeaders: unknown }
+    const b = checkedCorsOverride(overrides[0]) as { allowHeaders: unknown }
+    expect(a).not.toBe(b)
+    expect(a.allowHeaders).not.toBe(b.allowHeaders)
+    expect(a.allowHeaders).not.toBe((overrides[0] as { allowHeaders: unknown }).allowHeaders)
+  })
+
+  const rpc = () => structuredClone(overrides[0]) as Record<string, unknown>
+  it.each([
+    ['a header more', Object.assign(rpc(), { allowHeaders: [...(rpc().allowHeaders as string[]), 'X-More'] })],
+    ['a key left out', (({ methods: _, ...rest }) => rest)(rpc())],
+    ['a key set to undefined', Object.assign(rpc(), { credentials: undefined })],
+    ['a malformed origin', Object.assign(rpc(), { origins: ['nope'] })],
+  ])('%s: through zod', (_, override) => {
+    expect(checkedCorsOverride(override)).toBeUndefined()
+  })
+
+  it('an override the snapshot does not hold is still refused at start', () => {
+    const policyOf = corsPolicies(shippedOutput().cors as Parameters<typeof corsPolicies>[0])
+    expect(() => policyOf({ ...rpc(), origins: ['nope'] }, '/rpc/x')).toThrow(/\/rpc\/x: invalid cors override/)
+    expect(policyOf(rpc(), '/rpc/x').allowHeaders).toContain('Connect-Protocol-Version')
   })
 })
 

@@ -5,9 +5,11 @@
  * result. So an input exactly equal to `shippedInput()` takes that result from
  * src/config/shipped.gen.ts, written by the schema itself (`npm run generate:config`;
  * test/config-shipped.test.ts fails when it is stale), and no schema is built; any other
- * input goes through zod as before.
+ * input goes through zod as before. The same holds for the route tables' CORS overrides
+ * (src/cors/policy.ts): one equal to a table's takes the snapshot's copy.
  */
 import { shippedInput, shippedOutput } from './deployment'
+import { checkedCorsOverrides } from './shipped.gen'
 
 type Loose = Record<string, unknown>
 
@@ -32,3 +34,6 @@ export function sameData(input: unknown, shipped: unknown): boolean {
 
 /** What the schema makes of `input` when it is the shipped config (a fresh copy), else undefined. */
 export const shippedResult = (input: unknown) => (sameData(input, shippedInput()) ? shippedOutput() : undefined)
+
+/** What corsOverrideSchema makes of `override` when it is a route table's (a fresh copy), else undefined. */
+export const checkedCorsOverride = (override: unknown) => checkedCorsOverrides().find((checked) => sameData(override, checked))

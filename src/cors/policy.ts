@@ -3,6 +3,7 @@
  * path's policy — the global one, or a table entry's `cors` override merged over it.
  * The endpoint factory gives every endpoint its path's policy (src/endpoint/factory.ts).
  */
+import { checkedCorsOverride } from '../config/shipped'
 import { corsOverrideSchema, type CorsConfig, type CorsOverride } from './config'
 
 export interface CorsPolicy extends CorsConfig {
@@ -38,7 +39,9 @@ export function corsPolicies(global: CorsConfig): (override: CorsOverride | unde
     if (!override) return base
     let policy = compiled.get(override)
     if (!policy) {
-      const parsed = corsOverrideSchema.safeParse(override)
+      // A route table's own override is answered from the snapshot, without building zod's schema.
+      const checked = checkedCorsOverride(override) as CorsOverride | undefined
+      const parsed = checked ? { success: true as const, data: checked } : corsOverrideSchema.safeParse(override)
       if (!parsed.success) throw new Error(`route ${where}: invalid cors override: ${parsed.error.message}`)
       policy = compilePolicy({ ...global, ...parsed.data })
       compiled.set(override, policy)
