@@ -9,7 +9,7 @@
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
-import { COMPATIBILITY_DATE, ROOT, WORKER_BUILD } from '../scripts/origins.mjs'
+import { COMPATIBILITY_DATE, GATEWAY_COMPATIBILITY_FLAGS, ROOT, WORKER_BUILD } from '../scripts/origins.mjs'
 import { median, workerdCpuMs } from './lib.mjs'
 
 const CALLS = Number(process.env.BENCH_PIPELINE_WORKERD_CALLS ?? 2000)
@@ -30,7 +30,7 @@ export async function runPipelineWorkerdBench() {
       scriptPath,
       compatibilityDate: COMPATIBILITY_DATE,
       // As the gateway deploys (wrangler.toml).
-      compatibilityFlags: ['nodejs_compat', 'enable_request_signal'],
+      compatibilityFlags: GATEWAY_COMPATIBILITY_FLAGS,
       handleStructuredLogs: () => {},
     }),
   )
