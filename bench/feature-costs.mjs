@@ -16,11 +16,12 @@
 //                                     token | public, default token)
 import autocannon from 'autocannon'
 import { build } from 'esbuild'
-import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { exportJWK, generateKeyPair } from 'jose'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import path from 'node:path'
 import { COMPATIBILITY_DATE, ROOT, SERVICES, WORKER_BUILD, gatewayWorker } from '../scripts/origins.mjs'
+import { signBenchToken } from './bench-token.ts'
 import { workerdCpuMs } from './lib.mjs'
 import { SWITCHYARD_VARS } from './peers/targets.mjs'
 
@@ -43,22 +44,7 @@ const GATEWAYS = [
 async function signedToken() {
   const { privateKey, publicKey } = await generateKeyPair('ES256')
   const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES256', use: 'sig' }] }
-  const now = Math.floor(Date.now() / 1000)
-  const token = await new SignJWT({
-    iss: 'https://auth.switchyard.example',
-    aud: 'switchyard-api',
-    sub: '2',
-    iat: now,
-    nbf: now,
-    // The gateway refuses access tokens that live longer than 15 minutes.
-    exp: now + 900,
-    jti: crypto.randomUUID(),
-    client_id: 'switchyard',
-    scope: 'users:read inventory:read',
-    roles: ['admin'],
-  })
-    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'bench' })
-    .sign(privateKey)
+  const token = await signBenchToken(privateKey)
   return { token, jwks }
 }
 

@@ -4,7 +4,8 @@
 // policies, and the logger's lines built but discarded (no I/O in the figure).
 import { Hono } from 'hono'
 import { proxy } from 'hono/proxy'
-import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { exportJWK, generateKeyPair } from 'jose'
+import { signBenchToken } from './bench-token'
 import { SERVICE_NAMES } from '../src/config/deployment'
 import { createGateway } from '../app/gateway'
 import { createLogger } from '../src/log'
@@ -35,21 +36,7 @@ export async function buildHarness(mode: Mode) {
     return new Response(ORIGIN_BODY, { headers: { 'content-type': 'application/json' } })
   }
   const fetcher = { fetch: origin } as unknown as Fetcher
-  const now = Math.floor(Date.now() / 1000)
-  const token = await new SignJWT({
-    iss: 'https://auth.switchyard.example',
-    aud: 'switchyard-api',
-    sub: '2',
-    iat: now,
-    nbf: now,
-    exp: now + 900,
-    jti: crypto.randomUUID(),
-    client_id: 'switchyard',
-    scope: 'users:read users:write orders:read orders:write payments:read payments:write inventory:write',
-    roles: ['admin'],
-  })
-    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'bench' })
-    .sign(privateKey)
+  const token = await signBenchToken(privateKey)
 
   const services = Object.fromEntries(
     SERVICE_NAMES.map((name) => [
