@@ -1,7 +1,8 @@
-// The Worker bench/feature-costs.mjs loads several times: the gateway as app/worker.ts
-// builds it from its environment, with the features named in `BENCH_WITHOUT`
-// (comma-separated: access-log, tracing, rate-limit) switched off, so each copy differs
-// from the others in one thing only.
+// The Worker bench/feature-costs.mjs loads several times: createGateway with the config
+// app/worker.ts reads from its environment (workersInput) and its service bindings and
+// client address, with the features named in `BENCH_WITHOUT` (comma-separated:
+// access-log, tracing, rate-limit) switched off, so each copy differs from the others in
+// one thing only. No API key store or docs assets: the measured routes reach neither.
 import { env } from 'cloudflare:workers'
 import { createGateway } from '../app/gateway'
 import { workersInput } from '../src/config/deployment'
