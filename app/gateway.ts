@@ -40,7 +40,6 @@ import { createLogger, type Logger, type LogLevel } from '../src/log'
 import { createLimiter, type Limiter } from '../src/ratelimit/limiter'
 import { requestPath } from '../src/proxy/path'
 import type { ProxyOptions } from '../src/proxy/forward'
-import { traceAwareLogger } from '../src/tracing/log-fields'
 import { createTelemetry } from '../wire/tracing/telemetry'
 import { createMetrics } from '../src/metrics'
 import type { GatewayEnv } from '../src/types'
@@ -115,8 +114,9 @@ export function createGateway(input: unknown, deps: GatewayDeps = {}): Hono<Gate
   const config: GatewayConfig = parseConfig(input, TABLE_FACTS)
   const telemetry = createTelemetry(config.tracing)
   const metrics = createMetrics(config.metrics)
-  // Lines logged while a request's span is active carry its trace_id and span_id.
-  const logger = traceAwareLogger(deps.logger ?? createLogger({ service: config.name }, undefined, deps.logLevel))
+  // Lines logged for a request carry its trace_id and span_id: the access log binds them to
+  // the request's logger, the upstream layers take them from the call's trace context.
+  const logger = deps.logger ?? createLogger({ service: config.name }, undefined, deps.logLevel)
   // URL upstreams get the caller's identity only signed (src/auth/identity-headers.ts).
   const registry = createRegistry(config, {
     ...deps,

@@ -51,7 +51,8 @@ export function auth(options: AuthOptions): MiddlewareHandler<GatewayEnv> {
     const token = BEARER.exec(authorization)?.[1]
     if (!token) throw invalidToken(realm, 'The Authorization header is not one bearer token')
     try {
-      return await verifier.verify(token)
+      // A cached token needs no trace; a full verification gets the request's for its key fetch.
+      return await verifier.verify(token, c.get('trace'))
     } catch (err) {
       if (!(err instanceof TokenError)) throw err
       if (err.kind === 'unavailable') {
@@ -69,7 +70,7 @@ export function auth(options: AuthOptions): MiddlewareHandler<GatewayEnv> {
     if (!keys) throw invalidKey(realm, keyHeader, 'API keys are not enabled on this gateway')
     if (key.length > MAX_KEY_LENGTH) throw invalidKey(realm, keyHeader, 'The API key is malformed')
     try {
-      return await keys.verify(key.trim())
+      return await keys.verify(key.trim(), c.get('trace'))
     } catch (err) {
       if (!(err instanceof KeyError)) throw err
       if (err.kind === 'unavailable') {

@@ -9,6 +9,7 @@ import { ProblemError, type Problem } from '../wire/problem'
 import { problems } from '../src/problem'
 import { addressKey } from '../src/ratelimit/client-key'
 import { recordDecision } from '../src/tracing/decisions'
+import { withinTrace } from '../src/tracing/within'
 import type { GatewayEnv } from '../src/types'
 import { clientPath } from '../src/problem'
 
@@ -66,13 +67,16 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<Gate
   } = options
   const clientIp = options.clientIp ?? (() => undefined)
   const retryAfter = { 'Retry-After': String(retryAfterSeconds) }
+  // A Redis-backed store's client finds the request's trace as the active context; the in-memory one calls nothing.
+  const traced = <T>(c: Context<GatewayEnv>, call: () => Promise<T>): Promise<T> =>
+    store.kind === 'memory' ? call() : withinTrace(c.get('trace'), call)
 
   return async (c, next) => {
     if (c.req.method !== 'POST' && c.req.method !== 'PATCH') return next()
     const header = c.req.header(HEADER)
     // Answered here, before the route's handler (the access log names it by endpointOf).
     const answer = (res: Response, outcome: string) => {
-      recordDecision('idempotency', { outcome })
+      recordDecision(c.get('trace'), 'idempotency', { outcome })
       return res
     }
     const problem = (p: Problem, outcome: string, headers?: HeadersInit) =>
@@ -94,12 +98,12 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<Gate
 
     let held: string | null
     try {
-      held = await store.claim(key, lock, lockSeconds * 1000)
+      held = await traced(c, () => store.claim(key, lock, lockSeconds * 1000))
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err)
       if (failure === 'open') {
         c.get('logger')?.log('warn', 'idempotency store failed; processing without the guarantee', { error })
-        recordDecision('idempotency', { outcome: 'fail-open' })
+        recordDecision(c.get('trace'), 'idempotency', { outcome: 'fail-open' })
         return next()
       }
       c.get('logger')?.log('warn', 'idempotency store failed; refusing the keyed request', { error })
@@ -117,7 +121,7 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<Gate
       return answer(replay(record), 'replayed')
     }
 
-    recordDecision('idempotency', { outcome: 'first' })
+    recordDecision(c.get('trace'), 'idempotency', { outcome: 'first' })
     c.set('idempotencyKey', parsed.key)
     await next()
     await settle(c, key, lock, fingerprint)
@@ -128,7 +132,7 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<Gate
     const logger = c.get('logger')
     const res = c.res
     const free = (reason: string) =>
-      store.release(key, lock).then(
+      traced(c, () => store.release(key, lock)).then(
         () => logger?.log('info', 'idempotency key released', { reason, status: res.status }),
         (err: unknown) => logger?.log('warn', 'idempotency key not released; it unlocks when its lock expires', { reason, error: String(err) }),
       )
@@ -145,7 +149,8 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<Gate
     c.res = new Response(res.status === 204 || res.status === 205 ? null : bytes, res)
     if (bytes.length > maxBodyBytes) return free('answer too large to store')
     try {
-      const stored = await store.complete(key, lock, answerRecord(fingerprint, res.status, res.headers, bytes), ttlSeconds * 1000)
+      const record = answerRecord(fingerprint, res.status, res.headers, bytes)
+      const stored = await traced(c, () => store.complete(key, lock, record, ttlSeconds * 1000))
       if (!stored) logger?.log('warn', 'idempotency lock expired before the answer was stored', { status: res.status })
     } catch (err) {
       logger?.log('warn', 'idempotency answer not stored; the key unlocks when its lock expires', { error: String(err) })

@@ -1,3 +1,4 @@
+import type { Context as TraceContext } from '@opentelemetry/api'
 import type { Endpoint } from './endpoint/types'
 import type { Logger } from './log'
 import type { Metrics } from './metrics'
@@ -16,8 +17,14 @@ export interface Identity {
 /** Per-request values the middleware chain shares through Hono's context. */
 export interface GatewayVariables {
   requestId: string
-  /** Logger bound to this request (request id, later trace id). */
+  /** Logger bound to this request: its lines carry the request id and the server span's trace and span id. */
   logger: Logger
+  /**
+   * The request's trace context (its SERVER span and telemetry), set by
+   * middleware/trace-context.ts; absent with tracing off. It is not the active context:
+   * code that traces or logs for the request is handed it (see docs/architecture.md, Tracing).
+   */
+  trace?: TraceContext
   /** The request's endpoint once looked up (`endpointOf`, src/endpoint/lookup.ts); null: none. */
   endpoint?: Endpoint | null
   /** Service the request was sent to, for the access log. */

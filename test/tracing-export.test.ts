@@ -220,12 +220,12 @@ describe('OTLP/HTTP export to a local receiver', () => {
     expect(gatewaySpans(second, 'CLIENT')).toEqual([])
   })
 
-  it('records a limiter decision as an event and attributes of the active span', async () => {
+  it('records a limiter decision as an event and attributes of the request’s server span', async () => {
     const telemetry = createTelemetry(tracingConfigSchema.parse({ otlp: { endpoint: receiverEndpoint() } }))
     const app = new Hono<GatewayEnv>()
     app.use(traceContext({ telemetry }))
     app.get('/t', (c) => {
-      recordDecision('ratelimit', { policy: 'burst', allowed: true, remaining: 41 })
+      recordDecision(c.get('trace'), 'ratelimit', { policy: 'burst', allowed: true, remaining: 41 })
       return c.text('ok')
     })
     const incoming = newTraceparent()

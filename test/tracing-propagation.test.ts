@@ -10,6 +10,7 @@ import { injectTraceHeaders, tracedFetch } from '../wire/tracing/client'
 import { createTelemetry } from '../wire/tracing/telemetry'
 import type { GatewayEnv } from '../src/types'
 import { createRegistry } from '../src/upstream/registry'
+import { withinTrace } from '../src/tracing/within'
 import { customGateway, gateway, logCapture, originStats, resetOrigin } from './helpers'
 import { newTraceparent, parseTp, recordingBindings } from './tracing-helpers'
 import { bearer } from './tokens'
@@ -111,7 +112,7 @@ describe('a new parent id per outgoing request', () => {
     app.get('/three', async (c) => {
       const users = registry.get('users')!
       for (const id of [1, 2, 3]) {
-        const ctx = { service: 'users', route: '/three', requestId: 'r', waitUntil: () => {} }
+        const ctx = { service: 'users', route: '/three', requestId: 'r', trace: c.get('trace'), waitUntil: () => {} }
         await (await users(new Request(`http://users.internal/users/${id}`), ctx)).body?.cancel()
       }
       return c.text('ok')
@@ -159,12 +160,15 @@ describe('helpers for calls outside the upstream stack (JWKS, Redis, queues)', (
     const app = new Hono<GatewayEnv>()
     app.use(traceContext({ telemetry }))
     const auth = tracedFetch(authFetch, { service: 'auth' })
-    app.get('/work', async (c) => {
-      for (let i = 0; i < 2; i++) await (await auth('http://auth/auth/.well-known/jwks.json')).body?.cancel()
-      const message = injectTraceHeaders<Record<string, string>>({})
-      const headers = injectTraceHeaders(new Headers())
-      return c.json({ message, header: headers.get('traceparent') })
-    })
+    // Code handed no context (jose, the Redis client) runs in the request's trace context.
+    app.get('/work', (c) =>
+      withinTrace(c.get('trace'), async () => {
+        for (let i = 0; i < 2; i++) await (await auth('http://auth/auth/.well-known/jwks.json')).body?.cancel()
+        const message = injectTraceHeaders<Record<string, string>>({})
+        const headers = injectTraceHeaders(new Headers())
+        return c.json({ message, header: headers.get('traceparent') })
+      }),
+    )
     return app
   }
 
@@ -219,6 +223,32 @@ describe('trace ids where a user and an operator can find them', () => {
     // Lines of the request itself carry its server span; none is left without ids.
     for (const msg of ['upstream retry', 'upstream call failed', 'request']) {
       expect(capture.lines.find((l) => l.msg === msg)).toMatchObject({ span_id: server.parentId })
+    }
+  })
+
+  it('puts the request’s ids on the lines the breaker and the balancer log while serving it', async () => {
+    const capture = logCapture()
+    // Two dead instances, no retries: the first call fails, ejects its instance and opens the breaker.
+    const gw = customGateway(
+      {
+        services: { ...workersConfig().services, users: { urls: ['http://127.0.0.1:9', 'http://127.0.0.1:9/b'] } },
+        resilience: {
+          defaults: {
+            retry: { maxAttempts: 1 },
+            breaker: { consecutiveFailures: 1 },
+            balance: { strategy: 'round-robin', ejection: { consecutiveFailures: 1, maxPercent: 50 } },
+          },
+        },
+        caching: { coalesce: false },
+      },
+      { logger: createLogger({ service: 'gw' }, capture.sink) },
+    )
+    const incoming = newTraceparent()
+    const res = await gw.fetch('/api/v2/users/1', { headers: { traceparent: incoming.header, ...(await bearer('grace')) } })
+    expect(res.status).toBe(502)
+    const server = parseTp(res.headers.get('traceresponse'))
+    for (const msg of ['upstream instance ejected', 'circuit breaker state change', 'request']) {
+      expect(capture.lines.find((l) => l.msg === msg)).toMatchObject({ trace_id: incoming.traceId, span_id: server.parentId })
     }
   })
 

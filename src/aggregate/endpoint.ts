@@ -33,6 +33,7 @@ export function compositeHandler(spec: CompositeRoute, template: string, options
       service: 'composite',
       route: template,
       requestId: c.get('requestId'),
+      trace: c.get('trace'),
       caller: c.get('identity')?.sub,
       params: c.req.param(),
       signal: c.req.raw.signal,

@@ -13,6 +13,7 @@ import type { Context, Handler } from 'hono'
 import * as z from 'zod/mini'
 import { ProblemError, problemType } from '../../wire/problem'
 import { problems } from '../problem'
+import { withinTrace } from '../tracing/within'
 import type { GatewayEnv } from '../types'
 import { hashSecret, newKey } from './key'
 import type { ConsumerStore } from './store'
@@ -114,7 +115,7 @@ export function apiKeyAdminHandlers(backing: ConsumerStore | undefined, verifier
     verifier?.forget(c.req.param('keyId')!)
     return c.body(null, 204)
   }
-  return {
+  const handlers: Record<AdminHandler, Handler<GatewayEnv>> = {
     'consumers-create': createConsumer,
     'consumers-list': async (c) => c.json({ consumers: await need().listConsumers() }),
     'keys-create': createKey,
@@ -124,4 +125,10 @@ export function apiKeyAdminHandlers(backing: ConsumerStore | undefined, verifier
     },
     'keys-revoke': revokeKey,
   }
+  // Rare calls: each runs in the request's trace, so a Redis-backed store's calls are its client spans.
+  for (const name of Object.keys(handlers) as AdminHandler[]) {
+    const handler = handlers[name]
+    handlers[name] = (c, next) => withinTrace(c.get('trace'), () => handler(c, next))
+  }
+  return handlers
 }

@@ -129,9 +129,9 @@ export function withTokenCache(
   const current = (entry: Entry) => entry.keys.fresh && snapshots.get(entry.keys)!.published.get(entry.kid) === entry.material
 
   return {
-    async verify(token) {
+    async verify(token, trace) {
       const kid = kidOf(token)
-      if (kid === undefined) return verifier.verify(token)
+      if (kid === undefined) return verifier.verify(token, trace)
       const hash = await sha256(token)
       const hit = entries.get(hash)
       if (hit) {
@@ -140,7 +140,7 @@ export function withTokenCache(
       }
       let identity: Identity
       try {
-        identity = await verifier.verify(token)
+        identity = await verifier.verify(token, trace)
       } finally {
         refresh()
       }

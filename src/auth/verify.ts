@@ -6,7 +6,9 @@
  * `typ`, time claims with its clock tolerance and its required claims, then the claims
  * the gateway forwards (claims.ts). Any failure is a `TokenError`.
  */
+import type { Context as TraceContext } from '@opentelemetry/api'
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose'
+import { withinTrace } from '../tracing/within'
 import type { Identity } from '../types'
 import { MalformedClaims, ownIdentity, providerIdentity } from './claims'
 import { checkHeader, parseCompactToken, type HeaderRules } from './compact'
@@ -28,7 +30,11 @@ export class TokenError extends Error {
 }
 
 export interface TokenVerifier {
-  verify(token: string): Promise<Identity>
+  /**
+   * @param trace the request's trace context (`c.get('trace')`): a full verification runs
+   *   in it, so a key fetch it makes is a client span of the request (tracedFetch)
+   */
+  verify(token: string, trace?: TraceContext): Promise<Identity>
 }
 
 const OWN_REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']
@@ -143,7 +149,7 @@ export function createVerifier(
   }
 
   const verifier: TokenVerifier = {
-    async verify(token) {
+    async verify(token, trace) {
       const parsed = parseCompactToken(token, config.maxTokenBytes)
       if (!parsed.ok) throw new TokenError('invalid_token', parsed.description)
       const { payload } = parsed
@@ -162,7 +168,7 @@ export function createVerifier(
       }
       let verified: JWTPayload
       try {
-        verified = (await jwtVerify(token, rules.getKey, rules.options)).payload
+        verified = (await withinTrace(trace, () => jwtVerify(token, rules.getKey, rules.options))).payload
       } catch (err) {
         if (err instanceof KeySourceError) {
           throw new TokenError('unavailable', 'The signing keys cannot be fetched', { cause: err.cause })

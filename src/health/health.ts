@@ -94,6 +94,7 @@ async function probe(
       service: name,
       route: '/health/ready',
       requestId: c.get('requestId'),
+      trace: c.get('trace'),
       signal,
       waitUntil: (p) => waitUntil(c, p),
     })

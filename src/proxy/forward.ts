@@ -174,6 +174,7 @@ export async function callUpstream(
     service: spec.service,
     route: endpointOf(c)?.template ?? spec.path,
     requestId: c.get('requestId'),
+    trace: c.get('trace'),
     caller: c.get('identity')?.sub,
     signal: c.req.raw.signal,
     waitUntil: (promise) => options.waitUntil(c, promise),

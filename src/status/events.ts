@@ -46,6 +46,7 @@ async function backlogOf(
       service: name,
       route: '/status',
       requestId: c.get('requestId'),
+      trace: c.get('trace'),
       signal,
       waitUntil: (p) => waitUntil(c, p),
     })

@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api'
 import type { CallContext, UpstreamDecorator } from '../upstream/types'
 import { forRuntimeFetch, tracedRequest } from '../../wire/tracing/client'
 import type { Telemetry } from '../../wire/tracing/telemetry'
@@ -5,7 +6,8 @@ import type { Telemetry } from '../../wire/tracing/telemetry'
 /**
  * The tracing decorator of the upstream stack: one CLIENT span per request it sends,
  * and that span's id as the parent id of the `traceparent` (with the `tracestate`)
- * the origin receives. Its parent is the active span (the gateway's server span).
+ * the origin receives. Its parent is the call's trace context (`CallContext.trace`, the
+ * request's server span), else the active one.
  *
  * Where it goes decides what a span is. Placed inside the retry layer, every attempt
  * is its own span with its own parent id, and attempts after the first carry
@@ -21,13 +23,14 @@ import type { Telemetry } from '../../wire/tracing/telemetry'
 export function withTrace(telemetry: Telemetry): UpstreamDecorator {
   if (!telemetry.enabled) return (next) => next
   // The runtime traces fetch itself (Deno) and adds its own traceparent.
-  if (telemetry.runtime) return (next) => (req, ctx) => next(forRuntimeFetch(req, telemetry), ctx)
+  if (telemetry.runtime) return (next) => (req, ctx) => next(forRuntimeFetch(req, telemetry, ctx.trace ?? context.active()), ctx)
   return (next) => {
     const sends = new WeakMap<CallContext, number>()
     return (req, ctx) => {
       const resendCount = sends.get(ctx) ?? 0
       sends.set(ctx, resendCount + 1)
-      return tracedRequest(telemetry, req, { service: ctx.service, resendCount }, (traced) => next(traced, ctx))
+      const info = { service: ctx.service, resendCount }
+      return tracedRequest(telemetry, req, info, (traced) => next(traced, ctx), ctx.trace ?? context.active())
     }
   }
 }

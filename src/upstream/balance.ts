@@ -1,6 +1,7 @@
 import type { Logger } from '../log'
+import { traceLogFields } from '../../wire/tracing/log-fields'
 import { clientGone } from './signals'
-import type { Upstream } from './types'
+import type { CallContext, Upstream } from './types'
 
 /** One instance of a service: a service binding or a base URL. */
 export interface Instance {
@@ -99,7 +100,8 @@ export function balance(pool: Instance[], options: BalanceOptions): BalancedUpst
     return slots.filter((s) => s.ejectedUntil > now).length < limit
   }
 
-  const failed = (slot: Slot, reason: string, requestId: string) => {
+  /** A failed call; an ejection is logged with the request that saw it (its id, trace and span). */
+  const failed = (slot: Slot, reason: string, ctx: CallContext) => {
     slot.failures++
     const now = Date.now()
     if (slot.failures < ejection.consecutiveFailures || !mayEject(now)) return
@@ -108,7 +110,8 @@ export function balance(pool: Instance[], options: BalanceOptions): BalancedUpst
     const forMs = Math.min(ejection.maxMs, ejection.baseMs * slot.ejections)
     slot.ejectedUntil = now + forMs
     options.logger?.log('warn', 'upstream instance ejected', {
-      request_id: requestId,
+      ...traceLogFields(ctx.trace),
+      request_id: ctx.requestId,
       service: options.service,
       instance: slot.instance.id,
       reason,
@@ -130,11 +133,11 @@ export function balance(pool: Instance[], options: BalanceOptions): BalancedUpst
       res = await slot.instance.upstream(req, ctx)
     } catch (err) {
       slot.outstanding--
-      if (!clientGone(ctx.signal)) failed(slot, err instanceof Error ? err.message : String(err), ctx.requestId)
+      if (!clientGone(ctx.signal)) failed(slot, err instanceof Error ? err.message : String(err), ctx)
       throw err
     }
     slot.outstanding--
-    if (res.status >= 500) failed(slot, `status ${res.status}`, ctx.requestId)
+    if (res.status >= 500) failed(slot, `status ${res.status}`, ctx)
     else succeeded(slot)
     return res
   }

@@ -15,8 +15,9 @@ import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
 import { ProblemError, problemType } from '../../wire/problem'
 import { recordDecision } from '../tracing/decisions'
+import { traceLogFields } from '../../wire/tracing/log-fields'
 import { clientGone } from './signals'
-import type { Upstream, UpstreamDecorator } from './types'
+import type { CallContext, Upstream, UpstreamDecorator } from './types'
 
 export interface BreakerOptions {
   /** Service name, for logs and status. */
@@ -115,14 +116,15 @@ export function withBreaker(options: BreakerOptions): BreakerDecorator {
     return { state: 'open', opened_at: new Date(openedAt).toISOString(), open_for_ms: openForMs, retry_after_ms: left }
   }
 
-  /** Logs the changes seen since the last call, with the request that saw them. */
-  const logChanges = (requestId: string) => {
+  /** Logs the changes seen since the last call, with the request that saw them (its id, trace and span). */
+  const logChanges = (ctx: CallContext) => {
     if (changes.length === 0) return
     for (const { from, to } of changes.splice(0)) {
-      recordDecision('breaker', { service: options.service, from, to })
+      recordDecision(ctx.trace, 'breaker', { service: options.service, from, to })
       options.metrics?.breaker(options.service, from, to)
       options.logger?.log(to === 'open' ? 'warn' : 'info', 'circuit breaker state change', {
-        request_id: requestId,
+        ...traceLogFields(ctx.trace),
+        request_id: ctx.requestId,
         service: options.service,
         from,
         to,
@@ -134,7 +136,7 @@ export function withBreaker(options: BreakerOptions): BreakerDecorator {
   const decorator = (next: Upstream): Upstream =>
     async (req, ctx) => {
       if (policy.state === CircuitState.HalfOpen && probesAdmitted >= options.halfOpenProbes) {
-        recordDecision('breaker', { service: options.service, state: 'half-open', allowed: false })
+        recordDecision(ctx.trace, 'breaker', { service: options.service, state: 'half-open', allowed: false })
         throw circuitOpen(ctx.service, 1000)
       }
       try {
@@ -148,13 +150,13 @@ export function withBreaker(options: BreakerOptions): BreakerDecorator {
         })
       } catch (err) {
         if (err instanceof BrokenCircuitError) {
-          recordDecision('breaker', { service: options.service, state: 'open', allowed: false })
+          recordDecision(ctx.trace, 'breaker', { service: options.service, state: 'open', allowed: false })
           throw circuitOpen(ctx.service, remainingMs())
         }
         if (err instanceof ClientLeft) throw err.cause
         throw err
       } finally {
-        logChanges(ctx.requestId)
+        logChanges(ctx)
       }
     }
   return Object.assign(decorator, { status })

@@ -1,3 +1,5 @@
+import type { Context as TraceContext } from '@opentelemetry/api'
+
 /**
  * The one shape every upstream has, after KrakenD's Lura `Proxy`: a function from a
  * request to a response. Timeouts, retries, breakers, balancing, tracing and
@@ -20,6 +22,11 @@ export interface CallContext {
   /** Route template that led here, for logs and spans (`/api/v2/users/:id`). */
   route: string
   requestId: string
+  /**
+   * The request's trace context (`c.get('trace')`): client spans are its children, and
+   * lines the layers log for this call carry its trace and span id.
+   */
+  trace?: TraceContext
   /**
    * The verified caller's subject, if any. Decorators that share work between calls
    * (coalescing) never share it across callers.

@@ -8,8 +8,9 @@
  * - `injectTraceHeaders(carrier)` — for a call that cannot be wrapped (a queue
  *   message, a client built with fixed headers): a new span id, injected, no timing.
  *
- * The helpers take the telemetry from the active context (set by the trace-context
- * middleware); outside a traced request they leave the call untouched.
+ * The helpers take the telemetry from the active context (an origin's trace-context
+ * middleware makes the request's context active; the gateway runs such calls in it with
+ * `withinTrace`); outside a traced request they leave the call untouched.
  */
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context } from '@opentelemetry/api'
 import {
