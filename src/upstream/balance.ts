@@ -1,5 +1,5 @@
 import type { Logger } from '../log'
-import { traceLogFields } from '../../wire/tracing/log-fields'
+import { callLogFields } from './call-log'
 import { clientGone } from './signals'
 import type { CallContext, Upstream } from './types'
 
@@ -110,8 +110,7 @@ export function balance(pool: Instance[], options: BalanceOptions): BalancedUpst
     const forMs = Math.min(ejection.maxMs, ejection.baseMs * slot.ejections)
     slot.ejectedUntil = now + forMs
     options.logger?.log('warn', 'upstream instance ejected', {
-      ...traceLogFields(ctx.trace),
-      request_id: ctx.requestId,
+      ...callLogFields(ctx),
       service: options.service,
       instance: slot.instance.id,
       reason,

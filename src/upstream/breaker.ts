@@ -15,7 +15,7 @@ import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
 import { ProblemError, problemType } from '../../wire/problem'
 import { recordDecision } from '../tracing/decisions'
-import { traceLogFields } from '../../wire/tracing/log-fields'
+import { callLogFields } from './call-log'
 import { clientGone } from './signals'
 import type { CallContext, Upstream, UpstreamDecorator } from './types'
 
@@ -123,8 +123,7 @@ export function withBreaker(options: BreakerOptions): BreakerDecorator {
       recordDecision(ctx.trace, 'breaker', { service: options.service, from, to })
       options.metrics?.breaker(options.service, from, to)
       options.logger?.log(to === 'open' ? 'warn' : 'info', 'circuit breaker state change', {
-        ...traceLogFields(ctx.trace),
-        request_id: ctx.requestId,
+        ...callLogFields(ctx),
         service: options.service,
         from,
         to,

@@ -4,7 +4,7 @@ import type { Metrics } from '../metrics'
 import { ProblemError } from '../../wire/problem'
 import { readAll } from '../proxy/body'
 import { retryAfterMs } from '../../wire/retry-after'
-import { traceLogFields } from '../../wire/tracing/log-fields'
+import { callLogFields } from './call-log'
 import type { RetryBudget } from './retry-budget'
 import { sleep } from './signals'
 import type { CallContext, Upstream, UpstreamDecorator } from './types'
@@ -88,7 +88,7 @@ export function withRetry(options: RetryOptions): UpstreamDecorator {
         if (ctx.deadline && Date.now() + delay >= ctx.deadline.at) return unwrap(outcome)
         if (!options.budget.tryRetry()) {
           options.metrics?.retry(ctx.service, 'budget-exhausted', reason)
-          options.logger?.log('warn', 'retry budget exhausted', { ...traceLogFields(ctx.trace), request_id: ctx.requestId, service: ctx.service, reason })
+          options.logger?.log('warn', 'retry budget exhausted', { ...callLogFields(ctx), service: ctx.service, reason })
           return unwrap(outcome)
         }
         // Waiting from here on: no attempt bounds it, the deadline's timer must run.
@@ -96,8 +96,7 @@ export function withRetry(options: RetryOptions): UpstreamDecorator {
         if ('res' in outcome) await outcome.res.body?.cancel()
         options.metrics?.retry(ctx.service, 'retried', reason)
         options.logger?.log('info', 'upstream retry', {
-          ...traceLogFields(ctx.trace),
-          request_id: ctx.requestId,
+          ...callLogFields(ctx),
           service: ctx.service,
           attempt: attempt + 1,
           reason,
