@@ -43,29 +43,29 @@ export function versionNegotiation(options: VersionNegotiationOptions): Middlewa
   const now = options.now ?? Date.now
   const header = options.header ?? 'API-Version'
 
-  const decorate = (res: Response, version?: string): Response => {
+  const decorate = (c: Context<GatewayEnv>, res: Response, version?: string): Response => {
     if (version) res.headers.set(header, version)
     appendVary(res.headers, VARY)
-    decorated.set(res, header)
+    c.set('versionDecorated', { response: res, header })
     return res
   }
 
   return async (c, next) => {
     const result = versioning.negotiate(c.req.raw)
     if (!result) return next()
-    if (!result.ok) return decorate(ProblemError.of(result.problem).toResponse(clientPath(c)))
+    if (!result.ok) return decorate(c, ProblemError.of(result.problem).toResponse(clientPath(c)))
 
     const { version } = result
     c.set('apiVersion', version)
     const deprecation = versioning.deprecation(version, result.rest)
     if (deprecation && isSunset(deprecation.schedule, now())) {
       const gone = ProblemError.of(sunsetProblem(deprecation), deprecationHeaders(deprecation)).toResponse(clientPath(c))
-      return decorate(gone, version)
+      return decorate(c, gone, version)
     }
 
     if (result.versionQuery || result.vendorContentType) stripVersionSignals(c, result.vendorContentType)
     await next()
-    decorate(c.res, version)
+    decorate(c, c.res, version)
     if (deprecation) applyDeprecationHeaders(c.res.headers, deprecation)
     if (result.source === 'accept' && essence(c.res.headers.get('content-type') ?? '') === 'application/json') {
       // Answer in the media type the client asked for (same JSON, versioned name).
@@ -85,8 +85,10 @@ export function versionHeaders(options: Pick<VersionNegotiationOptions, 'version
   const header = options.header ?? 'API-Version'
   return async (c, next) => {
     await next()
-    // Negotiation already put both on this very response (the usual case).
-    if (decorated.get(c.res) === header) return
+    // Negotiation already put both on this very response (the usual case). A response
+    // replaced or copied after that (an immutable one CORS copies) gets both again, idempotently.
+    const decorated = c.get('versionDecorated')
+    if (decorated?.response === c.res && decorated.header === header) return
     const result = options.versioning.negotiate(c.req.raw)
     // No negotiation: not an API path, or one too malformed to route (its 400 still varies).
     if (!result && !/^\/api(\/|$)/.test(clientPath(c))) return
@@ -97,13 +99,6 @@ export function versionHeaders(options: Pick<VersionNegotiationOptions, 'version
     })
   }
 }
-
-/**
- * Responses that already carry the version header (the name kept here) and `Vary`:
- * versionNegotiation's, which versionHeaders leaves be. A response replaced or copied
- * after that (an immutable one CORS copies) is not in here and gets both again, idempotently.
- */
-const decorated = new WeakMap<Response, string>()
 
 /**
  * Drops `?version=` and turns a vendor JSON `Content-Type` into `application/json`

@@ -33,6 +33,11 @@ export interface GatewayVariables {
   identity?: Identity
   /** API version negotiated for an `/api/...` request (`v2`). */
   apiVersion?: string
+  /**
+   * The response version negotiation already gave its version header and `Vary`, and
+   * that header's name: middleware/version.ts's versionHeaders leaves that one be.
+   */
+  versionDecorated?: { response: Response; header: string }
   /** Failure partitions a login or refresh is checked against with its policies (middleware/auth-failures.ts). */
   failureChecks?: AppliedPolicy[]
   /** The rate limiter's decision, for logs and traces. */

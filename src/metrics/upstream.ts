@@ -1,11 +1,11 @@
 import { ProblemError } from '../../wire/problem'
-import type { CallContext, UpstreamDecorator } from '../upstream/types'
+import type { UpstreamDecorator } from '../upstream/types'
 import type { Metrics } from './metrics'
 
 /**
  * Records every attempt it sends: service, method, status (or why none came) and the
  * time to response headers. Placed inside the retry layer, next to `withTrace`, it sees
- * each attempt, and retries show as `resendCount > 0` (counted per `CallContext`).
+ * each attempt, and retries show as `resendCount > 0` (`CallContext.resendCount`, which the retry layer sets).
  *
  * @example
  * ```ts
@@ -13,20 +13,16 @@ import type { Metrics } from './metrics'
  * ```
  */
 export function withMetrics(metrics: Metrics): UpstreamDecorator {
-  return (next) => {
-    const sends = new WeakMap<CallContext, number>()
-    return async (req, ctx) => {
-      const resendCount = sends.get(ctx) ?? 0
-      sends.set(ctx, resendCount + 1)
-      const started = performance.now()
-      try {
-        const res = await next(req, ctx)
-        metrics.upstream({ service: ctx.service, method: req.method, durationMs: performance.now() - started, resendCount, status: res.status })
-        return res
-      } catch (err) {
-        metrics.upstream({ service: ctx.service, method: req.method, durationMs: performance.now() - started, resendCount, error: errorType(err, ctx.signal) })
-        throw err
-      }
+  return (next) => async (req, ctx) => {
+    const resendCount = ctx.resendCount ?? 0
+    const started = performance.now()
+    try {
+      const res = await next(req, ctx)
+      metrics.upstream({ service: ctx.service, method: req.method, durationMs: performance.now() - started, resendCount, status: res.status })
+      return res
+    } catch (err) {
+      metrics.upstream({ service: ctx.service, method: req.method, durationMs: performance.now() - started, resendCount, error: errorType(err, ctx.signal) })
+      throw err
     }
   }
 }

@@ -1,5 +1,5 @@
 import { context } from '@opentelemetry/api'
-import type { CallContext, UpstreamDecorator } from '../upstream/types'
+import type { UpstreamDecorator } from '../upstream/types'
 import { forRuntimeFetch, tracedRequest } from '../../wire/tracing/client'
 import type { Telemetry } from '../../wire/tracing/telemetry'
 
@@ -11,7 +11,7 @@ import type { Telemetry } from '../../wire/tracing/telemetry'
  *
  * Where it goes decides what a span is. Placed inside the retry layer, every attempt
  * is its own span with its own parent id, and attempts after the first carry
- * `http.request.resend_count` (counted per `CallContext`, which a retry layer reuses):
+ * `http.request.resend_count` (`CallContext.resendCount`, which the retry layer sets):
  * `withBreaker(withRetry(withTrace(telemetry)(withTimeout(balance(pool)))))`.
  *
  * @example
@@ -24,13 +24,8 @@ export function withTrace(telemetry: Telemetry): UpstreamDecorator {
   if (!telemetry.enabled) return (next) => next
   // The runtime traces fetch itself (Deno) and adds its own traceparent.
   if (telemetry.runtime) return (next) => (req, ctx) => next(forRuntimeFetch(req, telemetry, ctx.trace ?? context.active()), ctx)
-  return (next) => {
-    const sends = new WeakMap<CallContext, number>()
-    return (req, ctx) => {
-      const resendCount = sends.get(ctx) ?? 0
-      sends.set(ctx, resendCount + 1)
-      const info = { service: ctx.service, resendCount }
-      return tracedRequest(telemetry, req, info, (traced) => next(traced, ctx), ctx.trace ?? context.active())
-    }
+  return (next) => (req, ctx) => {
+    const info = { service: ctx.service, resendCount: ctx.resendCount ?? 0 }
+    return tracedRequest(telemetry, req, info, (traced) => next(traced, ctx), ctx.trace ?? context.active())
   }
 }

@@ -74,7 +74,9 @@ export function withRetry(options: RetryOptions): UpstreamDecorator {
       // The backoff sequence starts at the first retry: most calls never need it.
       let delays: IBackoff<unknown> | undefined
       for (let attempt = 1; ; attempt++) {
-        const outcome = await settle(next(body === null ? req : new Request(req, { body }), ctx))
+        // A resend has its own signal (the Request's own went with the first attempt) and says which it is.
+        const attemptCtx = attempt === 1 ? ctx : { ...ctx, requestAbort: undefined, resendCount: attempt - 1 }
+        const outcome = await settle(next(body === null ? req : new Request(req, { body }), attemptCtx))
         const reason = retryReason(outcome, ctx.signal)
         if (!reason || attempt >= options.maxAttempts) return unwrap(outcome)
 

@@ -79,15 +79,10 @@ export function withTimeout(options: TimeoutOptions): UpstreamDecorator {
     }
 }
 
-/** Controllers of Requests' own signals already taken by an attempt (see `CallContext.requestAbort`). */
-const taken = new WeakSet<AbortController>()
-
-/** The Request's own abort, for the first attempt that runs under `ctx` only. */
+/** The Request's own abort (`CallContext.requestAbort`: first attempts only), unless it already fired. */
 function firstAttempt(ctx: CallContext): AbortController | undefined {
   const own = ctx.requestAbort
-  if (!own || own.signal.aborted || taken.has(own)) return undefined
-  taken.add(own)
-  return own
+  return own && !own.signal.aborted ? own : undefined
 }
 
 /**

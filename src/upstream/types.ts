@@ -44,9 +44,16 @@ export interface CallContext {
    * The controller of the Request's own signal, when whoever built the Request made one
    * for this call (`forward` does): the first attempt's timeout aborts through it, so
    * a service binding is handed that Request as it is, not a copy of it (every header)
-   * carrying the attempt's signal. Later attempts get signals of their own.
+   * carrying the attempt's signal. Later attempts get signals of their own: the retry
+   * layer leaves it out of theirs.
    */
   requestAbort?: AbortController
+  /**
+   * How many times this call was sent before this attempt: set by the retry layer for
+   * the attempts after the first (absent, 0, on a first one). Spans and metrics of the
+   * layers below it report it.
+   */
+  resendCount?: number
   /** Keeps work alive after the response (Workers' `ctx.waitUntil`). */
   waitUntil: (promise: Promise<unknown>) => void
   /** The route's own timeouts; they override the service's. */

@@ -16,7 +16,7 @@ import {
 } from '@opentelemetry/api'
 import { SamplingDecision, type IdGenerator, type Sampler } from '@opentelemetry/sdk-trace'
 import { CryptoIdGenerator } from './ids'
-import { isValidSpanContext, knownValid } from './span-context'
+import { isValidSpanContext, ValidSpanContext } from './span-context'
 
 export class PropagationTracer implements Tracer {
   /** Its ids are valid by construction (a validated parent's trace id, or fresh CSPRNG ids). */
@@ -37,8 +37,8 @@ export class PropagationTracer implements Tracer {
     const spanId = this.ids.generateSpanId()
     const traceFlags = result.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE
     const traceState = valid ? parent.traceState : undefined
-    const spanContext = traceState ? { traceId, spanId, traceFlags, traceState } : { traceId, spanId, traceFlags }
-    return trace.wrapSpanContext(this.#validIds ? knownValid(spanContext) : spanContext)
+    if (this.#validIds) return trace.wrapSpanContext(new ValidSpanContext(traceId, spanId, traceFlags, traceState))
+    return trace.wrapSpanContext(traceState ? { traceId, spanId, traceFlags, traceState } : { traceId, spanId, traceFlags })
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: unknown[]): ReturnType<F> {

@@ -3,17 +3,24 @@
  * span context several times per request: for `traceresponse`, every log line, each
  * outgoing `traceparent` and each child span. The span contexts `PropagationTracer`
  * makes are valid by construction (a validated or fresh trace id, a fresh span id), so
- * it marks them and they skip the check; any other span context is checked as before.
+ * it makes them as {@link ValidSpanContext}s, which skip the check; any other span
+ * context is checked as before.
  */
-import { isSpanContextValid, type SpanContext } from '@opentelemetry/api'
+import { isSpanContextValid, type SpanContext, type TraceState } from '@opentelemetry/api'
 
-const valid = new WeakSet<SpanContext>()
-
-/** Marks a span context whose ids are known valid. */
-export function knownValid<T extends SpanContext>(spanContext: T): T {
-  valid.add(spanContext)
-  return spanContext
+/**
+ * A span context whose ids are known valid. Its class is the mark, rather than a weak
+ * set of such contexts: a weak entry per span costs the garbage collector work on
+ * every request.
+ */
+export class ValidSpanContext implements SpanContext {
+  constructor(
+    readonly traceId: string,
+    readonly spanId: string,
+    readonly traceFlags: number,
+    readonly traceState?: TraceState,
+  ) {}
 }
 
 export const isValidSpanContext = (spanContext: SpanContext): boolean =>
-  valid.has(spanContext) || isSpanContextValid(spanContext)
+  spanContext instanceof ValidSpanContext || isSpanContextValid(spanContext)
