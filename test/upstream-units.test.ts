@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ProblemError } from '../wire/problem'
-import { isRetryable } from '../src/upstream/retry'
+import { isRetryable, withRetry } from '../src/upstream/retry'
 import { retryAfterMs } from '../wire/retry-after'
 import { RetryBudget } from '../src/upstream/retry-budget'
 import { withTimeout } from '../src/upstream/timeout'
@@ -164,6 +164,26 @@ describe("the first attempt aborts through the Request's own signal", () => {
     expect(sent[1]!.req).toBe(req)
     expect(sent[1]!.signal).not.toBe(req.signal)
     expect(sent[1]!.signal!.reason).toMatchObject({ name: 'TimeoutError' })
+  })
+})
+
+describe('the retry layer', () => {
+  it("sends later attempts with their resend count and without the Request's own abort, which stays the first attempt's", async () => {
+    const seen: Pick<CallContext, 'resendCount' | 'requestAbort'>[] = []
+    const origin: Upstream = async (_req, call) => {
+      seen.push({ resendCount: call.resendCount, requestAbort: call.requestAbort })
+      return new Response(null, { status: seen.length < 3 ? 503 : 200 })
+    }
+    const budget = new RetryBudget({ ratio: 1, minRetries: 10, windowMs: 1000 })
+    const retrying = withRetry({ maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 0, budget })(origin)
+    const requestAbort = new AbortController()
+    const res = await retrying(new Request('http://users.internal/users/1', { signal: requestAbort.signal }), { ...ctx, requestAbort })
+    expect(res.status).toBe(200)
+    expect(seen).toEqual([
+      { resendCount: undefined, requestAbort },
+      { resendCount: 1, requestAbort: undefined },
+      { resendCount: 2, requestAbort: undefined },
+    ])
   })
 })
 
