@@ -16,8 +16,8 @@
 // own call counter is printed next to the 2xx count, so nothing is served from a share.
 // Cells are interleaved (round after round, every target in turn) so drift in machine
 // load spreads over all targets. req/s: all rounds' requests / their seconds; p50 and
-// p99 (ms): the median over rounds. Results: .wrangler/bench/peers.json and
-// docs/bench/peers.json, chart: docs/bench/peers.svg.
+// p99 (ms): the median over rounds; the token route's ratio is also printed per round.
+// Results: docs/bench/peers.json (or BENCH_PEERS_OUT), chart: docs/bench/peers.svg.
 import autocannon from 'autocannon'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -98,10 +98,15 @@ try {
     )
   }
   const find = (target, route) => rows.find((r) => r.target === target && r.route === route)
+  const cellOf = (target) => cells.find((cell) => cell.target === target && cell.route === 'token')
+  const rpsOf = ({ r }) => r.requests.total / r.duration
   const ratio = (runtime) => {
     const sy = find(`switchyard (${runtime})`, 'token')
     const hono = find(`hono-proxy (${runtime})`, 'token')
-    return { rps: sy.rps / hono.rps, p50: sy.p50 - hono.p50 }
+    // Each round's own ratio: how far one run's figure moves with the machine.
+    const [syRuns, honoRuns] = [cellOf(`switchyard (${runtime})`).runs, cellOf(`hono-proxy (${runtime})`).runs]
+    const rounds = syRuns.map((run, i) => rpsOf(run) / rpsOf(honoRuns[i]))
+    return { rps: sy.rps / hono.rps, p50: sy.p50 - hono.p50, rounds }
   }
   const fmt = ({ rps, p50 }) => `req/s ${rps.toFixed(2)}, p50 ${p50 >= 0 ? '+' : ''}${p50.toFixed(2)} ms`
   const deno = ratio('deno')
@@ -127,6 +132,7 @@ try {
   writeFileSync(path.join(OUT_DIR, 'peers.svg'), chartSvg(results))
   console.log(`results: ${path.relative(ROOT, path.join(OUT_DIR, 'peers.json'))}, chart: ${path.relative(ROOT, path.join(OUT_DIR, 'peers.svg'))}`)
   console.log(`switchyard/hono-proxy (deno, token route): ${fmt(deno)}`)
+  console.log(`switchyard/hono-proxy per round (token route, workerd): req/s ${workerd.rounds.map((r) => r.toFixed(2)).join(', ')}`)
   // The headline: both in workerd, as deployed on Workers.
   console.log(`switchyard/hono-proxy: ${fmt(workerd)}`)
 } finally {
