@@ -5,7 +5,8 @@ import type { Metrics } from './metrics'
 /**
  * Records every attempt it sends: service, method, status (or why none came) and the
  * time to response headers. Placed inside the retry layer, next to `withTrace`, it sees
- * each attempt, and retries show as `resendCount > 0` (`CallContext.resendCount`, which the retry layer sets).
+ * each attempt, and retries show as `resendCount > 0` (`CallContext.resendCount`,
+ * which the retry layer sets).
  *
  * @example
  * ```ts

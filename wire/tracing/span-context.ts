@@ -9,9 +9,9 @@
 import { isSpanContextValid, type SpanContext, type TraceState } from '@opentelemetry/api'
 
 /**
- * A span context whose ids are known valid. Its class is the mark, rather than a weak
- * set of such contexts: a weak entry per span costs the garbage collector work on
- * every request.
+ * A span context whose ids are known valid: only `PropagationTracer` makes them, from
+ * ids it knows valid. Its class is the mark, rather than a weak set of such contexts:
+ * a weak entry per span costs the garbage collector work on every request.
  */
 export class ValidSpanContext implements SpanContext {
   constructor(
