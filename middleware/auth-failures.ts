@@ -7,7 +7,7 @@ import { accountFromBody, failurePartitions, isFailure, type FailurePartitions, 
 import { quotaExceeded, rateLimitHeader, rateLimitPolicyHeader, toSeconds } from '../src/ratelimit/headers'
 import type { Limiter } from '../src/ratelimit/limiter'
 import type { AppliedPolicy } from '../src/ratelimit/policies'
-import { withinTrace } from '../src/tracing/within'
+import { storeCallIn } from '../src/tracing/within'
 import type { GatewayEnv } from '../src/types'
 import { ProblemError } from '../wire/problem'
 
@@ -73,12 +73,12 @@ export function authFailures(options: AuthFailuresOptions): MiddlewareHandler<Ga
     try {
       if (isFailure(status, route !== undefined)) {
         // A refused token counts against the address only; a failed login against its account too.
-        // In the request's trace: a Redis-backed store's call is its client span (rare: failures only).
-        const full = await withinTrace(c.get('trace'), () => limiter.record(route ? checked : [partitions.address]))
+        // In the request's trace: a Redis-backed store's call is its client span.
+        const full = await storeCallIn(limiter.store, c.get('trace'), () => limiter.record(route ? checked : [partitions.address]))
         if (full.length > 0) logger?.log('warn', 'failed authentication limit reached', { limits: full, status })
       } else if (partitions.account && status >= 200 && status < 300) {
         const { key } = partitions.account
-        await withinTrace(c.get('trace'), () => limiter.reset([key]))
+        await storeCallIn(limiter.store, c.get('trace'), () => limiter.reset([key]))
       }
     } catch (err) {
       // The answer stands; what could not be counted is lost, as a fail-open decision is.

@@ -9,7 +9,7 @@ import { ProblemError, type Problem } from '../wire/problem'
 import { problems } from '../src/problem'
 import { addressKey } from '../src/ratelimit/client-key'
 import { recordDecision } from '../src/tracing/decisions'
-import { withinTrace } from '../src/tracing/within'
+import { storeCallIn } from '../src/tracing/within'
 import type { GatewayEnv } from '../src/types'
 import { clientPath } from '../src/problem'
 
@@ -67,9 +67,8 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<Gate
   } = options
   const clientIp = options.clientIp ?? (() => undefined)
   const retryAfter = { 'Retry-After': String(retryAfterSeconds) }
-  // A Redis-backed store's client finds the request's trace as the active context; the in-memory one calls nothing.
-  const traced = <T>(c: Context<GatewayEnv>, call: () => Promise<T>): Promise<T> =>
-    store.kind === 'memory' ? call() : withinTrace(c.get('trace'), call)
+  // In the request's trace: a Redis-backed store's calls are its client spans.
+  const traced = <T>(c: Context<GatewayEnv>, call: () => Promise<T>): Promise<T> => storeCallIn(store, c.get('trace'), call)
 
   return async (c, next) => {
     if (c.req.method !== 'POST' && c.req.method !== 'PATCH') return next()

@@ -7,7 +7,7 @@ import { knownTiers, type RouteScope } from '../src/ratelimit/policies'
 import { ProblemError } from '../wire/problem'
 import type { FailureSummary } from '../src/ratelimit/store-health'
 import { recordDecision } from '../src/tracing/decisions'
-import { withinTrace } from '../src/tracing/within'
+import { storeCallIn } from '../src/tracing/within'
 import { endpointOf } from '../src/endpoint/lookup'
 import type { GatewayEnv } from '../src/types'
 import { clientPath } from '../src/problem'
@@ -71,15 +71,13 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<GatewayE
   const identity = options.identity ?? ((c: Context<GatewayEnv>) => c.get('identity'))
   const scope: (c: Context<GatewayEnv>) => RouteScope = options.scope ?? ((c) => endpointOf(c)?.rateLimit ?? {})
   const tiers: TierRule = { ...config.tier, known: knownTiers(config) }
-  // A Redis-backed store's client finds the request's trace as the active context; the in-memory one calls nothing.
-  const remote = limiter.store.kind !== 'memory'
 
   return async (c, next) => {
     const caller = callerFor(identity(c), clientIp(c), tiers, config.ipv6PrefixBits)
     const routeScope = scope(c)
-    const outcome: Outcome = await (remote
-      ? withinTrace(c.get('trace'), () => limiter.decide(caller, routeScope, c.get('failureChecks')))
-      : limiter.decide(caller, routeScope, c.get('failureChecks')))
+    const outcome: Outcome = await storeCallIn(limiter.store, c.get('trace'), () =>
+      limiter.decide(caller, routeScope, c.get('failureChecks')),
+    )
     if (outcome.kind === 'unlimited') return next()
     c.get('metrics')?.limiter(outcome.kind)
 

@@ -7,7 +7,7 @@ export { tracingConfigSchema, tracingFromEnv, type TracingConfig, type TracingCo
 export { tracedFetch, tracedRequest, injectTraceHeaders, type ClientCallInfo } from '../../wire/tracing/client'
 export { recordDecision, type DecisionKind } from './decisions'
 export { traceLogFields } from '../../wire/tracing/log-fields'
-export { withinTrace } from './within'
+export { storeCallIn, withinTrace } from './within'
 export { createTelemetry, activeTelemetry, type Telemetry } from '../../wire/tracing/telemetry'
 export { withTrace } from './upstream'
 export { TRACEPARENT, TRACESTATE, TRACERESPONSE } from '../../wire/tracing/propagator'

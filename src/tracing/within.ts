@@ -17,3 +17,17 @@ import { context, type Context } from '@opentelemetry/api'
 export function withinTrace<T>(trace: Context | undefined, fn: () => T): T {
   return trace ? context.with(trace, fn) : fn()
 }
+
+/**
+ * `withinTrace` for a call to a store (rate limits, idempotency): a Redis-backed store's
+ * client finds the request's trace as the active context, so its calls are client spans
+ * of the request; the in-memory store calls nothing and runs without a frame.
+ *
+ * @example
+ * ```ts
+ * const outcome = await storeCallIn(limiter.store, c.get('trace'), () => limiter.decide(caller, scope))
+ * ```
+ */
+export function storeCallIn<T>(store: { readonly kind: string }, trace: Context | undefined, fn: () => T): T {
+  return store.kind === 'memory' ? fn() : withinTrace(trace, fn)
+}
