@@ -6,7 +6,8 @@
 //   node scripts/otlp-receiver.mjs [port]      # then OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318
 //
 //   GET    /spans[?trace_id=…]   decoded spans, oldest first
-//   GET    /metrics[?name=…]     decoded metric points, oldest first (one per point per export)
+//   GET    /metrics[?name=…]     decoded metric points, oldest first (one per point per export;
+//                                `export` numbers the POST each came in, from 1)
 //   GET    /exports             one entry per trace POST: headers, span count, trace ids, services
 //   DELETE /spans               forget everything (spans and metrics)
 import { createServer } from 'node:http'
@@ -133,6 +134,7 @@ function send(res, status, body) {
 export function startOtlpReceiver({ port = 0, host = '127.0.0.1', onSpans, onMetrics } = {}) {
   let spans = []
   let metrics = []
+  let metricExports = 0
   let exports = []
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://receiver')
@@ -157,7 +159,9 @@ export function startOtlpReceiver({ port = 0, host = '127.0.0.1', onSpans, onMet
         const raw = await readBody(req)
         // Deno's OTEL_DENO mode may send protobuf: accepted, not kept.
         if (!type.startsWith('application/json')) return send(res, 200, { partialSuccess: {} })
-        const batch = decodeMetrics(JSON.parse(raw.toString('utf8')))
+        // Exports made in one millisecond share their timestamps: the number tells them apart.
+        const exportNo = ++metricExports
+        const batch = decodeMetrics(JSON.parse(raw.toString('utf8'))).map((p) => ({ ...p, export: exportNo }))
         metrics.push(...batch)
         onMetrics?.(batch)
         return send(res, 200, { partialSuccess: {} })

@@ -21,6 +21,8 @@ interface ReceivedPoint {
   sum?: number
   buckets?: number[]
   timeNs: string
+  /** Which export (POST) of the receiver's the point came in. */
+  export: number
 }
 
 async function points(service: string, name?: string): Promise<ReceivedPoint[]> {
@@ -28,14 +30,18 @@ async function points(service: string, name?: string): Promise<ReceivedPoint[]> 
   return ((await res.json()) as ReceivedPoint[]).filter((p) => p.service === service)
 }
 
-/** The points of the newest export that has any (cumulative: it holds every count so far). */
+/**
+ * The points of the newest export that has any. Exports are cumulative, so the newest holds
+ * the largest total; concurrent exports may arrive in either order and share a timestamp.
+ */
 async function waitForLatest(service: string, name: string, done: (ps: ReceivedPoint[]) => boolean): Promise<ReceivedPoint[]> {
+  const total = (ps: ReceivedPoint[]) => ps.reduce((n, p) => n + (p.count ?? p.value ?? 0), 0)
   for (let i = 0; ; i++) {
-    const all = await points(service, name)
-    const newest = all.reduce((t, p) => (BigInt(p.timeNs) > t ? BigInt(p.timeNs) : t), 0n)
-    const latest = all.filter((p) => BigInt(p.timeNs) === newest)
+    const byExport = new Map<number, ReceivedPoint[]>()
+    for (const p of await points(service, name)) byExport.set(p.export, [...(byExport.get(p.export) ?? []), p])
+    const latest = [...byExport.values()].reduce<ReceivedPoint[]>((a, b) => (total(b) >= total(a) ? b : a), [])
     if (latest.length && done(latest)) return latest
-    if (i > 100) throw new Error(`no ${name} from ${service} as expected: ${JSON.stringify(all, null, 1)}`)
+    if (i > 100) throw new Error(`no ${name} from ${service} as expected: ${JSON.stringify([...byExport], null, 1)}`)
     await new Promise((r) => setTimeout(r, 50))
   }
 }
