@@ -181,7 +181,8 @@ describe('a slow store (the bridge holds every call)', () => {
     const soft = limitedGateway({ policies: [open] })
     const ip = uniqueIp()
     await (await soft.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': uniqueIp() } })).body?.cancel()
-    await delayBridge(300)
+    // Ten times the budget, so even a late-ticking isolate cannot count the wait as in time.
+    await delayBridge(1000)
     try {
       const res = await soft.fetch(PUBLIC_PATH, { headers: { 'cf-connecting-ip': ip } })
       expect(res.status).toBe(200)

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { expectProblem } from './helpers'
-import { callsTo, patch, QUIET, resetInstances, resilientGateway, setInstanceFault, wait } from './resilience-helpers'
+import { callsTo, eventually, patch, QUIET, resetInstances, resilientGateway, setInstanceFault, wait } from './resilience-helpers'
 
 beforeEach(() => resetInstances('USERS', 'USERS_B'))
 
@@ -23,11 +23,12 @@ describe('load balancing over several instances', () => {
   })
 
   it('power of two choices sends new calls to the instance with fewer outstanding', async () => {
-    const gw = resilientGateway({ services: twoUsers, defaults: ejection('p2c') })
-    await setInstanceFault('USERS_B', { mode: 'delay', delayMs: 1500 })
+    // USERS_B's delay outlasts the rest of the test on a loaded machine; the timeout outlasts the delay.
+    const gw = resilientGateway({ services: twoUsers, defaults: patch(ejection('p2c'), { timeout: { perTryMs: 8000, deadlineMs: 10_000 } }) })
+    await setInstanceFault('USERS_B', { mode: 'delay', delayMs: 5000 })
     // A burst splits between the idle instances; USERS answers at once, USERS_B holds its share.
     const burst = Array.from({ length: 6 }, () => gw.fetch('/api/v2/users/1'))
-    await wait(200)
+    expect(await eventually(async () => (await callsTo('USERS')) + (await callsTo('USERS_B')) === 6, 4000)).toBe(true)
     const slowShare = await callsTo('USERS_B')
     expect(slowShare).toBeGreaterThan(0)
     // While USERS_B is busy, every new call goes to USERS.
@@ -69,11 +70,12 @@ describe('load balancing over several instances', () => {
   })
 
   it('an ejected instance comes back after its ejection time', async () => {
-    const gw = resilientGateway({ services: twoUsers, defaults: ejection('round-robin', { consecutiveFailures: 1, baseMs: 300 }) })
+    // The ejection outlasts the first four calls even when the machine is slow.
+    const gw = resilientGateway({ services: twoUsers, defaults: ejection('round-robin', { consecutiveFailures: 1, baseMs: 1500 }) })
     await setInstanceFault('USERS_B', { mode: 'status', status: 503, times: 1 })
     for (let i = 0; i < 4; i++) await gw.fetch('/api/v2/users/1')
     expect(await callsTo('USERS_B')).toBe(1)
-    await wait(400)
+    await wait(1600)
     for (let i = 0; i < 4; i++) expect((await gw.fetch('/api/v2/users/1')).status).toBe(200)
     expect(await callsTo('USERS_B')).toBe(3)
   })

@@ -37,7 +37,7 @@ describe('retries', () => {
   })
 
   it('retries a timed-out attempt', async () => {
-    const gw = resilientGateway({ defaults: patch(RETRIES, { timeout: { perTryMs: 200, deadlineMs: 5000 } }) })
+    const gw = resilientGateway({ defaults: patch(RETRIES, { timeout: { perTryMs: 1000, deadlineMs: 5000 } }) })
     await setInstanceFault('USERS', { mode: 'hang', times: 1 })
     expect((await gw.fetch('/api/v2/users/1')).status).toBe(200)
     expect(await callsTo('USERS')).toBe(2)

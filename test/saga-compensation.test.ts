@@ -67,6 +67,8 @@ describe('order saga: compensation', () => {
     expect(problem.type).toMatch(/#order-cancelled$/)
     expect(problem.cancellation_reason).toBe('payment-failed: card-expired')
     expect(res.headers.get('location')).toBe(`/api/v2/orders/${problem.order_id}`)
+    // The compensation still runs to its end (and is not left to land in the next test).
+    await until(() => reservationsOf(problem.order_id), (r) => r.length === 1 && r[0]!.status === 'released')
   })
 
   it('a release that fails is retried until it succeeds: no stock stays held', async () => {

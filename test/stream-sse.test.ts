@@ -57,12 +57,12 @@ describe('Server-Sent Events through the gateway', () => {
   })
 
   it('outlives the per-try timeout and the deadline, which bound only the wait for headers', async () => {
-    const gw = customGateway({ resilience: { services: { inventory: { timeout: { perTryMs: 150, deadlineMs: 300 } } } } })
+    const gw = customGateway({ resilience: { services: { inventory: { timeout: { perTryMs: 500, deadlineMs: 800 } } } } })
     const res = await gw.fetch('/api/v2/inventory/SKU-YELLOW-SOCKS/feed')
     expect(res.status).toBe(200)
     const events = sseReader(res.body!)
     const first = await events.next()
-    await new Promise((resolve) => setTimeout(resolve, 600))
+    await new Promise((resolve) => setTimeout(resolve, 1200))
     const release = await hold('SKU-YELLOW-SOCKS', 1)
     try {
       const second = await events.next()
