@@ -7,6 +7,7 @@ import { createRegistry } from '../src/upstream/registry'
 import { bindingTransport } from '../src/upstream/transport'
 import type { CallContext } from '../src/upstream/types'
 import { originStats, resetOrigin, setFault } from './helpers'
+import { eventually } from './resilience-helpers'
 import { testGateway } from './support/gateway'
 
 const gw = testGateway()
@@ -102,7 +103,12 @@ describe('withCoalescing: waiters leave on their own', () => {
 
   it('when every waiter has left, the shared call is aborted (a new call starts afresh)', async () => {
     const upstream = users()
-    const gone = upstream(new Request('http://users.internal/users/2'), { ...ctx, signal: AbortSignal.timeout(20) })
+    await setFault('users', { mode: 'delay', delayMs: 1000, paths: '/users' })
+    const leave = new AbortController()
+    const gone = upstream(new Request('http://users.internal/users/2'), { ...ctx, signal: leave.signal })
+    // The only waiter leaves once the call reached the origin, during its delay.
+    expect(await eventually(async () => (await originStats('users')).byPath['/users/2'] === 1)).toBe(true)
+    leave.abort()
     await expect(gone).rejects.toThrow()
     const res = await upstream(new Request('http://users.internal/users/2'), ctx)
     expect(res.status).toBe(200)

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, it } from 'vitest'
-import { db, placeOrder, queue, sweep, until } from './events-support'
+import { db, placeOrder, queue, settled, sweep, until } from './events-support'
 import { customGateway, expectProblem, gateway, resetOrigin, setFault } from './helpers'
 import { bearer } from './tokens'
 
@@ -120,6 +120,7 @@ describe('status page: event backlogs', () => {
     await setFault('orders', { mode: 'status', paths: '/__relay/inventory', times: 1 })
     const placed = await placeOrder('ada', { user_id: 1, currency: 'EUR', items: [{ sku: 'SKU-RED-MUG', quantity: 1 }] })
     expect(placed.status).toBe(202)
+    const { id } = (await placed.json()) as { id: number }
     await until(() => backlogInD1('orders'), (b) => b.outbox.failing > 0)
     // A message inventory can never handle: dead-lettered at once.
     const before = await backlogInD1('inventory')
@@ -139,6 +140,8 @@ describe('status page: event backlogs', () => {
 
     // The sweep sends what the failed relay left: the backlog the page shows drains.
     await sweep('orders')
+    // The saga then runs to its end (its last event, OrderConfirmed, leaves the orders outbox too).
+    expect((await settled(id)).status).toBe('paid')
     await until(() => backlogInD1('orders'), (b) => b.outbox.unsent === 0)
     expect((await statusReport()).events.orders).toMatchObject({ outbox: { unsent: 0, failing: 0, oldest_unsent_at: null } })
   })
