@@ -38,7 +38,11 @@ async function waitForLatest(service: string, name: string, done: (ps: ReceivedP
   const total = (ps: ReceivedPoint[]) => ps.reduce((n, p) => n + (p.count ?? p.value ?? 0), 0)
   for (let i = 0; ; i++) {
     const byExport = new Map<number, ReceivedPoint[]>()
-    for (const p of await points(service, name)) byExport.set(p.export, [...(byExport.get(p.export) ?? []), p])
+    for (const p of await points(service, name)) {
+      const group = byExport.get(p.export)
+      if (group) group.push(p)
+      else byExport.set(p.export, [p])
+    }
     const latest = [...byExport.values()].reduce<ReceivedPoint[]>((a, b) => (total(b) >= total(a) ? b : a), [])
     if (latest.length && done(latest)) return latest
     if (i > 100) throw new Error(`no ${name} from ${service} as expected: ${JSON.stringify([...byExport], null, 1)}`)
